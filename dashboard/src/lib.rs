@@ -1,0 +1,2 @@
+//! The hall server and the operator tools behind the `dashboard` binary.
+pub mod tools;

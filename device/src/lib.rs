@@ -1,0 +1,14 @@
+//! Serial barcode scanners and ESC/POS receipt printers for the counter and
+//! kiosk apps, with simulators of both and the `device` field tool.
+//!
+//! * [`scanner`]: framing, classification and a reconnecting serial reader.
+//! * [`printer`]: ESC/POS encoding, ticket/document layouts, the serial
+//!   printer, a print queue that keeps failed jobs, and virtual printers.
+//! * [`ids`]: resident ID and unified social credit code validation.
+
+pub mod ids;
+mod port;
+pub mod printer;
+pub mod scanner;
+
+pub use port::replace_symlink;

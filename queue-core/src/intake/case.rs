@@ -1,0 +1,415 @@
+//! The case (办件) object and its state machine.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::error::IntakeError;
+use crate::document::Document;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    /// Received at the counter, materials being checked.
+    Open,
+    /// The one-time correction notice has been given; waiting for the supplement.
+    NoticeIssued,
+    /// Materials received, notice to be given within five working days (GD 19(3)).
+    NoticeDue,
+    Accepted,
+    /// No notice within five working days: accepted from the day of receipt by law.
+    DeemedAccepted,
+    Rejected,
+    /// Finished on the spot (当场办结).
+    Completed,
+}
+
+/// What a command wants to do to a case; checked against the state before anything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    RecordMaterials,
+    Accept,
+    Notice,
+    DeferNotice,
+    Reject,
+    Complete,
+    Supplement,
+    Extend,
+}
+
+impl Action {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RecordMaterials => "case_materials",
+            Self::Accept => "accept",
+            Self::Notice => "notice",
+            Self::DeferNotice => "defer_notice",
+            Self::Reject => "reject",
+            Self::Complete => "complete",
+            Self::Supplement => "case_supplement",
+            Self::Extend => "case_extend",
+        }
+    }
+}
+
+impl CaseState {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::NoticeIssued => "notice_issued",
+            Self::NoticeDue => "notice_due",
+            Self::Accepted => "accepted",
+            Self::DeemedAccepted => "deemed_accepted",
+            Self::Rejected => "rejected",
+            Self::Completed => "completed",
+        }
+    }
+
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Open => "收件审查中",
+            Self::NoticeIssued => "已一次性告知补正",
+            Self::NoticeDue => "待书面告知",
+            Self::Accepted => "已受理",
+            Self::DeemedAccepted => "视为受理",
+            Self::Rejected => "不予受理",
+            Self::Completed => "已办结",
+        }
+    }
+
+    #[must_use]
+    pub fn is_accepted(self) -> bool {
+        matches!(self, Self::Accepted | Self::DeemedAccepted)
+    }
+
+    /// The transition table. `Ok` means the action is legal in this state; the handler then
+    /// decides the target state. Illegal moves are typed errors, never silently ignored.
+    ///
+    /// # Errors
+    /// [`IntakeError::OneTimeNotice`] for a second notice, [`IntakeError::NoticeTooLate`] for a
+    /// notice after deemed acceptance, [`IntakeError::IllegalTransition`] otherwise.
+    pub fn check(self, action: Action, case: &str) -> Result<(), IntakeError> {
+        use Action as A;
+        use CaseState as S;
+        let ok = match (self, action) {
+            (S::Open, A::Supplement | A::Extend)
+            | (S::NoticeDue, A::DeferNotice | A::Complete | A::Supplement | A::Extend)
+            | (
+                S::NoticeIssued,
+                A::RecordMaterials | A::Accept | A::DeferNotice | A::Complete | A::Extend,
+            )
+            | (
+                S::Accepted | S::DeemedAccepted,
+                A::Accept | A::DeferNotice | A::Reject | A::Complete | A::Supplement,
+            )
+            | (S::Rejected | S::Completed, _) => false,
+            (S::NoticeIssued, A::Notice) => {
+                return Err(IntakeError::OneTimeNotice {
+                    case: case.into(),
+                    detail: "已出具补正材料通知书，不得再次告知 / a correction notice was already issued"
+                        .into(),
+                })
+            }
+            (S::DeemedAccepted, A::Notice) => {
+                return Err(IntakeError::NoticeTooLate {
+                    case: case.into(),
+                })
+            }
+            (S::Accepted, A::Notice) => false,
+            (S::Open, _)
+            | (S::NoticeDue, _)
+            | (S::NoticeIssued, A::Reject | A::Supplement)
+            | (S::Accepted | S::DeemedAccepted, A::RecordMaterials | A::Extend) => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(IntakeError::IllegalTransition {
+                case: case.into(),
+                state: self,
+                action: action.as_str(),
+            })
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicantKind {
+    Person,
+    Organisation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    pub kind: ApplicantKind,
+    pub name: String,
+    /// Resident ID for a person, unified social credit code for an organisation. Full number:
+    /// the case is only shown whole at the counter handling it (PIPL; DOMAIN "Privacy").
+    pub id_number: String,
+}
+
+/// How an agent's authorisation was confirmed (GD Art 24).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Authorisation {
+    #[default]
+    Written,
+    Online,
+    Phone,
+}
+
+impl Authorisation {
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Written => "书面授权委托书",
+            Self::Online => "线上确认",
+            Self::Phone => "电话确认",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub name: String,
+    pub id_number: String,
+    #[serde(default)]
+    pub authorisation: Authorisation,
+}
+
+/// Status of one catalogue material on a case. `pending` and `shared` are set by the system
+/// only; commands use [`super::ReportedStatus`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialStatus {
+    /// Not yet checked; a required material still pending counts as missing.
+    Pending,
+    Submitted,
+    Missing,
+    Nonconforming,
+    CorrectedOnSpot,
+    /// 容缺: follows after acceptance, owed by a date.
+    Tolerated,
+    /// 告知承诺: replaced by the applicant's written commitment.
+    Committed,
+    /// Obtained by data sharing; may not be demanded (GD 19(5)).
+    Shared,
+}
+
+impl MaterialStatus {
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Pending => "待核验",
+            Self::Submitted => "已提交",
+            Self::Missing => "缺少",
+            Self::Nonconforming => "不符合要求",
+            Self::CorrectedOnSpot => "已当场更正",
+            Self::Tolerated => "容缺后补",
+            Self::Committed => "告知承诺",
+            Self::Shared => "数据共享获取，免提交",
+        }
+    }
+
+    /// Does this status satisfy a required material for acceptance?
+    #[must_use]
+    pub fn satisfies(self) -> bool {
+        matches!(
+            self,
+            Self::Submitted | Self::CorrectedOnSpot | Self::Tolerated | Self::Committed
+        )
+    }
+}
+
+/// One line of the case's checklist, copied from the catalogue when the case is opened so the
+/// case keeps the terms it was received under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialLine {
+    pub id: String,
+    pub name: String,
+    pub required: bool,
+    pub tolerable: bool,
+    pub commitment: bool,
+    pub shared_data: bool,
+    pub status: MaterialStatus,
+    pub note: Option<String>,
+    /// For a tolerated material: acceptance date + the item's tolerance days (working days).
+    pub owed_by: Option<NaiveDate>,
+}
+
+impl MaterialLine {
+    /// Missing, nonconforming, or required and never checked.
+    #[must_use]
+    pub fn is_deficient(&self) -> bool {
+        match self.status {
+            MaterialStatus::Missing | MaterialStatus::Nonconforming => true,
+            MaterialStatus::Pending => self.required,
+            _ => false,
+        }
+    }
+}
+
+/// One thing the correction notice asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deficiency {
+    pub material: String,
+    pub name: String,
+    /// `missing` or `nonconforming`.
+    pub status: MaterialStatus,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub issued_on: NaiveDate,
+    pub deficiencies: Vec<Deficiency>,
+}
+
+impl Notice {
+    #[must_use]
+    pub fn lists(&self, material: &str) -> bool {
+        self.deficiencies.iter().any(|d| d.material == material)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub on: NaiveDate,
+    pub days: u32,
+    pub reason: String,
+    /// The new due date.
+    pub due_on: NaiveDate,
+}
+
+/// The item's terms as published when the case was opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Terms {
+    pub department: String,
+    pub legal_basis: String,
+    pub legal_days: u32,
+    pub committed_days: u32,
+    pub on_the_spot: bool,
+    pub tolerance_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    /// Equal to the serial.
+    pub id: String,
+    /// 申请流水号, see the module docs for the format.
+    pub serial: String,
+    pub item: String,
+    pub item_name: String,
+    pub state: CaseState,
+    pub received_on: NaiveDate,
+    pub notice_due_on: Option<NaiveDate>,
+    pub accepted_on: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+    /// Committed completion date (working days from acceptance, plus extensions).
+    pub due_on: Option<NaiveDate>,
+    pub due_provisional: bool,
+    pub applicant: Applicant,
+    /// Staff accepted a USCC whose check character does not match (some issued codes do).
+    pub id_override: bool,
+    pub agent: Option<Agent>,
+    pub ticket: Option<String>,
+    pub window: Option<u32>,
+    pub terms: Terms,
+    pub materials: Vec<MaterialLine>,
+    pub notice: Option<Notice>,
+    pub extensions: Vec<Extension>,
+    pub reasons: Vec<String>,
+    pub documents: Vec<Document>,
+}
+
+impl Case {
+    /// Everything the one-time notice would have to list right now.
+    #[must_use]
+    pub fn deficiencies(&self) -> Vec<Deficiency> {
+        self.materials
+            .iter()
+            .filter(|m| m.is_deficient())
+            .map(|m| Deficiency {
+                material: m.id.clone(),
+                name: m.name.clone(),
+                status: if m.status == MaterialStatus::Nonconforming {
+                    MaterialStatus::Nonconforming
+                } else {
+                    MaterialStatus::Missing
+                },
+                note: m.note.clone(),
+            })
+            .collect()
+    }
+
+    #[must_use]
+    pub fn material(&self, id: &str) -> Option<&MaterialLine> {
+        self.materials.iter().find(|m| m.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL_STATES: [CaseState; 7] = [
+        CaseState::Open,
+        CaseState::NoticeIssued,
+        CaseState::NoticeDue,
+        CaseState::Accepted,
+        CaseState::DeemedAccepted,
+        CaseState::Rejected,
+        CaseState::Completed,
+    ];
+    const ALL_ACTIONS: [Action; 8] = [
+        Action::RecordMaterials,
+        Action::Accept,
+        Action::Notice,
+        Action::DeferNotice,
+        Action::Reject,
+        Action::Complete,
+        Action::Supplement,
+        Action::Extend,
+    ];
+
+    #[test]
+    fn final_states_allow_nothing() {
+        for s in [CaseState::Rejected, CaseState::Completed] {
+            for a in ALL_ACTIONS {
+                assert_eq!(s.check(a, "x").map_err(|e| e.code()), Err("conflict"), "{s:?} {a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn table_matches_the_rules() {
+        let allowed = |s: CaseState, a: Action| s.check(a, "x").is_ok();
+        // Only accepted cases can be extended; only a case with a notice can be supplemented.
+        for s in ALL_STATES {
+            assert_eq!(allowed(s, Action::Extend), s.is_accepted(), "{s:?}");
+            assert_eq!(
+                allowed(s, Action::Supplement),
+                s == CaseState::NoticeIssued,
+                "{s:?}"
+            );
+            assert_eq!(allowed(s, Action::Complete), s == CaseState::Open, "{s:?}");
+            assert_eq!(
+                allowed(s, Action::Reject),
+                matches!(
+                    s,
+                    CaseState::Open | CaseState::NoticeDue | CaseState::NoticeIssued
+                ),
+                "{s:?}"
+            );
+        }
+        assert_eq!(
+            CaseState::NoticeIssued
+                .check(Action::Notice, "x")
+                .map_err(|e| e.code()),
+            Err("one_time_notice_violation")
+        );
+    }
+}

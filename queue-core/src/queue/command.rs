@@ -1,0 +1,137 @@
+//! Queue commands as they arrive on the protocol (`{"kind": …}`).
+
+use serde::{Deserialize, Serialize};
+
+use super::ticket::Channel;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum QueueCommand {
+    IssueTicket {
+        queue: String,
+        #[serde(default = "walk_in")]
+        channel: Channel,
+        #[serde(default)]
+        id_number: Option<String>,
+        /// Back with corrections after a notice.
+        #[serde(default)]
+        returning: bool,
+    },
+    CheckIn {
+        appointment_code: String,
+    },
+    BookAppointment {
+        queue: String,
+        /// Local slot start, `YYYY-MM-DDTHH:MM`.
+        slot: String,
+        #[serde(default)]
+        id_number: Option<String>,
+    },
+    RefuseUrgent {
+        queue: String,
+        reason: String,
+    },
+    CancelTicket {
+        ticket: String,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    CallNext {
+        /// Call this ticket instead of the head of the line (needs `reason`).
+        #[serde(default)]
+        ticket: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    Recall {},
+    NoShow {},
+    StartService {},
+    Finish {
+        #[serde(default)]
+        outcome: Option<String>,
+    },
+    Transfer {
+        ticket: String,
+        queue: String,
+    },
+    Reinstate {
+        ticket: String,
+    },
+    Pause {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    Resume {},
+    Evaluate {
+        #[serde(default)]
+        ticket: Option<String>,
+        #[serde(default)]
+        case: Option<String>,
+        rating: u8,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    SetWindow {
+        window: u32,
+        state: WindowSetting,
+        #[serde(default)]
+        queues: Option<Vec<String>>,
+    },
+    SetThreshold {
+        queue: String,
+        #[serde(default)]
+        max_wait_minutes: Option<u32>,
+        #[serde(default)]
+        max_waiting: Option<u32>,
+        #[serde(default)]
+        target_wait_minutes: Option<u32>,
+    },
+    ReportDevice {
+        device: DeviceKind,
+        ok: bool,
+        #[serde(default)]
+        message: Option<String>,
+    },
+}
+
+fn walk_in() -> Channel {
+    Channel::WalkIn
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowSetting {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    Printer,
+    Scanner,
+}
+
+impl QueueCommand {
+    /// Every kind this enum accepts, for dispatching a raw frame.
+    pub const KINDS: &'static [&'static str] = &[
+        "issue_ticket",
+        "check_in",
+        "book_appointment",
+        "refuse_urgent",
+        "cancel_ticket",
+        "call_next",
+        "recall",
+        "no_show",
+        "start_service",
+        "finish",
+        "transfer",
+        "reinstate",
+        "pause",
+        "resume",
+        "evaluate",
+        "set_window",
+        "set_threshold",
+        "report_device",
+    ];
+}

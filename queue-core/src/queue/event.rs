@@ -1,0 +1,136 @@
+//! Queue events. Each carries the post-change object, so `apply` never recomputes a decision.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use super::command::DeviceKind;
+use super::ticket::Ticket;
+use super::window::Window;
+use crate::config::QueueConfig;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub code: String,
+    pub queue: String,
+    pub slot: DateTime<FixedOffset>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    pub rating: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u32>,
+    /// Queue of the ticket, for per-queue counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QueueEvent {
+    TicketIssued {
+        ticket: Ticket,
+    },
+    TicketCalled {
+        ticket: Ticket,
+        /// Why this ticket went before one issued earlier, when it did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        out_of_order: Option<String>,
+    },
+    TicketRecalled {
+        ticket: Ticket,
+    },
+    TicketNoShow {
+        ticket: Ticket,
+    },
+    TicketReinstated {
+        ticket: Ticket,
+    },
+    ServiceStarted {
+        ticket: Ticket,
+    },
+    ServiceFinished {
+        ticket: Ticket,
+    },
+    /// `ticket` is the new ticket in the target queue; `from` the old one, now `transferred`.
+    TicketTransferred {
+        ticket: Ticket,
+        from: Ticket,
+    },
+    TicketCancelled {
+        ticket: Ticket,
+        reason: String,
+    },
+    WindowChanged {
+        window: Window,
+    },
+    ThresholdChanged {
+        queue: QueueConfig,
+    },
+    AppointmentBooked {
+        appointment: Appointment,
+    },
+    UrgentRefused {
+        queue: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        window: Option<u32>,
+    },
+    EvaluationRecorded {
+        evaluation: Evaluation,
+    },
+    DeviceReported {
+        window: u32,
+        device: DeviceKind,
+        ok: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+}
+
+impl QueueEvent {
+    /// The event with personal data removed, for roles that may not see it; `None` when the
+    /// event is of no concern to such a role at all.
+    #[must_use]
+    pub fn redacted(&self) -> Option<Self> {
+        let r = |t: &Ticket| t.redacted();
+        Some(match self {
+            Self::TicketIssued { ticket } => Self::TicketIssued { ticket: r(ticket) },
+            Self::TicketCalled {
+                ticket,
+                out_of_order,
+            } => Self::TicketCalled {
+                ticket: r(ticket),
+                out_of_order: out_of_order.clone(),
+            },
+            Self::TicketRecalled { ticket } => Self::TicketRecalled { ticket: r(ticket) },
+            Self::TicketNoShow { ticket } => Self::TicketNoShow { ticket: r(ticket) },
+            Self::TicketReinstated { ticket } => Self::TicketReinstated { ticket: r(ticket) },
+            Self::ServiceStarted { ticket } => Self::ServiceStarted { ticket: r(ticket) },
+            Self::ServiceFinished { ticket } => Self::ServiceFinished { ticket: r(ticket) },
+            Self::TicketTransferred { ticket, from } => Self::TicketTransferred {
+                ticket: r(ticket),
+                from: r(from),
+            },
+            Self::TicketCancelled { ticket, reason } => Self::TicketCancelled {
+                ticket: r(ticket),
+                reason: reason.clone(),
+            },
+            Self::WindowChanged { .. } | Self::ThresholdChanged { .. } => self.clone(),
+            Self::AppointmentBooked { .. }
+            | Self::UrgentRefused { .. }
+            | Self::EvaluationRecorded { .. }
+            | Self::DeviceReported { .. } => return None,
+        })
+    }
+}

@@ -1,0 +1,113 @@
+//! Tickets (号) and their states.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::staffing::WaitRange;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    WalkIn,
+    Green,
+    Urgent,
+    Appointment,
+}
+
+impl Channel {
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::WalkIn => "普通",
+            Self::Green => "绿色通道",
+            Self::Urgent => "急事急办",
+            Self::Appointment => "预约",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketState {
+    Waiting,
+    Called,
+    Serving,
+    Done,
+    NoShow,
+    Cancelled,
+    Transferred,
+}
+
+impl TicketState {
+    /// Still in the hall's hands (counts against "one live ticket per ID").
+    #[must_use]
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Waiting | Self::Called | Self::Serving)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// `YYYYMMDD-A023`: unique in the centre for ever.
+    pub id: String,
+    /// `A023`: unique per queue per service day.
+    pub number: String,
+    pub queue: String,
+    pub channel: Channel,
+    pub state: TicketState,
+    pub issued_at: DateTime<FixedOffset>,
+    pub called_at: Option<DateTime<FixedOffset>>,
+    pub served_at: Option<DateTime<FixedOffset>>,
+    pub finished_at: Option<DateTime<FixedOffset>>,
+    pub window: Option<u32>,
+    /// People ahead when issued.
+    pub ahead: u32,
+    pub estimated_wait: Option<WaitRange>,
+    /// Times called (1 = first call; recalls add one).
+    pub calls: u32,
+    /// Waiting credit counts from here: issue time, kept across transfers, moved on reinstate.
+    pub credit_since: DateTime<FixedOffset>,
+    /// Came back with corrections (补正): gets the `returning` head start.
+    #[serde(default)]
+    pub returning: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferred_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferred_to: Option<String>,
+}
+
+impl Ticket {
+    /// The ticket code printed in the QR code and read back by scanners.
+    #[must_use]
+    pub fn code(&self) -> String {
+        format!("TK:{}", self.id)
+    }
+
+    /// A copy fit for the public display and other roles without personal data.
+    #[must_use]
+    pub fn redacted(&self) -> Self {
+        let mut t = self.clone();
+        t.id_number = None;
+        t.appointment = None;
+        t
+    }
+
+    /// Seconds waited so far, or until called.
+    #[must_use]
+    pub fn waited_seconds(&self, now: DateTime<FixedOffset>) -> i64 {
+        let end = self.called_at.unwrap_or(now);
+        (end - self.issued_at).num_seconds().max(0)
+    }
+}
+
+/// Parses a scanned `TK:` code back to a ticket id.
+#[must_use]
+pub fn ticket_id_from_code(code: &str) -> Option<&str> {
+    code.strip_prefix("TK:")
+}

@@ -1,0 +1,468 @@
+//! The single writer. One thread owns the SQLite connection and the authoritative hall state;
+//! it takes every queued command, decides and applies them in order, commits them in one
+//! transaction (group commit), and only then publishes the events and answers the callers.
+//!
+//! A double call is impossible by construction: commands are decided one after another
+//! against the state that includes every earlier command.
+
+use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::auth::Actor;
+use crate::clock::Clock;
+use crate::error::DomainError;
+use crate::hall::{Command, Event, Hall};
+use crate::store::{EventRecord, Store, StoreError};
+
+/// A reply as the protocol sends it (`ok`, then `seq`+`result` or `error`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+impl Outcome {
+    #[must_use]
+    pub fn error(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            ok: false,
+            seq: None,
+            result: None,
+            error: Some(ErrorBody {
+                code: code.to_string(),
+                message: message.into(),
+            }),
+        }
+    }
+
+    fn from_domain(e: &DomainError) -> Self {
+        Self::error(e.code(), e.to_string())
+    }
+}
+
+/// What readers see: the hall as of the last committed event.
+#[derive(Debug)]
+pub struct Published {
+    pub hall: Hall,
+    pub seq: u64,
+    /// Hall time of the last commit or tick.
+    pub now: DateTime<FixedOffset>,
+}
+
+/// Called after each commit with the new records, while readers are held off, so a reader
+/// that takes a snapshot and then subscribes can never miss or double an event.
+pub type Publisher = Box<dyn Fn(&[EventRecord]) + Send + Sync>;
+
+type Done = Box<dyn FnOnce(Outcome) + Send>;
+
+enum Job {
+    Submit {
+        actor: Actor,
+        command: Command,
+        key: Option<String>,
+        done: Done,
+    },
+    Stop,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceOptions {
+    /// Real time between ticks (alerts, deemed acceptance, end of day).
+    pub tick_every: Duration,
+    /// Most commands in one transaction.
+    pub max_batch: usize,
+    /// Bounded intake queue: submitters wait when the writer is this far behind.
+    pub queue_depth: usize,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        Self {
+            tick_every: Duration::from_millis(500),
+            max_batch: 1024,
+            queue_depth: 8192,
+        }
+    }
+}
+
+/// Handle to the running writer. Cheap to clone.
+#[derive(Clone)]
+pub struct HallService {
+    shared: Arc<RwLock<Published>>,
+    tx: SyncSender<Job>,
+    thread: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for HallService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HallService").finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start the writer thread: {0}")]
+    Thread(std::io::Error),
+}
+
+impl HallService {
+    /// Opens the database, replays the log into `hall`, and starts the writer.
+    ///
+    /// # Errors
+    /// Store errors (unreadable, tampered, or newer database).
+    pub fn start(
+        db: &Path,
+        mut hall: Hall,
+        clock: Arc<dyn Clock>,
+        publisher: Publisher,
+        options: ServiceOptions,
+    ) -> Result<Self, ServiceError> {
+        let store = Store::open(db)?;
+        let records = store.load_events()?;
+        let mut last_at = None;
+        for r in &records {
+            hall.apply(&r.event, r.at);
+            last_at = Some(r.at);
+        }
+        let (seq, head) = store.head()?;
+        tracing::info!(events = records.len(), seq, db = %db.display(), "hall state rebuilt from the event log");
+        let now = last_at.map_or_else(|| clock.now(), |t| t.max(clock.now()));
+        let shared = Arc::new(RwLock::new(Published {
+            hall: hall.clone(),
+            seq,
+            now,
+        }));
+        let (tx, rx) = mpsc::sync_channel(options.queue_depth);
+        let writer = Writer {
+            store,
+            hall,
+            seq,
+            head,
+            last_at: now,
+            clock,
+            shared: Arc::clone(&shared),
+            publisher,
+            options,
+        };
+        let handle = std::thread::Builder::new()
+            .name("hall-writer".into())
+            .spawn(move || writer.run(&rx))
+            .map_err(ServiceError::Thread)?;
+        Ok(Self {
+            shared,
+            tx,
+            thread: Arc::new(std::sync::Mutex::new(Some(handle))),
+        })
+    }
+
+    /// Queues a command; `done` is called once it is durably committed (or refused).
+    /// `key` makes retries idempotent: the same key gets the same reply, applied once.
+    pub fn submit(
+        &self,
+        actor: Actor,
+        command: Command,
+        key: Option<String>,
+        done: impl FnOnce(Outcome) + Send + 'static,
+    ) {
+        let job = Job::Submit {
+            actor,
+            command,
+            key,
+            done: Box::new(done),
+        };
+        if let Err(mpsc::SendError(Job::Submit { done, .. })) = self.tx.send(job) {
+            done(Outcome::error("unavailable", "服务正在关闭 the hall is shutting down"));
+        }
+    }
+
+    /// Submits and waits (for tools and tests).
+    #[must_use]
+    pub fn submit_wait(&self, actor: Actor, command: Command, key: Option<String>) -> Outcome {
+        let (tx, rx) = mpsc::channel();
+        self.submit(actor, command, key, move |o| {
+            let _ = tx.send(o);
+        });
+        rx.recv()
+            .unwrap_or_else(|_| Outcome::error("unavailable", "the hall writer stopped"))
+    }
+
+    /// Read access to the committed state.
+    ///
+    /// # Panics
+    /// Never: a poisoned lock still holds consistent committed state, so it is used as is.
+    #[must_use]
+    pub fn read(&self) -> RwLockReadGuard<'_, Published> {
+        match self.shared.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Finishes queued commands, commits them, and stops the writer.
+    pub fn shutdown(&self) {
+        let _ = self.tx.send(Job::Stop);
+        let handle = self.thread.lock().ok().and_then(|mut g| g.take());
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
+struct Writer {
+    store: Store,
+    hall: Hall,
+    seq: u64,
+    head: Vec<u8>,
+    last_at: DateTime<FixedOffset>,
+    clock: Arc<dyn Clock>,
+    shared: Arc<RwLock<Published>>,
+    publisher: Publisher,
+    options: ServiceOptions,
+}
+
+struct Pending {
+    outcome: Outcome,
+    done: Option<Done>,
+}
+
+impl Writer {
+    fn run(mut self, rx: &mpsc::Receiver<Job>) {
+        let mut next_tick = Instant::now();
+        loop {
+            let wait = next_tick.saturating_duration_since(Instant::now());
+            let first = match rx.recv_timeout(wait) {
+                Ok(j) => Some(j),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            let mut jobs = Vec::new();
+            let mut stop = false;
+            if let Some(j) = first {
+                jobs.push(j);
+                while jobs.len() < self.options.max_batch {
+                    match rx.try_recv() {
+                        Ok(j) => jobs.push(j),
+                        Err(_) => break,
+                    }
+                }
+            }
+            let mut submits = Vec::with_capacity(jobs.len());
+            for j in jobs {
+                match j {
+                    Job::Submit {
+                        actor,
+                        command,
+                        key,
+                        done,
+                    } => submits.push((actor, command, key, done)),
+                    Job::Stop => stop = true,
+                }
+            }
+            let tick_due = Instant::now() >= next_tick;
+            if !submits.is_empty() || tick_due {
+                self.batch(submits, tick_due);
+            }
+            if tick_due {
+                next_tick = Instant::now() + self.options.tick_every;
+            }
+            if stop {
+                // Anything queued behind the stop is answered, not dropped.
+                let rest: Vec<_> = rx
+                    .try_iter()
+                    .filter_map(|j| match j {
+                        Job::Submit {
+                            actor,
+                            command,
+                            key,
+                            done,
+                        } => Some((actor, command, key, done)),
+                        Job::Stop => None,
+                    })
+                    .collect();
+                if !rest.is_empty() {
+                    self.batch(rest, false);
+                }
+                tracing::info!(seq = self.seq, "hall writer stopped");
+                return;
+            }
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn batch(&mut self, submits: Vec<(Actor, Command, Option<String>, Done)>, tick: bool) {
+        let start_seq = self.seq;
+        let mut records: Vec<EventRecord> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::with_capacity(submits.len());
+        let store = &mut self.store;
+        let hall = &mut self.hall;
+        let clock = &self.clock;
+        let last_at = &mut self.last_at;
+        let mut seq = self.seq;
+        let mut head = self.head.clone();
+        let result = (|| -> Result<(), StoreError> {
+            let mut b = store.begin()?;
+            let mut in_batch: std::collections::HashMap<String, usize> =
+                std::collections::HashMap::new();
+            for (actor, command, key, done) in submits {
+                if let Some(k) = &key {
+                    // A retry: answer as the first time, apply nothing.
+                    if let Some(&i) = in_batch.get(k) {
+                        pending.push(Pending {
+                            outcome: pending[i].outcome.clone(),
+                            done: Some(done),
+                        });
+                        continue;
+                    }
+                    if let Some(stored) = b.reply(k)? {
+                        let outcome = serde_json::from_str(&stored).unwrap_or_else(|_| {
+                            Outcome::error("internal", "stored reply unreadable")
+                        });
+                        pending.push(Pending {
+                            outcome,
+                            done: Some(done),
+                        });
+                        continue;
+                    }
+                }
+                let now = advance(clock.as_ref(), last_at);
+                let outcome = match hall.decide(&command, actor, now) {
+                    Ok(d) => {
+                        for ev in d.events {
+                            seq += 1;
+                            let rec = EventRecord { seq, at: now, event: ev };
+                            head = b.append(&rec, &head)?;
+                            hall.apply(&rec.event, now);
+                            records.push(rec);
+                        }
+                        Outcome {
+                            ok: true,
+                            seq: Some(seq),
+                            result: Some(d.result),
+                            error: None,
+                        }
+                    }
+                    Err(e) => Outcome::from_domain(&e),
+                };
+                if let Some(k) = &key {
+                    let text = serde_json::to_string(&outcome).unwrap_or_default();
+                    b.put_reply(k, outcome.seq, &text)?;
+                    in_batch.insert(k.clone(), pending.len());
+                }
+                pending.push(Pending {
+                    outcome,
+                    done: Some(done),
+                });
+            }
+            if tick {
+                let now = advance(clock.as_ref(), last_at);
+                for ev in hall.tick(now) {
+                    seq += 1;
+                    let rec = EventRecord { seq, at: now, event: ev };
+                    head = b.append(&rec, &head)?;
+                    hall.apply(&rec.event, now);
+                    records.push(rec);
+                }
+            }
+            b.commit()
+        })();
+        if result.is_ok() {
+            self.seq = seq;
+            self.head = head;
+        }
+        match result {
+            Ok(()) => {
+                let mut g = match self.shared.write() {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                for r in &records {
+                    g.hall.apply(&r.event, r.at);
+                }
+                g.seq = self.seq;
+                g.now = self.last_at;
+                if !records.is_empty() {
+                    (self.publisher)(&records);
+                }
+                drop(g);
+                for p in pending {
+                    if let Some(done) = p.done {
+                        done(p.outcome);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "commit failed; nothing of this batch was stored");
+                // The private state ran ahead of the database: take the committed one back.
+                self.seq = start_seq;
+                let g = match self.shared.read() {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                self.hall = g.hall.clone();
+                drop(g);
+                if let Ok((seq, head)) = self.store.head() {
+                    self.seq = seq;
+                    self.head = head;
+                }
+                for p in pending {
+                    if let Some(done) = p.done {
+                        done(Outcome::error(
+                            "storage_failure",
+                            format!("未能保存，请重试 not stored, retry: {e}"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Hall time never runs backwards, even across a restart with another `--start`.
+fn advance(clock: &dyn Clock, last_at: &mut DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    let t = clock.now().max(*last_at);
+    *last_at = t;
+    t
+}
+
+/// Convenience for tests and tools: decide a JSON command.
+///
+/// # Errors
+/// `bad_request` for a malformed command.
+pub fn parse_command(v: &Value) -> Result<Command, DomainError> {
+    Command::from_json(v)
+}
+
+/// The events of `records` as a role sees them (helper for servers).
+#[must_use]
+pub fn visible(records: &[EventRecord], f: impl Fn(&Event) -> Option<Event>) -> Vec<EventRecord> {
+    records
+        .iter()
+        .filter_map(|r| {
+            f(&r.event).map(|event| EventRecord {
+                seq: r.seq,
+                at: r.at,
+                event,
+            })
+        })
+        .collect()
+}

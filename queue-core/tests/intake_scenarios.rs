@@ -1,0 +1,667 @@
+//! Scenario tests of the intake rules (GD Art 19–21), one path each.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use ed25519_dalek::SigningKey;
+use queue_core::calendar::Calendar;
+use queue_core::config::HallConfig;
+use queue_core::document::DocumentKind;
+use queue_core::intake::{
+    Case, CaseCommand, CaseEvent, CaseState, Cases, DueKind, IntakeCtx, IntakeError,
+    MaterialStatus,
+};
+use serde_json::{json, Value};
+
+const PERSON: &str = "440524188001010014";
+const PERSON2: &str = "11010519491231002X";
+const USCC: &str = "91350100M000100Y43";
+/// Valid characters, wrong check character (expected 3).
+const USCC_BAD_CHECK: &str = "91350100M000100Y44";
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+struct Hall {
+    hall: HallConfig,
+    cal: Calendar,
+    key: SigningKey,
+    cases: Cases,
+    now: DateTime<FixedOffset>,
+}
+
+impl Hall {
+    fn new(date: &str) -> Self {
+        Self::with(HallConfig::sample().unwrap(), date)
+    }
+
+    fn with(hall: HallConfig, date: &str) -> Self {
+        let mut h = Self {
+            hall,
+            cal: Calendar::embedded(),
+            key: SigningKey::from_bytes(&[7; 32]),
+            cases: Cases::new(),
+            now: DateTime::parse_from_rfc3339("2026-01-05T10:00:00+08:00").unwrap(),
+        };
+        h.at(date);
+        h
+    }
+
+    /// Moves the hall clock to 10:00 local time on `date`.
+    fn at(&mut self, date: &str) {
+        self.now = DateTime::parse_from_rfc3339(&format!("{date}T10:00:00+08:00")).unwrap();
+    }
+
+    fn ctx(&self) -> IntakeCtx<'_> {
+        IntakeCtx {
+            now: self.now,
+            hall: &self.hall,
+            calendar: &self.cal,
+            signer: &self.key,
+            window: Some(3),
+        }
+    }
+
+    /// Decides a protocol-shaped command and applies its events.
+    fn run(&mut self, cmd: Value) -> Result<Vec<CaseEvent>, IntakeError> {
+        let cmd: CaseCommand = serde_json::from_value(cmd).unwrap();
+        let before = self.cases.clone();
+        let evs = self.cases.decide(&cmd, &self.ctx());
+        assert_eq!(before, self.cases, "decide must not mutate");
+        let evs = evs?;
+        for e in &evs {
+            self.cases.apply(e);
+        }
+        Ok(evs)
+    }
+
+    fn code(&mut self, cmd: Value) -> &'static str {
+        match self.run(cmd) {
+            Ok(evs) => panic!("expected a refusal, got {:?}", kinds(&evs)),
+            Err(e) => {
+                // Every refusal has a bilingual message.
+                let msg = e.to_string();
+                assert!(msg.contains(" / "), "{msg}");
+                e.code()
+            }
+        }
+    }
+
+    fn open(&mut self, item: &str) -> String {
+        let evs = self
+            .run(json!({"kind":"case_open","item":item,
+                "applicant":{"kind":"person","name":"张三","id_number":PERSON},"ticket":"C012"}))
+            .unwrap();
+        assert_eq!(kinds(&evs), ["case_opened"]);
+        evs[0].case().id.clone()
+    }
+
+    fn mats(&mut self, case: &str, m: &[(&str, &str)]) -> Result<Vec<CaseEvent>, IntakeError> {
+        self.run(json!({"kind":"case_materials","case":case,"materials":reports(m)}))
+    }
+
+    fn supplement(&mut self, case: &str, m: &[(&str, &str)]) -> Result<Vec<CaseEvent>, IntakeError> {
+        self.run(json!({"kind":"case_supplement","case":case,"materials":reports(m)}))
+    }
+
+    fn decide(&mut self, case: &str, decision: &str) -> Result<Vec<CaseEvent>, IntakeError> {
+        self.run(json!({"kind":"case_decide","case":case,"decision":decision}))
+    }
+
+    fn tick(&mut self) -> Vec<CaseEvent> {
+        let evs = self.cases.tick(&self.ctx());
+        for e in &evs {
+            self.cases.apply(e);
+        }
+        evs
+    }
+
+    fn case(&self, id: &str) -> &Case {
+        self.cases.get(id).unwrap()
+    }
+
+    fn status(&self, id: &str, m: &str) -> MaterialStatus {
+        self.case(id).material(m).unwrap().status
+    }
+}
+
+/// `("M2", "nonconforming:复印件不清晰")` → a report with a note.
+fn reports(m: &[(&str, &str)]) -> Value {
+    m.iter()
+        .map(|(id, s)| match s.split_once(':') {
+            Some((st, note)) => json!({"material":id,"status":st,"note":note}),
+            None => json!({"material":id,"status":s}),
+        })
+        .collect()
+}
+
+fn kinds(evs: &[CaseEvent]) -> Vec<&'static str> {
+    evs.iter().map(CaseEvent::kind).collect()
+}
+
+const QY001_ALL: [(&str, &str); 5] = [
+    ("M1", "submitted"),
+    ("M2", "submitted"),
+    ("M3", "submitted"),
+    ("M4", "submitted"),
+    ("M5", "submitted"),
+];
+
+// ---------------------------------------------------------------------------------- accept
+
+#[test]
+fn accept_with_all_materials_issues_a_sealed_dated_receipt() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY001");
+    let c = h.case(&id);
+    assert_eq!(c.state, CaseState::Open);
+    assert_eq!(c.received_on, d("2026-03-02"));
+    assert_eq!(c.ticket.as_deref(), Some("C012"));
+    assert_eq!(c.window, Some(3));
+    assert_eq!(h.status(&id, "M1"), MaterialStatus::Pending);
+    assert_eq!(h.status(&id, "M6"), MaterialStatus::Shared);
+
+    h.mats(&id, &QY001_ALL).unwrap();
+    let evs = h.decide(&id, "accept").unwrap();
+    assert_eq!(kinds(&evs), ["case_accepted"]);
+    let doc = evs[0].document().unwrap();
+    assert_eq!(doc.kind, DocumentKind::Acceptance);
+    assert_eq!(doc.title, "受理通知书");
+    assert_eq!(doc.seal, h.hall.centre.seal);
+    assert_eq!(doc.issued_on, d("2026-03-02"));
+    assert_eq!(doc.issued_at.to_rfc3339(), "2026-03-02T10:00:00+08:00");
+    let c = h.case(&id);
+    assert_eq!(c.state, CaseState::Accepted);
+    assert_eq!(c.accepted_on, Some(d("2026-03-02")));
+    // QY001 commits 1 working day.
+    assert_eq!(c.due_on, Some(d("2026-03-03")));
+    assert_eq!(doc.body.due_on, Some(d("2026-03-03")));
+    assert_eq!(c.documents, vec![doc.clone()]);
+}
+
+#[test]
+fn accept_is_refused_while_a_required_material_is_missing_or_unchecked() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY001");
+    h.mats(&id, &QY001_ALL[..4]).unwrap();
+    // M5 never checked counts as missing.
+    let err = h.decide(&id, "accept").unwrap_err();
+    assert_eq!(err.code(), "conflict");
+    assert!(matches!(&err, IntakeError::MaterialsIncomplete { missing } if missing.len() == 1 && missing[0].starts_with("M5")), "{err:?}");
+    h.mats(&id, &[("M5", "missing")]).unwrap();
+    assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
+    // Corrected on the spot: then it must be acceptable (GD 19(2)).
+    h.mats(&id, &[("M5", "corrected_on_spot")]).unwrap();
+    assert_eq!(kinds(&h.decide(&id, "accept").unwrap()), ["case_accepted"]);
+}
+
+#[test]
+fn an_optional_material_does_not_block_acceptance() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("JS001");
+    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted")])
+        .unwrap();
+    assert_eq!(h.status(&id, "M5"), MaterialStatus::Pending);
+    h.decide(&id, "accept").unwrap();
+}
+
+#[test]
+fn tolerated_only_where_the_catalogue_allows_and_owed_by_tolerance_days() {
+    let mut h = Hall::new("2026-09-30");
+    let id = h.open("QY001");
+    // M1 is not on the tolerated list.
+    assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","tolerated")])})), "forbidden");
+    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "tolerated"), ("M5", "submitted")])
+        .unwrap();
+    assert_eq!(h.case(&id).material("M4").unwrap().owed_by, None, "owed from acceptance on");
+    let evs = h.decide(&id, "accept").unwrap();
+    let c = h.case(&id);
+    // National Day: 10/1–10/7 off. 1 working day after 9/30 is 10/8; 5 are 10/13.
+    assert_eq!(c.due_on, Some(d("2026-10-08")));
+    assert_eq!(c.material("M4").unwrap().owed_by, Some(d("2026-10-13")));
+    let doc = evs[0].document().unwrap();
+    assert!(doc.body.statement.contains("2026-10-13"), "{}", doc.body.statement);
+    // The tolerated material arriving later is recorded on the accepted case...
+    h.at("2026-10-12");
+    let due = h.cases.due_soon(d("2026-10-12"), &h.cal);
+    assert!(due.iter().any(|x| x.kind == DueKind::Material && x.due_on == d("2026-10-13") && x.working_days_left == 1), "{due:?}");
+    h.mats(&id, &[("M4", "submitted")]).unwrap();
+    assert_eq!(h.status(&id, "M4"), MaterialStatus::Submitted);
+    assert_eq!(h.case(&id).state, CaseState::Accepted);
+    // ...but nothing else can be changed after acceptance.
+    assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","missing")])})), "conflict");
+}
+
+#[test]
+fn commitment_only_where_the_catalogue_allows() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY001");
+    // M3 is explicitly commitment = false, M1 has no flag.
+    for m in ["M1", "M3"] {
+        assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[(m,"committed")])})), "forbidden", "{m}");
+    }
+    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted"), ("M5", "committed")])
+        .unwrap();
+    assert_eq!(h.status(&id, "M5"), MaterialStatus::Committed);
+    h.decide(&id, "accept").unwrap();
+}
+
+#[test]
+fn a_material_obtainable_by_data_sharing_cannot_be_demanded() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY001");
+    for s in ["missing", "nonconforming:过期"] {
+        assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M6",s)])})), "forbidden", "{s}");
+    }
+    // A refused batch changes nothing, even its valid lines.
+    assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","submitted"),("M6","missing")])})), "forbidden");
+    assert_eq!(h.status(&id, "M1"), MaterialStatus::Pending);
+    // Handed in voluntarily is fine; it is never a deficiency.
+    h.mats(&id, &[("M6", "submitted")]).unwrap();
+    h.mats(&id, &[("M1", "missing")]).unwrap();
+    h.decide(&id, "notice").unwrap();
+    assert!(!h.case(&id).notice.as_ref().unwrap().lists("M6"));
+}
+
+#[test]
+fn malformed_material_reports_are_bad_requests() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY001");
+    let bad = |m: Value| json!({"kind":"case_materials","case":id,"materials":m});
+    assert_eq!(h.code(bad(json!([{"material":"M9","status":"submitted"}]))), "bad_request");
+    assert_eq!(h.code(bad(json!([{"material":"M2","status":"nonconforming"}]))), "bad_request");
+    assert_eq!(h.code(bad(json!([{"material":"M2","status":"nonconforming","note":"  "}]))), "bad_request");
+    assert_eq!(h.code(bad(json!([{"material":"M2","status":"submitted"},{"material":"M2","status":"missing"}]))), "bad_request");
+    assert_eq!(h.code(bad(json!([]))), "bad_request");
+    assert_eq!(h.code(json!({"kind":"case_materials","case":"nope","materials":reports(&[("M1","submitted")])})), "not_found");
+}
+
+// ---------------------------------------------------------------------------------- open
+
+#[test]
+fn open_checks_item_ids_and_agent() {
+    let mut hall = HallConfig::sample().unwrap();
+    hall.items.iter_mut().find(|i| i.code == "HZ002").unwrap().personal_attendance = true;
+    let mut h = Hall::with(hall, "2026-03-02");
+    let open = |item: &str, applicant: Value, extra: Value| {
+        let mut v = json!({"kind":"case_open","item":item,"applicant":applicant});
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    let person = json!({"kind":"person","name":"张三","id_number":PERSON});
+    let agent = json!({"agent":{"name":"李四","id_number":PERSON2,"authorisation":"phone"}});
+
+    assert_eq!(h.code(open("XX999", person.clone(), json!({}))), "not_found");
+    assert_eq!(h.code(open("QY001", json!({"kind":"person","name":"张三","id_number":"440524188001010015"}), json!({}))), "invalid_id");
+    assert_eq!(h.code(open("QY001", json!({"kind":"person","name":" ","id_number":PERSON}), json!({}))), "bad_request");
+    // A credit code is not a resident ID, and the override cannot rescue a person's ID.
+    assert_eq!(h.code(open("QY001", json!({"kind":"person","name":"张三","id_number":USCC}), json!({"id_override":true}))), "invalid_id");
+    // Personal attendance: no agent (GD Art 24).
+    assert_eq!(h.code(open("HZ002", person.clone(), agent.clone())), "forbidden");
+    // The agent's ID is checked too.
+    assert_eq!(h.code(open("QY001", person.clone(), json!({"agent":{"name":"李四","id_number":"110105194912310021"}}))), "invalid_id");
+
+    let evs = h.run(open("QY001", person.clone(), agent)).unwrap();
+    let a = evs[0].case().agent.clone().unwrap();
+    assert_eq!((a.name.as_str(), a.id_number.as_str()), ("李四", PERSON2));
+
+    // Organisations are identified by their unified social credit code.
+    let org = |id: &str| json!({"kind":"organisation","name":"广州某某有限公司","id_number":id});
+    let evs = h.run(open("QY001", org(USCC), json!({}))).unwrap();
+    assert!(!evs[0].case().id_override);
+    // A check-character mismatch only with the staff override, which is recorded.
+    assert_eq!(h.code(open("QY001", org(USCC_BAD_CHECK), json!({}))), "invalid_id");
+    let evs = h.run(open("QY001", org(USCC_BAD_CHECK), json!({"id_override":true}))).unwrap();
+    assert!(evs[0].case().id_override);
+    assert_eq!(evs[0].case().applicant.id_number, USCC_BAD_CHECK);
+    // The override does not cover a structurally broken code.
+    assert_eq!(h.code(open("QY001", org("91350100M000100Y4Z"), json!({"id_override":true}))), "invalid_id");
+}
+
+#[test]
+fn progress_can_be_found_by_serial_or_id_number() {
+    let mut h = Hall::new("2026-03-02");
+    let a = h.open("QY001");
+    let b = h.open("SB001");
+    h.run(json!({"kind":"case_open","item":"QY001","applicant":{"kind":"person","name":"王五","id_number":PERSON2.to_lowercase()}}))
+        .unwrap();
+    assert_eq!(h.cases.by_serial(&a).unwrap().item, "QY001");
+    let mine: Vec<_> = h.cases.by_id_number(PERSON).iter().map(|c| c.id.clone()).collect();
+    assert_eq!(mine, [a, b]);
+    // Stored normalised: a lower-case x finds the same applicant.
+    assert_eq!(h.cases.by_id_number(&PERSON2.to_lowercase()).len(), 1);
+    assert_eq!(h.cases.by_id_number(PERSON2)[0].applicant.id_number, PERSON2);
+    assert!(h.cases.by_id_number("440524188001010022").is_empty());
+}
+
+// ---------------------------------------------------------------------------------- notice
+
+fn bdc002_with_gaps(h: &mut Hall) -> String {
+    let id = h.open("BDC002");
+    h.mats(&id, &[("M1", "submitted"), ("M2", "nonconforming:身份证复印件不清晰"), ("M3", "missing"), ("M5", "submitted"), ("M6", "committed")])
+        .unwrap();
+    id
+}
+
+#[test]
+fn the_notice_lists_every_deficiency_once() {
+    let mut h = Hall::new("2026-03-02");
+    let id = bdc002_with_gaps(&mut h);
+    let evs = h.decide(&id, "notice").unwrap();
+    assert_eq!(kinds(&evs), ["notice_issued"]);
+    let doc = evs[0].document().unwrap();
+    assert_eq!(doc.kind, DocumentKind::CorrectionNotice);
+    assert_eq!(doc.title, "补正材料通知书");
+    let listed: Vec<_> = doc
+        .body
+        .deficiencies
+        .iter()
+        .map(|x| (x.material.as_str(), x.status, x.note.as_deref()))
+        .collect();
+    // M4 was never checked: it is missing too, and listed.
+    assert_eq!(
+        listed,
+        [
+            ("M2", MaterialStatus::Nonconforming, Some("身份证复印件不清晰")),
+            ("M3", MaterialStatus::Missing, None),
+            ("M4", MaterialStatus::Missing, None),
+        ]
+    );
+    let c = h.case(&id);
+    assert_eq!(c.state, CaseState::NoticeIssued);
+    assert_eq!(c.notice.as_ref().unwrap().deficiencies, doc.body.deficiencies);
+    assert_eq!(h.status(&id, "M4"), MaterialStatus::Missing);
+    assert_eq!(doc.body.due_on, None);
+}
+
+#[test]
+fn a_notice_needs_something_to_correct() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY001");
+    h.mats(&id, &QY001_ALL).unwrap();
+    assert_eq!(h.decide(&id, "notice").unwrap_err(), IntakeError::NothingToCorrect);
+}
+
+#[test]
+fn one_time_rule_second_notice_and_new_requirements_are_refused() {
+    let mut h = Hall::new("2026-03-02");
+    let id = bdc002_with_gaps(&mut h);
+    h.decide(&id, "notice").unwrap();
+    assert_eq!(h.decide(&id, "notice").unwrap_err().code(), "one_time_notice_violation");
+    let sup = |m: &[(&str, &str)]| json!({"kind":"case_supplement","case":id,"materials":reports(m)});
+    // Not on the notice: touching it at all raises a new matter.
+    assert_eq!(h.code(sup(&[("M5", "missing")])), "one_time_notice_violation");
+    assert_eq!(h.code(sup(&[("M1", "nonconforming:签名缺失")])), "one_time_notice_violation");
+    assert_eq!(h.code(sup(&[("M1", "submitted")])), "one_time_notice_violation");
+    // Mixed with legitimate lines, the whole batch is refused.
+    assert_eq!(h.code(sup(&[("M3", "submitted"), ("M6", "missing")])), "one_time_notice_violation");
+    assert_eq!(h.status(&id, "M3"), MaterialStatus::Missing);
+    // Materials can no longer be recorded outside the supplement route, and accept needs it.
+    assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M5","missing")])})), "conflict");
+    assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
+    // The catalogue limits still apply inside the supplement: M3 is not tolerable.
+    assert_eq!(h.code(sup(&[("M3", "tolerated")])), "forbidden");
+}
+
+#[test]
+fn full_supplement_forces_acceptance_dated_the_supplement_day() {
+    let mut h = Hall::new("2026-03-02");
+    let id = bdc002_with_gaps(&mut h);
+    h.decide(&id, "notice").unwrap();
+
+    h.at("2026-03-04");
+    let evs = h.supplement(&id, &[("M2", "submitted"), ("M3", "submitted")]).unwrap();
+    assert_eq!(kinds(&evs), ["materials_recorded"]);
+    assert_eq!(h.case(&id).state, CaseState::NoticeIssued);
+
+    h.at("2026-03-06");
+    let evs = h.supplement(&id, &[("M4", "submitted")]).unwrap();
+    assert_eq!(kinds(&evs), ["materials_recorded", "case_accepted"]);
+    let c = h.case(&id);
+    assert_eq!(c.state, CaseState::Accepted);
+    assert_eq!(c.accepted_on, Some(d("2026-03-06")));
+    // Friday + 5 working days.
+    assert_eq!(c.due_on, Some(d("2026-03-13")));
+    let doc = evs[1].document().unwrap();
+    assert_eq!((doc.kind, doc.issued_on), (DocumentKind::Acceptance, d("2026-03-06")));
+    assert_eq!(c.documents.len(), 2, "notice and receipt");
+}
+
+#[test]
+fn supplement_may_use_tolerance_where_allowed() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("BDC002");
+    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted"), ("M5", "missing"), ("M6", "submitted")])
+        .unwrap();
+    h.decide(&id, "notice").unwrap();
+    let evs = h.supplement(&id, &[("M5", "tolerated")]).unwrap();
+    assert_eq!(kinds(&evs), ["materials_recorded", "case_accepted"]);
+    assert_eq!(h.case(&id).material("M5").unwrap().owed_by, Some(d("2026-03-09")));
+}
+
+#[test]
+fn supplement_is_only_for_a_case_with_a_notice() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("BDC002");
+    assert_eq!(h.supplement(&id, &[("M1", "submitted")]).unwrap_err().code(), "conflict");
+}
+
+// ---------------------------------------------------------------------- deferred notice
+
+#[test]
+fn deferred_notice_is_due_five_working_days_after_receipt_across_national_day() {
+    let mut h = Hall::new("2026-09-30");
+    let id = bdc002_with_gaps(&mut h);
+    let evs = h.decide(&id, "defer_notice").unwrap();
+    assert_eq!(kinds(&evs), ["notice_deferred"]);
+    let c = h.case(&id);
+    assert_eq!(c.state, CaseState::NoticeDue);
+    assert_eq!(c.notice_due_on, Some(d("2026-10-13")));
+    assert!(evs[0].document().is_none());
+
+    // Alerts the day before and on the day.
+    let due = h.cases.due_soon(d("2026-10-12"), &h.cal);
+    assert_eq!((due.len(), due[0].kind, due[0].working_days_left), (1, DueKind::Notice, 1));
+    assert!(h.cases.due_soon(d("2026-10-09"), &h.cal).is_empty());
+
+    // On the due date itself the notice is still in time; nothing is deemed.
+    h.at("2026-10-13");
+    assert!(h.tick().is_empty());
+    let evs = h.decide(&id, "notice").unwrap();
+    assert_eq!(kinds(&evs), ["notice_issued"]);
+    assert_eq!(evs[0].document().unwrap().body.deficiencies.len(), 3);
+    h.at("2026-10-20");
+    assert!(h.tick().is_empty(), "a notice was given: no deemed acceptance");
+}
+
+#[test]
+fn no_notice_in_time_means_deemed_accepted_from_receipt() {
+    let mut h = Hall::new("2026-09-30");
+    let id = bdc002_with_gaps(&mut h);
+    h.decide(&id, "defer_notice").unwrap();
+
+    h.at("2026-10-13");
+    assert!(h.tick().is_empty());
+    assert_eq!(h.case(&id).state, CaseState::NoticeDue);
+
+    h.at("2026-10-14");
+    // Even before the tick runs, the law has acted: a notice is refused.
+    assert!(matches!(h.decide(&id, "notice"), Err(IntakeError::NoticeTooLate { .. })));
+    let evs = h.tick();
+    assert_eq!(kinds(&evs), ["case_deemed_accepted"]);
+    let c = h.case(&id);
+    assert_eq!(c.state, CaseState::DeemedAccepted);
+    assert_eq!(c.accepted_on, Some(d("2026-09-30")));
+    // BDC002 commits 5 working days, counted from receipt: 10/8, 9, 10 (make-up Sat), 12, 13.
+    assert_eq!(c.due_on, Some(d("2026-10-13")));
+    let doc = evs[0].document().unwrap();
+    assert_eq!((doc.kind, doc.issued_on), (DocumentKind::Acceptance, d("2026-10-14")));
+    assert!(doc.body.deemed);
+    assert!(doc.body.statement.contains("即为受理"), "{}", doc.body.statement);
+
+    // Once deemed accepted: no notice, no rejection, and a second tick does nothing.
+    assert!(matches!(h.decide(&id, "notice"), Err(IntakeError::NoticeTooLate { .. })));
+    assert_eq!(h.decide(&id, "notice").unwrap_err().code(), "conflict");
+    assert_eq!(h.run(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["x"]})).unwrap_err().code(), "conflict");
+    assert!(h.tick().is_empty());
+    // It is an accepted case: it can be extended.
+    h.run(json!({"kind":"case_extend","case":id,"days":2,"reason":"需现场核查"})).unwrap();
+}
+
+#[test]
+fn deferred_review_can_still_accept_when_complete() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY001");
+    h.decide(&id, "defer_notice").unwrap();
+    h.at("2026-03-04");
+    h.mats(&id, &QY001_ALL).unwrap();
+    h.decide(&id, "accept").unwrap();
+    assert_eq!(h.case(&id).accepted_on, Some(d("2026-03-04")));
+    assert_eq!(h.decide(&id, "defer_notice").unwrap_err().code(), "conflict");
+}
+
+// ---------------------------------------------------------------------------------- reject
+
+#[test]
+fn rejection_needs_reasons_and_names_the_routes_and_limits() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("JS001");
+    let reject = |r: Value| json!({"kind":"case_decide","case":id,"decision":"reject","reasons":r});
+    assert_eq!(h.code(json!({"kind":"case_decide","case":id,"decision":"reject"})), "bad_request");
+    assert_eq!(h.code(reject(json!([]))), "bad_request");
+    assert_eq!(h.code(reject(json!(["  "]))), "bad_request");
+    assert_eq!(h.code(reject(json!(""))), "bad_request");
+
+    let evs = h.run(reject(json!("申请事项不属于本机关职权范围"))).unwrap();
+    assert_eq!(kinds(&evs), ["case_rejected"]);
+    let doc = evs[0].document().unwrap();
+    assert_eq!((doc.kind, doc.title.as_str()), (DocumentKind::Rejection, "不予受理决定书"));
+    assert_eq!(doc.body.reasons, ["申请事项不属于本机关职权范围"]);
+    let appeal = doc.body.appeal.as_ref().unwrap();
+    assert_eq!((appeal.reconsideration_days, appeal.litigation_months), (60, 6));
+    let c = &h.hall.centre;
+    for needle in ["60日", "6个月", &c.complaint_to, &c.reconsideration_body, &c.litigation_court] {
+        assert!(appeal.text.contains(needle), "{needle} missing from {}", appeal.text);
+    }
+    assert_eq!(h.case(&id).state, CaseState::Rejected);
+    // Final: nothing more.
+    assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
+    assert_eq!(h.code(reject(json!("再次"))), "conflict");
+}
+
+#[test]
+fn no_rejection_once_accepted() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY001");
+    h.mats(&id, &QY001_ALL).unwrap();
+    h.decide(&id, "accept").unwrap();
+    assert_eq!(h.code(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["x"]})), "conflict");
+    assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
+    assert_eq!(h.decide(&id, "notice").unwrap_err().code(), "conflict");
+}
+
+#[test]
+fn a_case_with_a_notice_may_still_be_rejected() {
+    let mut h = Hall::new("2026-03-02");
+    let id = bdc002_with_gaps(&mut h);
+    h.decide(&id, "notice").unwrap();
+    h.run(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["申请人撤回申请"]}))
+        .unwrap();
+    assert_eq!(h.supplement(&id, &[("M3", "submitted")]).unwrap_err().code(), "conflict");
+}
+
+// -------------------------------------------------------------------------------- complete
+
+#[test]
+fn complete_only_for_on_the_spot_items_with_complete_materials() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY001");
+    h.mats(&id, &QY001_ALL).unwrap();
+    assert_eq!(h.decide(&id, "complete").unwrap_err().code(), "forbidden");
+
+    let id = h.open("QY002");
+    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted")]).unwrap();
+    assert_eq!(h.decide(&id, "complete").unwrap_err().code(), "conflict");
+    h.mats(&id, &[("M3", "committed")]).unwrap();
+    let evs = h.decide(&id, "complete").unwrap();
+    assert_eq!(kinds(&evs), ["case_completed"]);
+    let doc = evs[0].document().unwrap();
+    assert_eq!((doc.kind, doc.title.as_str()), (DocumentKind::Completion, "办结通知单"));
+    assert_eq!(h.case(&id).completed_on, Some(d("2026-03-02")));
+    assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
+    assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","missing")])})), "conflict");
+
+    // Something still owed (容缺) is not "finished on the spot".
+    let id = h.open("SB001");
+    h.mats(&id, &[("M1", "submitted"), ("M2", "tolerated")]).unwrap();
+    assert_eq!(h.decide(&id, "complete").unwrap_err().code(), "conflict");
+}
+
+// ------------------------------------------------------------------------------- deadlines
+
+#[test]
+fn committed_deadline_skips_the_spring_festival() {
+    // 2026: 2/14 (Sat) is a make-up working day, 2/15–2/23 are off.
+    // 1: 2/14, 2: 2/24, 3: 2/25, 4: 2/26, 5: 2/27.
+    let mut h = Hall::new("2026-02-13");
+    let id = h.open("BDC002");
+    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted"), ("M5", "submitted"), ("M6", "submitted")])
+        .unwrap();
+    let evs = h.decide(&id, "accept").unwrap();
+    assert_eq!(h.case(&id).due_on, Some(d("2026-02-27")));
+    assert!(!h.case(&id).due_provisional);
+    assert_eq!(evs[0].document().unwrap().body.due_on, Some(d("2026-02-27")));
+
+    let due = h.cases.due_soon(d("2026-02-26"), &h.cal);
+    assert_eq!((due[0].kind, due[0].working_days_left), (DueKind::Completion, 1));
+    let due = h.cases.due_soon(d("2026-03-02"), &h.cal);
+    assert!(due[0].working_days_left < 0, "past: {due:?}");
+    assert!(h.cases.due_soon(d("2026-02-14"), &h.cal).is_empty());
+}
+
+#[test]
+fn extension_needs_a_reason_and_stays_within_the_legal_limit() {
+    // BDC002: committed 5, legal 30 working days.
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("BDC002");
+    let ext = |days: u32, reason: &str| json!({"kind":"case_extend","case":id,"days":days,"reason":reason});
+    assert_eq!(h.code(ext(5, "需要实地查看")), "conflict", "not accepted yet");
+    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted"), ("M5", "submitted"), ("M6", "submitted")])
+        .unwrap();
+    h.decide(&id, "accept").unwrap();
+    assert_eq!(h.case(&id).due_on, Some(d("2026-03-09")));
+
+    assert_eq!(h.code(ext(5, "  ")), "bad_request");
+    assert_eq!(h.code(ext(0, "需要实地查看")), "bad_request");
+    assert_eq!(h.code(ext(26, "需要实地查看")), "forbidden");
+
+    let evs = h.run(ext(10, "需要实地查看")).unwrap();
+    assert_eq!(kinds(&evs), ["case_extended"]);
+    // 15 working days from Monday 3/2.
+    assert_eq!(h.case(&id).due_on, Some(d("2026-03-23")));
+    assert_eq!(h.case(&id).extensions[0].reason, "需要实地查看");
+    // 5 + 10 + 16 = 31 > 30.
+    assert!(matches!(h.run(ext(16, "专家评审")), Err(IntakeError::BeyondLegalLimit { would_be: 31, legal_days: 30 })));
+    h.run(ext(15, "专家评审")).unwrap();
+    // Exactly the legal limit: 30 working days from 3/2 (Qingming 4/4–4/6 off) is 4/14.
+    assert_eq!(h.case(&id).due_on, Some(d("2026-04-14")));
+    assert_eq!(h.case(&id).extensions.len(), 2);
+    assert_eq!(h.code(ext(1, "再延")), "forbidden");
+}
+
+#[test]
+fn illegal_moves_are_typed_conflicts_without_events() {
+    let mut h = Hall::new("2026-03-02");
+    let id = h.open("QY002");
+    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted")]).unwrap();
+    h.decide(&id, "complete").unwrap();
+    let before = h.cases.clone();
+    for dec in ["accept", "notice", "defer_notice", "complete"] {
+        let err = h.decide(&id, dec).unwrap_err();
+        assert!(matches!(err, IntakeError::IllegalTransition { state: CaseState::Completed, .. }), "{dec}: {err:?}");
+    }
+    assert_eq!(h.cases, before);
+    assert_eq!(h.decide("440114-20260302-09999", "accept").unwrap_err().code(), "not_found");
+}
