@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use dashboard::tools;
 
 #[derive(Debug, Parser)]
-#[command(name = "dashboard", version, about = "政务服务中心 hall server, supervisor view and operator tools")]
+#[command(
+    name = "dashboard",
+    version,
+    about = "政务服务中心 hall server, supervisor view and operator tools"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,

@@ -29,7 +29,9 @@ pub struct ResidentId {
 
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// 17 digits followed by a digit or `X`/`x`: worth checksum-validating.
 pub fn looks_like_resident_id(s: &str) -> bool {
@@ -51,7 +53,8 @@ pub fn looks_like_legacy_resident_id(s: &str) -> bool {
 pub fn looks_like_credit_code(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 18
-        && b.iter().all(|c| uscc_value(c.to_ascii_uppercase()).is_some())
+        && b.iter()
+            .all(|c| uscc_value(c.to_ascii_uppercase()).is_some())
         && b[2..8].iter().all(u8::is_ascii_digit)
 }
 
@@ -66,9 +69,10 @@ pub fn resident_id_check_char(first17: &str) -> Result<char, IdError> {
     }
     let mut sum = 0;
     for (i, (c, w)) in first17.chars().zip(ID_WEIGHTS).enumerate() {
-        let d = c
-            .to_digit(10)
-            .ok_or(IdError::BadChar { position: i + 1, ch: c })?;
+        let d = c.to_digit(10).ok_or(IdError::BadChar {
+            position: i + 1,
+            ch: c,
+        })?;
         sum += d * w;
     }
     let check = (12 - sum % 11) % 11;
@@ -85,7 +89,10 @@ pub fn validate_resident_id(s: &str) -> Result<ResidentId, IdError> {
     let len = s.chars().count();
     if len == 15 {
         if let Some((i, ch)) = s.chars().enumerate().find(|(_, c)| !c.is_ascii_digit()) {
-            return Err(IdError::BadChar { position: i + 1, ch });
+            return Err(IdError::BadChar {
+                position: i + 1,
+                ch,
+            });
         }
         if !legacy_birth_date_ok(s) {
             return Err(IdError::BadBirthDate(format!("19{}", &s[6..12])));
@@ -139,10 +146,17 @@ pub fn validate_credit_code(s: &str) -> Result<String, IdError> {
         let v = u8::try_from(ch)
             .ok()
             .and_then(uscc_value)
-            .ok_or(IdError::BadChar { position: i + 1, ch })?;
+            .ok_or(IdError::BadChar {
+                position: i + 1,
+                ch,
+            })?;
         values[i] = v;
     }
-    let sum: u32 = values[..17].iter().zip(USCC_WEIGHTS).map(|(v, w)| v * w).sum();
+    let sum: u32 = values[..17]
+        .iter()
+        .zip(USCC_WEIGHTS)
+        .map(|(v, w)| v * w)
+        .sum();
     let check = (31 - sum % 31) % 31;
     let expected = char::from(USCC_ALPHABET[check as usize]);
     let found = char::from(USCC_ALPHABET[values[17] as usize]);
@@ -154,7 +168,8 @@ pub fn validate_credit_code(s: &str) -> Result<String, IdError> {
 
 fn legacy_birth_date_ok(s: &str) -> bool {
     // Legacy IDs were issued to people born in the 1900s.
-    s.get(6..12).is_some_and(|d| date_ok(&format!("19{d}"), 1900))
+    s.get(6..12)
+        .is_some_and(|d| date_ok(&format!("19{d}"), 1900))
 }
 
 /// `YYYYMMDD` is a real calendar date with a year from `min_year` to 2099.

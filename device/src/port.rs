@@ -6,10 +6,8 @@ use std::time::Duration;
 
 use serialport::{ClearBuffer, SerialPort, TTYPort};
 
-/// An open serial port. Opened exclusively (like any serial tool would), and
-/// the exclusive flag is cleared again on drop: on a pseudo-terminal whose
-/// other side stays open the flag would otherwise outlive us and lock out the
-/// next non-root opener.
+/// An open serial port, opened exclusively (TIOCEXCL + flock) so two
+/// programs never interleave bytes on one device.
 pub(crate) struct SerialLink {
     port: TTYPort,
 }
@@ -44,12 +42,6 @@ impl Write for SerialLink {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.port.flush()
-    }
-}
-
-impl Drop for SerialLink {
-    fn drop(&mut self) {
-        let _ = self.port.set_exclusive(false);
     }
 }
 

@@ -53,8 +53,9 @@ impl Role {
             "cancel_ticket" => matches!(self, Kiosk | Counter | Supervisor | Manager),
             "call_next" | "recall" | "no_show" | "start_service" | "finish" | "transfer"
             | "reinstate" | "pause" | "resume" | "report_device" => self == Counter,
-            "case_open" | "case_materials" | "case_decide" | "case_supplement"
-            | "case_extend" => self == Counter,
+            "case_open" | "case_materials" | "case_decide" | "case_supplement" | "case_extend" => {
+                self == Counter
+            }
             "evaluate" => matches!(self, Counter | Supervisor),
             "ack_alert" => matches!(self, Supervisor | Manager),
             "set_window" | "set_threshold" => self == Manager,

@@ -305,10 +305,8 @@ impl HallConfig {
     /// A parse error or a validation error naming the key.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self, ConfigError> {
         Self::build(
-            config::Config::builder().add_source(config::File::from_str(
-                text,
-                config::FileFormat::Toml,
-            )),
+            config::Config::builder()
+                .add_source(config::File::from_str(text, config::FileFormat::Toml)),
             origin,
         )
     }
@@ -379,18 +377,21 @@ impl HallConfig {
         for (i, [a, b]) in c.service_hours.iter().enumerate() {
             match (parse_hm(a), parse_hm(b)) {
                 (Some(x), Some(y)) if x < y => {}
-                _ => {
-                    return Err(bad(
-                        format!("centre.service_hours[{i}]"),
-                        format!("expected [\"HH:MM\", \"HH:MM\"] with start before end, got [{a:?}, {b:?}]"),
-                    ))
-                }
+                _ => return Err(bad(
+                    format!("centre.service_hours[{i}]"),
+                    format!(
+                        "expected [\"HH:MM\", \"HH:MM\"] with start before end, got [{a:?}, {b:?}]"
+                    ),
+                )),
             }
         }
         if !(self.rules.service_level > 0.0 && self.rules.service_level < 1.0) {
             return Err(bad(
                 "rules.service_level".into(),
-                format!("{} must be a fraction between 0 and 1, e.g. 0.8", self.rules.service_level),
+                format!(
+                    "{} must be a fraction between 0 and 1, e.g. 0.8",
+                    self.rules.service_level
+                ),
             ));
         }
         if self.queues.is_empty() {
@@ -547,7 +548,9 @@ mod tests {
     #[test]
     fn bad_key_is_named() {
         let text = SAMPLE_HALL_TOML.replacen("code = \"A\"", "code = \"AA\"", 1);
-        let err = HallConfig::from_toml_str(&text, "x.toml").unwrap_err().to_string();
+        let err = HallConfig::from_toml_str(&text, "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("x.toml"), "{err}");
         assert!(err.contains("queues[0].code"), "{err}");
     }
@@ -555,14 +558,18 @@ mod tests {
     #[test]
     fn committed_beyond_legal_is_refused() {
         let text = SAMPLE_HALL_TOML.replacen("committed_days = 1", "committed_days = 99", 1);
-        let err = HallConfig::from_toml_str(&text, "x.toml").unwrap_err().to_string();
+        let err = HallConfig::from_toml_str(&text, "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("committed_days"), "{err}");
     }
 
     #[test]
     fn unknown_field_is_refused_with_its_name() {
         let text = format!("{SAMPLE_HALL_TOML}\n[bogus]\nx = 1\n");
-        let err = HallConfig::from_toml_str(&text, "x.toml").unwrap_err().to_string();
+        let err = HallConfig::from_toml_str(&text, "x.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bogus"), "{err}");
     }
 
@@ -571,6 +578,9 @@ mod tests {
         let err = HallConfig::load(Path::new("/nonexistent/hall.toml"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("/nonexistent/hall.toml") && err.contains("not found"), "{err}");
+        assert!(
+            err.contains("/nonexistent/hall.toml") && err.contains("not found"),
+            "{err}"
+        );
     }
 }

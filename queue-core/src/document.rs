@@ -31,7 +31,9 @@ use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signature, Signer};
+/// Re-exported so crates without a direct ed25519 dependency can hold keys.
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -239,7 +241,12 @@ pub struct VerifiedFields {
 
 impl std::fmt::Display for VerifiedFields {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "文书 kind:        {} ({})", self.kind.title_zh(), self.kind.as_str())?;
+        writeln!(
+            f,
+            "文书 kind:        {} ({})",
+            self.kind.title_zh(),
+            self.kind.as_str()
+        )?;
         writeln!(f, "流水号 serial:    {}", self.serial)?;
         writeln!(f, "中心 centre:      {}", self.centre)?;
         writeln!(f, "日期 issued on:   {}", self.issued_on)?;
@@ -256,7 +263,9 @@ impl std::fmt::Display for VerifiedFields {
 pub enum VerifyError {
     #[error("验证码格式错误 / malformed verification string: {0}")]
     Malformed(String),
-    #[error("签名无效：内容被篡改或非本中心签发 / bad signature: altered, or signed by another key")]
+    #[error(
+        "签名无效：内容被篡改或非本中心签发 / bad signature: altered, or signed by another key"
+    )]
     BadSignature,
 }
 
@@ -365,7 +374,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
     }
 }
 
-fn format_err(path: &Path, message: impl ToString) -> KeyError {
+fn format_err(path: &Path, message: &dyn std::fmt::Display) -> KeyError {
     KeyError::Format {
         path: path.to_owned(),
         message: message.to_string(),
@@ -379,7 +388,7 @@ fn format_err(path: &Path, message: impl ToString) -> KeyError {
 pub fn save_signing_key(path: &Path, key: &SigningKey) -> Result<(), KeyError> {
     let pem = key
         .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| format_err(path, e))?;
+        .map_err(|e| format_err(path, &e))?;
     write_atomically(path, pem.as_bytes(), 0o600)
 }
 
@@ -390,7 +399,7 @@ pub fn save_signing_key(path: &Path, key: &SigningKey) -> Result<(), KeyError> {
 pub fn save_verifying_key(path: &Path, key: &VerifyingKey) -> Result<(), KeyError> {
     let pem = key
         .to_public_key_pem(LineEnding::LF)
-        .map_err(|e| format_err(path, e))?;
+        .map_err(|e| format_err(path, &e))?;
     write_atomically(path, pem.as_bytes(), 0o644)
 }
 
@@ -433,12 +442,12 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
     let text = fs::read_to_string(path).map_err(io_err(path))?;
     let text = text.trim();
     if text.starts_with("-----BEGIN") {
-        return SigningKey::from_pkcs8_pem(text).map_err(|e| format_err(path, e));
+        return SigningKey::from_pkcs8_pem(text).map_err(|e| format_err(path, &e));
     }
     let bytes: [u8; 32] = hex::decode(text)
-        .map_err(|e| format_err(path, e))?
+        .map_err(|e| format_err(path, &e))?
         .try_into()
-        .map_err(|_| format_err(path, "hex key must be 32 bytes"))?;
+        .map_err(|_| format_err(path, &"hex key must be 32 bytes"))?;
     Ok(SigningKey::from_bytes(&bytes))
 }
 
@@ -450,13 +459,13 @@ pub fn load_verifying_key(path: &Path) -> Result<VerifyingKey, KeyError> {
     let text = fs::read_to_string(path).map_err(io_err(path))?;
     let text = text.trim();
     if text.starts_with("-----BEGIN") {
-        return VerifyingKey::from_public_key_pem(text).map_err(|e| format_err(path, e));
+        return VerifyingKey::from_public_key_pem(text).map_err(|e| format_err(path, &e));
     }
     let bytes: [u8; 32] = hex::decode(text)
-        .map_err(|e| format_err(path, e))?
+        .map_err(|e| format_err(path, &e))?
         .try_into()
-        .map_err(|_| format_err(path, "hex key must be 32 bytes"))?;
-    VerifyingKey::from_bytes(&bytes).map_err(|e| format_err(path, e))
+        .map_err(|_| format_err(path, &"hex key must be 32 bytes"))?;
+    VerifyingKey::from_bytes(&bytes).map_err(|e| format_err(path, &e))
 }
 
 #[cfg(test)]
@@ -519,7 +528,10 @@ mod tests {
         );
         let vk = key(1).verifying_key();
         for bad in ["", "DV1.", "DV2.abc.def", "DV1.abc", "hello", "DV1.abc.!!"] {
-            assert!(matches!(verify(bad, &vk), Err(VerifyError::Malformed(_))), "{bad}");
+            assert!(
+                matches!(verify(bad, &vk), Err(VerifyError::Malformed(_))),
+                "{bad}"
+            );
         }
     }
 
@@ -541,7 +553,10 @@ mod tests {
         assert_eq!(load_verifying_key(&h).unwrap(), k.verifying_key());
         // A world-readable private key is refused.
         fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(load_signing_key(&p), Err(KeyError::TooOpen { .. })));
+        assert!(matches!(
+            load_signing_key(&p),
+            Err(KeyError::TooOpen { .. })
+        ));
     }
 
     #[test]

@@ -40,28 +40,37 @@ impl Command {
             .ok_or_else(|| DomainError::BadRequest("command needs a string `kind`".into()))?;
         let bad = |e: serde_json::Error| DomainError::BadRequest(format!("{kind}: {e}"));
         if QueueCommand::KINDS.contains(&kind) {
-            serde_json::from_value(v.clone()).map(Self::Queue).map_err(bad)
+            serde_json::from_value(v.clone())
+                .map(Self::Queue)
+                .map_err(bad)
         } else if CASE_KINDS.contains(&kind) {
-            serde_json::from_value(v.clone()).map(Self::Case).map_err(bad)
+            serde_json::from_value(v.clone())
+                .map(Self::Case)
+                .map_err(bad)
         } else if SupervisionCommand::KINDS.contains(&kind) {
             serde_json::from_value(v.clone())
                 .map(Self::Supervision)
                 .map_err(bad)
         } else {
-            Err(DomainError::BadRequest(format!("unknown command kind {kind:?}")))
+            Err(DomainError::BadRequest(format!(
+                "unknown command kind {kind:?}"
+            )))
         }
     }
 
     #[must_use]
-    pub fn kind(&self) -> String {
-        let v = match self {
-            Self::Queue(c) => serde_json::to_value(c),
-            Self::Case(c) => serde_json::to_value(c),
-            Self::Supervision(c) => serde_json::to_value(c),
-        };
-        v.ok()
-            .and_then(|v| v.get("kind").and_then(Value::as_str).map(str::to_string))
-            .unwrap_or_default()
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Queue(c) => c.kind(),
+            Self::Case(c) => match c {
+                CaseCommand::CaseOpen(_) => "case_open",
+                CaseCommand::CaseMaterials(_) => "case_materials",
+                CaseCommand::CaseDecide(_) => "case_decide",
+                CaseCommand::CaseSupplement(_) => "case_supplement",
+                CaseCommand::CaseExtend(_) => "case_extend",
+            },
+            Self::Supervision(c) => c.kind(),
+        }
     }
 }
 
@@ -85,7 +94,10 @@ fn map_case(e: &CaseEvent, f: impl Fn(&Case) -> Case) -> CaseEvent {
     let masked = f(e.case());
     let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
     if let Some(obj) = v.as_object_mut() {
-        obj.insert("case".into(), serde_json::to_value(&masked).unwrap_or(Value::Null));
+        obj.insert(
+            "case".into(),
+            serde_json::to_value(&masked).unwrap_or(Value::Null),
+        );
     }
     serde_json::from_value(v).unwrap_or_else(|_| e.clone())
 }
@@ -101,11 +113,12 @@ pub enum Event {
 
 impl Event {
     #[must_use]
-    pub fn kind(&self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.get("kind").and_then(Value::as_str).map(str::to_string))
-            .unwrap_or_default()
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Queue(e) => e.kind(),
+            Self::Case(e) => e.kind(),
+            Self::Supervision(e) => e.kind(),
+        }
     }
 
     /// Tickets this event carries (for the projection table).
@@ -269,7 +282,7 @@ impl Hall {
         now: DateTime<FixedOffset>,
     ) -> Result<Decision<Event>, DomainError> {
         let kind = cmd.kind();
-        if !actor.role.may_send(&kind) {
+        if !actor.role.may_send(kind) {
             return Err(DomainError::Forbidden(format!(
                 "角色 {} 不能发送 {kind} role {} may not send {kind}",
                 actor.role.as_str(),
@@ -282,7 +295,13 @@ impl Hall {
                 case,
                 rating,
                 reason,
-            }) => self.evaluate(actor, ticket.as_deref(), case.as_deref(), *rating, reason.as_deref()),
+            }) => self.evaluate(
+                actor,
+                ticket.as_deref(),
+                case.as_deref(),
+                *rating,
+                reason.as_deref(),
+            ),
             Command::Queue(c) => {
                 let ctx = Ctx {
                     now,
@@ -299,7 +318,10 @@ impl Hall {
             Command::Case(c) => {
                 if let CaseCommand::CaseOpen(open) = c {
                     if let Some(t) = &open.ticket {
-                        let known = self.queue.tickets.contains_key(t.strip_prefix("TK:").unwrap_or(t));
+                        let known = self
+                            .queue
+                            .tickets
+                            .contains_key(t.strip_prefix("TK:").unwrap_or(t));
                         if !known {
                             return Err(DomainError::NotFound(format!("号 ticket {t}")));
                         }
@@ -377,8 +399,16 @@ impl Hall {
                         t.number
                     )));
                 }
-                if self.queue.evaluations.iter().any(|e| e.ticket.as_deref() == Some(id)) {
-                    return Err(DomainError::Conflict(format!("{} 已评价 already rated", t.number)));
+                if self
+                    .queue
+                    .evaluations
+                    .iter()
+                    .any(|e| e.ticket.as_deref() == Some(id))
+                {
+                    return Err(DomainError::Conflict(format!(
+                        "{} 已评价 already rated",
+                        t.number
+                    )));
                 }
                 ev.ticket = Some(id.to_string());
                 ev.queue = Some(t.queue.clone());
@@ -395,7 +425,10 @@ impl Hall {
                     .iter()
                     .any(|e| e.case.as_deref() == Some(case.id.as_str()))
                 {
-                    return Err(DomainError::Conflict(format!("{} 已评价 already rated", case.serial)));
+                    return Err(DomainError::Conflict(format!(
+                        "{} 已评价 already rated",
+                        case.serial
+                    )));
                 }
                 ev.case = Some(case.id.clone());
             }
@@ -407,7 +440,9 @@ impl Hall {
         }
         Ok(Decision {
             result: json!({ "evaluation": ev }),
-            events: vec![Event::Queue(QueueEvent::EvaluationRecorded { evaluation: ev })],
+            events: vec![Event::Queue(QueueEvent::EvaluationRecorded {
+                evaluation: ev,
+            })],
         })
     }
 

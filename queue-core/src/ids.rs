@@ -80,7 +80,12 @@ impl ValidId {
         match self.kind {
             IdKind::Resident => Some(self.normalized.clone()),
             IdKind::ResidentLegacy => {
-                let body = format!("{}19{}", &self.normalized[..6], &self.normalized[6..]);
+                // `get` rather than indexing: the fields are public, so this may not be ASCII.
+                let body = format!(
+                    "{}19{}",
+                    self.normalized.get(..6)?,
+                    self.normalized.get(6..)?
+                );
                 let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
                 let check = resident_check(&digits)?;
                 Some(format!("{body}{check}"))

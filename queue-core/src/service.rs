@@ -191,7 +191,10 @@ impl HallService {
             done: Box::new(done),
         };
         if let Err(mpsc::SendError(Job::Submit { done, .. })) = self.tx.send(job) {
-            done(Outcome::error("unavailable", "服务正在关闭 the hall is shutting down"));
+            done(Outcome::error(
+                "unavailable",
+                "服务正在关闭 the hall is shutting down",
+            ));
         }
     }
 
@@ -349,7 +352,11 @@ impl Writer {
                     Ok(d) => {
                         for ev in d.events {
                             seq += 1;
-                            let rec = EventRecord { seq, at: now, event: ev };
+                            let rec = EventRecord {
+                                seq,
+                                at: now,
+                                event: ev,
+                            };
                             head = b.append(&rec, &head)?;
                             hall.apply(&rec.event, now);
                             records.push(rec);
@@ -377,7 +384,11 @@ impl Writer {
                 let now = advance(clock.as_ref(), last_at);
                 for ev in hall.tick(now) {
                     seq += 1;
-                    let rec = EventRecord { seq, at: now, event: ev };
+                    let rec = EventRecord {
+                        seq,
+                        at: now,
+                        event: ev,
+                    };
                     head = b.append(&rec, &head)?;
                     hall.apply(&rec.event, now);
                     records.push(rec);

@@ -25,7 +25,11 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     #[error("数据库 {path} 由更新的版本写入 (schema {found}, this build knows up to {known}); refusing to open it — upgrade the software")]
-    TooNew { path: String, found: i64, known: i64 },
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
     #[error("事件日志被篡改 event log tampered at seq {seq}: {problem}")]
     Tampered { seq: u64, problem: String },
     #[error("事件无法解析 event {seq} cannot be read: {message}")]
@@ -167,7 +171,11 @@ impl Store {
             });
         }
         let path = self.path.clone();
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(found).unwrap_or(0))
+        {
             let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
             tx.execute_batch(sql).map_err(|e| sqlite(&path, e))?;
             tx.pragma_update(None, "user_version", i + 1)
@@ -323,7 +331,9 @@ impl Store {
     pub fn list_tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, role, window, label, created_at, revoked_at FROM tokens ORDER BY id")
+            .prepare(
+                "SELECT id, role, window, label, created_at, revoked_at FROM tokens ORDER BY id",
+            )
             .map_err(|e| self.err(e))?;
         let rows = stmt.query_map([], token_row).map_err(|e| self.err(e))?;
         let mut out = Vec::new();
@@ -388,9 +398,11 @@ impl Store {
     /// SQLite errors.
     pub fn reply(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn
-            .query_row("SELECT reply FROM replies WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT reply FROM replies WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| self.err(e))
     }
@@ -430,29 +442,24 @@ impl Batch<'_> {
         let hash = chain_hash(prev_hash, rec.seq, &at, &body);
         let seq = i64::try_from(rec.seq).unwrap_or(i64::MAX);
         self.tx
-            .execute(
+            .prepare_cached(
                 "INSERT INTO events (seq, at, kind, body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![seq, at, rec.event.kind(), body, prev_hash, hash],
             )
+            .and_then(|mut st| st.execute(params![seq, at, rec.event.kind(), body, prev_hash, hash]))
             .map_err(|e| sqlite(&self.path, e))?;
         for t in rec.event.tickets() {
             let body = serde_json::to_string(t).unwrap_or_default();
-            let channel = serde_json::to_value(t.channel)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let state = serde_json::to_value(t.state)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let channel = t.channel.as_str();
+            let state = t.state.as_str();
             self.tx
-                .execute(
+                .prepare_cached(
                     "INSERT INTO tickets (id, number, queue, day, channel, state, window, issued_at, called_at, served_at, finished_at, body)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                      ON CONFLICT(id) DO UPDATE SET state=excluded.state, window=excluded.window,
                         called_at=excluded.called_at, served_at=excluded.served_at,
                         finished_at=excluded.finished_at, body=excluded.body",
-                    params![
+                )
+                .and_then(|mut st| st.execute(params![
                         t.id,
                         t.number,
                         t.queue,
@@ -465,8 +472,7 @@ impl Batch<'_> {
                         t.served_at.map(|x| x.to_rfc3339()),
                         t.finished_at.map(|x| x.to_rfc3339()),
                         body
-                    ],
-                )
+                    ]))
                 .map_err(|e| sqlite(&self.path, e))?;
         }
         if let Some(c) = rec.event.case_row() {
@@ -487,12 +493,17 @@ impl Batch<'_> {
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn put_reply(&mut self, key: &str, seq: Option<u64>, reply: &str) -> Result<(), StoreError> {
+    pub fn put_reply(
+        &mut self,
+        key: &str,
+        seq: Option<u64>,
+        reply: &str,
+    ) -> Result<(), StoreError> {
         self.tx
-            .execute(
-                "INSERT OR REPLACE INTO replies (key, seq, reply) VALUES (?1, ?2, ?3)",
-                params![key, seq.and_then(|s| i64::try_from(s).ok()), reply],
-            )
+            .prepare_cached("INSERT OR REPLACE INTO replies (key, seq, reply) VALUES (?1, ?2, ?3)")
+            .and_then(|mut st| {
+                st.execute(params![key, seq.and_then(|s| i64::try_from(s).ok()), reply])
+            })
             .map_err(|e| sqlite(&self.path, e))?;
         Ok(())
     }
@@ -503,10 +514,8 @@ impl Batch<'_> {
     /// SQLite errors.
     pub fn reply(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.tx
-            .query_row("SELECT reply FROM replies WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
-            .optional()
+            .prepare_cached("SELECT reply FROM replies WHERE key = ?1")
+            .and_then(|mut st| st.query_row(params![key], |r| r.get(0)).optional())
             .map_err(|e| sqlite(&self.path, e))
     }
 

@@ -87,6 +87,13 @@ pub enum SupervisionCommand {
 
 impl SupervisionCommand {
     pub const KINDS: &'static [&'static str] = &["ack_alert"];
+
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::AckAlert { .. } => "ack_alert",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +106,17 @@ pub enum SupervisionEvent {
 }
 
 impl SupervisionEvent {
+    /// The protocol `kind`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::AlertRaised { .. } => "alert_raised",
+            Self::AlertCleared { .. } => "alert_cleared",
+            Self::AlertAcknowledged { .. } => "alert_acknowledged",
+            Self::Recommendation(_) => "recommendation",
+        }
+    }
+
     /// What the public display may see of it: nothing, alerts are for staff.
     #[must_use]
     pub fn public(&self) -> Option<Self> {
@@ -142,7 +160,9 @@ impl Supervision {
                     .get(alert)
                     .ok_or_else(|| DomainError::NotFound(format!("告警 alert {alert}")))?;
                 if a.acknowledged {
-                    return Err(DomainError::Conflict(format!("{alert} 已确认 already acknowledged")));
+                    return Err(DomainError::Conflict(format!(
+                        "{alert} 已确认 already acknowledged"
+                    )));
                 }
                 let mut a = a.clone();
                 a.acknowledged = true;
@@ -156,7 +176,8 @@ impl Supervision {
 
     pub fn apply(&mut self, ev: &SupervisionEvent) {
         match ev {
-            SupervisionEvent::AlertRaised { alert } | SupervisionEvent::AlertAcknowledged { alert } => {
+            SupervisionEvent::AlertRaised { alert }
+            | SupervisionEvent::AlertAcknowledged { alert } => {
                 self.alerts.insert(alert.id.clone(), alert.clone());
             }
             SupervisionEvent::AlertCleared { alert } => {
@@ -233,8 +254,8 @@ impl Supervision {
         }
         for (id, a) in &self.alerts {
             // Urgent refusals stay until acknowledged; then they are cleared.
-            let gone = !wanted.contains_key(id)
-                || (a.kind == AlertKind::UrgentRefused && a.acknowledged);
+            let gone =
+                !wanted.contains_key(id) || (a.kind == AlertKind::UrgentRefused && a.acknowledged);
             if gone {
                 out.push(SupervisionEvent::AlertCleared { alert: a.clone() });
             }
@@ -343,9 +364,15 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         let oldest_waiting = w
             .queues
             .iter()
-            .flat_map(|c| q.waiting_in(c, &hall.config.rules).into_iter().map(|t| t.issued_at))
+            .flat_map(|c| {
+                q.waiting_in(c, &hall.config.rules)
+                    .into_iter()
+                    .map(|t| t.issued_at)
+            })
             .min();
-        let Some(oldest) = oldest_waiting else { continue };
+        let Some(oldest) = oldest_waiting else {
+            continue;
+        };
         let since = w.since.map_or(oldest, |s| s.max(oldest));
         if now - since >= idle_after {
             let minutes = (now - since).num_minutes();
@@ -368,7 +395,11 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         match c.state {
             CaseState::NoticeDue => {
                 if let Some(due) = c.notice_due_on.filter(|d| *d <= next) {
-                    let when = if due <= today { "今天 today" } else { "明天 next working day" };
+                    let when = if due <= today {
+                        "今天 today"
+                    } else {
+                        "明天 next working day"
+                    };
                     add(
                         format!("notice_due:{}", c.serial),
                         AlertKind::NoticeDue,
@@ -394,7 +425,10 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
                         if late {
                             format!("办件 {} 已超过承诺时限 {due} case {} is past its committed deadline {due}", c.serial, c.serial)
                         } else {
-                            format!("办件 {} 承诺时限 {due} 将至 case {} is due {due}", c.serial, c.serial)
+                            format!(
+                                "办件 {} 承诺时限 {due} 将至 case {} is due {due}",
+                                c.serial, c.serial
+                            )
                         },
                     );
                 }
@@ -411,7 +445,11 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
             None,
             format!(
                 "{window} 号窗口{}故障：{message} window {window} {device} fault: {message}",
-                if device == "printer" { "打印机" } else { "扫描枪" }
+                if device == "printer" {
+                    "打印机"
+                } else {
+                    "扫描枪"
+                }
             ),
         );
     }
@@ -445,8 +483,11 @@ fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
     let mut out = Vec::new();
     for cfg in q.queues.values() {
         let code = &cfg.code;
-        let arrivals: Vec<DateTime<FixedOffset>> =
-            q.arrivals.get(code).map(|v| v.iter().copied().collect()).unwrap_or_default();
+        let arrivals: Vec<DateTime<FixedOffset>> = q
+            .arrivals
+            .get(code)
+            .map(|v| v.iter().copied().collect())
+            .unwrap_or_default();
         let completions: Vec<staffing::Completion> = q
             .completions
             .get(code)
@@ -471,9 +512,14 @@ fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
         let target = f64::from(cfg.target_wait_minutes) * 60.0;
         let waiting = u32::try_from(q.waiting_count(code)).unwrap_or(u32::MAX);
         let open = q.open_windows_for(code);
-        let erlang = staffing::windows_needed(load.arrivals_per_hour, load.mean_service_seconds, target, level)
-            .map(|p| p.windows)
-            .unwrap_or(open);
+        let erlang = staffing::windows_needed(
+            load.arrivals_per_hour,
+            load.mean_service_seconds,
+            target,
+            level,
+        )
+        .map(|p| p.windows)
+        .unwrap_or(open);
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let backlog = (f64::from(waiting) * load.mean_service_seconds / target).ceil() as u32;
         let recommended = erlang.max(backlog).max(u32::from(waiting > 0));

@@ -7,8 +7,7 @@ use queue_core::calendar::Calendar;
 use queue_core::config::HallConfig;
 use queue_core::document::DocumentKind;
 use queue_core::intake::{
-    Case, CaseCommand, CaseEvent, CaseState, Cases, DueKind, IntakeCtx, IntakeError,
-    MaterialStatus,
+    Case, CaseCommand, CaseEvent, CaseState, Cases, DueKind, IntakeCtx, IntakeError, MaterialStatus,
 };
 use serde_json::{json, Value};
 
@@ -22,7 +21,7 @@ fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
-struct Hall {
+struct Desk {
     hall: HallConfig,
     cal: Calendar,
     key: SigningKey,
@@ -30,7 +29,7 @@ struct Hall {
     now: DateTime<FixedOffset>,
 }
 
-impl Hall {
+impl Desk {
     fn new(date: &str) -> Self {
         Self::with(HallConfig::sample().unwrap(), date)
     }
@@ -100,7 +99,11 @@ impl Hall {
         self.run(json!({"kind":"case_materials","case":case,"materials":reports(m)}))
     }
 
-    fn supplement(&mut self, case: &str, m: &[(&str, &str)]) -> Result<Vec<CaseEvent>, IntakeError> {
+    fn supplement(
+        &mut self,
+        case: &str,
+        m: &[(&str, &str)],
+    ) -> Result<Vec<CaseEvent>, IntakeError> {
         self.run(json!({"kind":"case_supplement","case":case,"materials":reports(m)}))
     }
 
@@ -151,7 +154,7 @@ const QY001_ALL: [(&str, &str); 5] = [
 
 #[test]
 fn accept_with_all_materials_issues_a_sealed_dated_receipt() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
     let c = h.case(&id);
     assert_eq!(c.state, CaseState::Open);
@@ -181,13 +184,16 @@ fn accept_with_all_materials_issues_a_sealed_dated_receipt() {
 
 #[test]
 fn accept_is_refused_while_a_required_material_is_missing_or_unchecked() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
     h.mats(&id, &QY001_ALL[..4]).unwrap();
     // M5 never checked counts as missing.
     let err = h.decide(&id, "accept").unwrap_err();
     assert_eq!(err.code(), "conflict");
-    assert!(matches!(&err, IntakeError::MaterialsIncomplete { missing } if missing.len() == 1 && missing[0].starts_with("M5")), "{err:?}");
+    assert!(
+        matches!(&err, IntakeError::MaterialsIncomplete { missing } if missing.len() == 1 && missing[0].starts_with("M5")),
+        "{err:?}"
+    );
     h.mats(&id, &[("M5", "missing")]).unwrap();
     assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
     // Corrected on the spot: then it must be acceptable (GD 19(2)).
@@ -197,61 +203,118 @@ fn accept_is_refused_while_a_required_material_is_missing_or_unchecked() {
 
 #[test]
 fn an_optional_material_does_not_block_acceptance() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("JS001");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted")])
-        .unwrap();
+    h.mats(
+        &id,
+        &[
+            ("M1", "submitted"),
+            ("M2", "submitted"),
+            ("M3", "submitted"),
+            ("M4", "submitted"),
+        ],
+    )
+    .unwrap();
     assert_eq!(h.status(&id, "M5"), MaterialStatus::Pending);
     h.decide(&id, "accept").unwrap();
 }
 
 #[test]
 fn tolerated_only_where_the_catalogue_allows_and_owed_by_tolerance_days() {
-    let mut h = Hall::new("2026-09-30");
+    let mut h = Desk::new("2026-09-30");
     let id = h.open("QY001");
     // M1 is not on the tolerated list.
-    assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","tolerated")])})), "forbidden");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "tolerated"), ("M5", "submitted")])
-        .unwrap();
-    assert_eq!(h.case(&id).material("M4").unwrap().owed_by, None, "owed from acceptance on");
+    assert_eq!(
+        h.code(
+            json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","tolerated")])})
+        ),
+        "forbidden"
+    );
+    h.mats(
+        &id,
+        &[
+            ("M1", "submitted"),
+            ("M2", "submitted"),
+            ("M3", "submitted"),
+            ("M4", "tolerated"),
+            ("M5", "submitted"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        h.case(&id).material("M4").unwrap().owed_by,
+        None,
+        "owed from acceptance on"
+    );
     let evs = h.decide(&id, "accept").unwrap();
     let c = h.case(&id);
     // National Day: 10/1–10/7 off. 1 working day after 9/30 is 10/8; 5 are 10/13.
     assert_eq!(c.due_on, Some(d("2026-10-08")));
     assert_eq!(c.material("M4").unwrap().owed_by, Some(d("2026-10-13")));
     let doc = evs[0].document().unwrap();
-    assert!(doc.body.statement.contains("2026-10-13"), "{}", doc.body.statement);
+    assert!(
+        doc.body.statement.contains("2026-10-13"),
+        "{}",
+        doc.body.statement
+    );
     // The tolerated material arriving later is recorded on the accepted case...
     h.at("2026-10-12");
     let due = h.cases.due_soon(d("2026-10-12"), &h.cal);
-    assert!(due.iter().any(|x| x.kind == DueKind::Material && x.due_on == d("2026-10-13") && x.working_days_left == 1), "{due:?}");
+    assert!(
+        due.iter().any(|x| x.kind == DueKind::Material
+            && x.due_on == d("2026-10-13")
+            && x.working_days_left == 1),
+        "{due:?}"
+    );
     h.mats(&id, &[("M4", "submitted")]).unwrap();
     assert_eq!(h.status(&id, "M4"), MaterialStatus::Submitted);
     assert_eq!(h.case(&id).state, CaseState::Accepted);
     // ...but nothing else can be changed after acceptance.
-    assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","missing")])})), "conflict");
+    assert_eq!(
+        h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","missing")])})),
+        "conflict"
+    );
 }
 
 #[test]
 fn commitment_only_where_the_catalogue_allows() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
     // M3 is explicitly commitment = false, M1 has no flag.
     for m in ["M1", "M3"] {
-        assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[(m,"committed")])})), "forbidden", "{m}");
+        assert_eq!(
+            h.code(
+                json!({"kind":"case_materials","case":id,"materials":reports(&[(m,"committed")])})
+            ),
+            "forbidden",
+            "{m}"
+        );
     }
-    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted"), ("M5", "committed")])
-        .unwrap();
+    h.mats(
+        &id,
+        &[
+            ("M1", "submitted"),
+            ("M2", "submitted"),
+            ("M3", "submitted"),
+            ("M4", "submitted"),
+            ("M5", "committed"),
+        ],
+    )
+    .unwrap();
     assert_eq!(h.status(&id, "M5"), MaterialStatus::Committed);
     h.decide(&id, "accept").unwrap();
 }
 
 #[test]
 fn a_material_obtainable_by_data_sharing_cannot_be_demanded() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
     for s in ["missing", "nonconforming:过期"] {
-        assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M6",s)])})), "forbidden", "{s}");
+        assert_eq!(
+            h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M6",s)])})),
+            "forbidden",
+            "{s}"
+        );
     }
     // A refused batch changes nothing, even its valid lines.
     assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","submitted"),("M6","missing")])})), "forbidden");
@@ -265,13 +328,29 @@ fn a_material_obtainable_by_data_sharing_cannot_be_demanded() {
 
 #[test]
 fn malformed_material_reports_are_bad_requests() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
     let bad = |m: Value| json!({"kind":"case_materials","case":id,"materials":m});
-    assert_eq!(h.code(bad(json!([{"material":"M9","status":"submitted"}]))), "bad_request");
-    assert_eq!(h.code(bad(json!([{"material":"M2","status":"nonconforming"}]))), "bad_request");
-    assert_eq!(h.code(bad(json!([{"material":"M2","status":"nonconforming","note":"  "}]))), "bad_request");
-    assert_eq!(h.code(bad(json!([{"material":"M2","status":"submitted"},{"material":"M2","status":"missing"}]))), "bad_request");
+    assert_eq!(
+        h.code(bad(json!([{"material":"M9","status":"submitted"}]))),
+        "bad_request"
+    );
+    assert_eq!(
+        h.code(bad(json!([{"material":"M2","status":"nonconforming"}]))),
+        "bad_request"
+    );
+    assert_eq!(
+        h.code(bad(
+            json!([{"material":"M2","status":"nonconforming","note":"  "}])
+        )),
+        "bad_request"
+    );
+    assert_eq!(
+        h.code(bad(
+            json!([{"material":"M2","status":"submitted"},{"material":"M2","status":"missing"}])
+        )),
+        "bad_request"
+    );
     assert_eq!(h.code(bad(json!([]))), "bad_request");
     assert_eq!(h.code(json!({"kind":"case_materials","case":"nope","materials":reports(&[("M1","submitted")])})), "not_found");
 }
@@ -281,8 +360,12 @@ fn malformed_material_reports_are_bad_requests() {
 #[test]
 fn open_checks_item_ids_and_agent() {
     let mut hall = HallConfig::sample().unwrap();
-    hall.items.iter_mut().find(|i| i.code == "HZ002").unwrap().personal_attendance = true;
-    let mut h = Hall::with(hall, "2026-03-02");
+    hall.items
+        .iter_mut()
+        .find(|i| i.code == "HZ002")
+        .unwrap()
+        .personal_attendance = true;
+    let mut h = Desk::with(hall, "2026-03-02");
     let open = |item: &str, applicant: Value, extra: Value| {
         let mut v = json!({"kind":"case_open","item":item,"applicant":applicant});
         for (k, x) in extra.as_object().unwrap() {
@@ -293,15 +376,49 @@ fn open_checks_item_ids_and_agent() {
     let person = json!({"kind":"person","name":"张三","id_number":PERSON});
     let agent = json!({"agent":{"name":"李四","id_number":PERSON2,"authorisation":"phone"}});
 
-    assert_eq!(h.code(open("XX999", person.clone(), json!({}))), "not_found");
-    assert_eq!(h.code(open("QY001", json!({"kind":"person","name":"张三","id_number":"440524188001010015"}), json!({}))), "invalid_id");
-    assert_eq!(h.code(open("QY001", json!({"kind":"person","name":" ","id_number":PERSON}), json!({}))), "bad_request");
+    assert_eq!(
+        h.code(open("XX999", person.clone(), json!({}))),
+        "not_found"
+    );
+    assert_eq!(
+        h.code(open(
+            "QY001",
+            json!({"kind":"person","name":"张三","id_number":"440524188001010015"}),
+            json!({})
+        )),
+        "invalid_id"
+    );
+    assert_eq!(
+        h.code(open(
+            "QY001",
+            json!({"kind":"person","name":" ","id_number":PERSON}),
+            json!({})
+        )),
+        "bad_request"
+    );
     // A credit code is not a resident ID, and the override cannot rescue a person's ID.
-    assert_eq!(h.code(open("QY001", json!({"kind":"person","name":"张三","id_number":USCC}), json!({"id_override":true}))), "invalid_id");
+    assert_eq!(
+        h.code(open(
+            "QY001",
+            json!({"kind":"person","name":"张三","id_number":USCC}),
+            json!({"id_override":true})
+        )),
+        "invalid_id"
+    );
     // Personal attendance: no agent (GD Art 24).
-    assert_eq!(h.code(open("HZ002", person.clone(), agent.clone())), "forbidden");
+    assert_eq!(
+        h.code(open("HZ002", person.clone(), agent.clone())),
+        "forbidden"
+    );
     // The agent's ID is checked too.
-    assert_eq!(h.code(open("QY001", person.clone(), json!({"agent":{"name":"李四","id_number":"110105194912310021"}}))), "invalid_id");
+    assert_eq!(
+        h.code(open(
+            "QY001",
+            person.clone(),
+            json!({"agent":{"name":"李四","id_number":"110105194912310021"}})
+        )),
+        "invalid_id"
+    );
 
     let evs = h.run(open("QY001", person.clone(), agent)).unwrap();
     let a = evs[0].case().agent.clone().unwrap();
@@ -312,42 +429,75 @@ fn open_checks_item_ids_and_agent() {
     let evs = h.run(open("QY001", org(USCC), json!({}))).unwrap();
     assert!(!evs[0].case().id_override);
     // A check-character mismatch only with the staff override, which is recorded.
-    assert_eq!(h.code(open("QY001", org(USCC_BAD_CHECK), json!({}))), "invalid_id");
-    let evs = h.run(open("QY001", org(USCC_BAD_CHECK), json!({"id_override":true}))).unwrap();
+    assert_eq!(
+        h.code(open("QY001", org(USCC_BAD_CHECK), json!({}))),
+        "invalid_id"
+    );
+    let evs = h
+        .run(open(
+            "QY001",
+            org(USCC_BAD_CHECK),
+            json!({"id_override":true}),
+        ))
+        .unwrap();
     assert!(evs[0].case().id_override);
     assert_eq!(evs[0].case().applicant.id_number, USCC_BAD_CHECK);
     // The override does not cover a structurally broken code.
-    assert_eq!(h.code(open("QY001", org("91350100M000100Y4Z"), json!({"id_override":true}))), "invalid_id");
+    assert_eq!(
+        h.code(open(
+            "QY001",
+            org("91350100M000100Y4Z"),
+            json!({"id_override":true})
+        )),
+        "invalid_id"
+    );
 }
 
 #[test]
 fn progress_can_be_found_by_serial_or_id_number() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let a = h.open("QY001");
     let b = h.open("SB001");
     h.run(json!({"kind":"case_open","item":"QY001","applicant":{"kind":"person","name":"王五","id_number":PERSON2.to_lowercase()}}))
         .unwrap();
     assert_eq!(h.cases.by_serial(&a).unwrap().item, "QY001");
-    let mine: Vec<_> = h.cases.by_id_number(PERSON).iter().map(|c| c.id.clone()).collect();
+    let mine: Vec<_> = h
+        .cases
+        .by_id_number(PERSON)
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
     assert_eq!(mine, [a, b]);
     // Stored normalised: a lower-case x finds the same applicant.
     assert_eq!(h.cases.by_id_number(&PERSON2.to_lowercase()).len(), 1);
-    assert_eq!(h.cases.by_id_number(PERSON2)[0].applicant.id_number, PERSON2);
+    assert_eq!(
+        h.cases.by_id_number(PERSON2)[0].applicant.id_number,
+        PERSON2
+    );
     assert!(h.cases.by_id_number("440524188001010022").is_empty());
 }
 
 // ---------------------------------------------------------------------------------- notice
 
-fn bdc002_with_gaps(h: &mut Hall) -> String {
+fn bdc002_with_gaps(h: &mut Desk) -> String {
     let id = h.open("BDC002");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "nonconforming:身份证复印件不清晰"), ("M3", "missing"), ("M5", "submitted"), ("M6", "committed")])
-        .unwrap();
+    h.mats(
+        &id,
+        &[
+            ("M1", "submitted"),
+            ("M2", "nonconforming:身份证复印件不清晰"),
+            ("M3", "missing"),
+            ("M5", "submitted"),
+            ("M6", "committed"),
+        ],
+    )
+    .unwrap();
     id
 }
 
 #[test]
 fn the_notice_lists_every_deficiency_once() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = bdc002_with_gaps(&mut h);
     let evs = h.decide(&id, "notice").unwrap();
     assert_eq!(kinds(&evs), ["notice_issued"]);
@@ -364,42 +514,71 @@ fn the_notice_lists_every_deficiency_once() {
     assert_eq!(
         listed,
         [
-            ("M2", MaterialStatus::Nonconforming, Some("身份证复印件不清晰")),
+            (
+                "M2",
+                MaterialStatus::Nonconforming,
+                Some("身份证复印件不清晰")
+            ),
             ("M3", MaterialStatus::Missing, None),
             ("M4", MaterialStatus::Missing, None),
         ]
     );
     let c = h.case(&id);
     assert_eq!(c.state, CaseState::NoticeIssued);
-    assert_eq!(c.notice.as_ref().unwrap().deficiencies, doc.body.deficiencies);
+    assert_eq!(
+        c.notice.as_ref().unwrap().deficiencies,
+        doc.body.deficiencies
+    );
     assert_eq!(h.status(&id, "M4"), MaterialStatus::Missing);
     assert_eq!(doc.body.due_on, None);
 }
 
 #[test]
 fn a_notice_needs_something_to_correct() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
     h.mats(&id, &QY001_ALL).unwrap();
-    assert_eq!(h.decide(&id, "notice").unwrap_err(), IntakeError::NothingToCorrect);
+    assert_eq!(
+        h.decide(&id, "notice").unwrap_err(),
+        IntakeError::NothingToCorrect
+    );
 }
 
 #[test]
 fn one_time_rule_second_notice_and_new_requirements_are_refused() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = bdc002_with_gaps(&mut h);
     h.decide(&id, "notice").unwrap();
-    assert_eq!(h.decide(&id, "notice").unwrap_err().code(), "one_time_notice_violation");
-    let sup = |m: &[(&str, &str)]| json!({"kind":"case_supplement","case":id,"materials":reports(m)});
+    assert_eq!(
+        h.decide(&id, "notice").unwrap_err().code(),
+        "one_time_notice_violation"
+    );
+    let sup =
+        |m: &[(&str, &str)]| json!({"kind":"case_supplement","case":id,"materials":reports(m)});
     // Not on the notice: touching it at all raises a new matter.
-    assert_eq!(h.code(sup(&[("M5", "missing")])), "one_time_notice_violation");
-    assert_eq!(h.code(sup(&[("M1", "nonconforming:签名缺失")])), "one_time_notice_violation");
-    assert_eq!(h.code(sup(&[("M1", "submitted")])), "one_time_notice_violation");
+    assert_eq!(
+        h.code(sup(&[("M5", "missing")])),
+        "one_time_notice_violation"
+    );
+    assert_eq!(
+        h.code(sup(&[("M1", "nonconforming:签名缺失")])),
+        "one_time_notice_violation"
+    );
+    assert_eq!(
+        h.code(sup(&[("M1", "submitted")])),
+        "one_time_notice_violation"
+    );
     // Mixed with legitimate lines, the whole batch is refused.
-    assert_eq!(h.code(sup(&[("M3", "submitted"), ("M6", "missing")])), "one_time_notice_violation");
+    assert_eq!(
+        h.code(sup(&[("M3", "submitted"), ("M6", "missing")])),
+        "one_time_notice_violation"
+    );
     assert_eq!(h.status(&id, "M3"), MaterialStatus::Missing);
     // Materials can no longer be recorded outside the supplement route, and accept needs it.
-    assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M5","missing")])})), "conflict");
+    assert_eq!(
+        h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M5","missing")])})),
+        "conflict"
+    );
     assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
     // The catalogue limits still apply inside the supplement: M3 is not tolerable.
     assert_eq!(h.code(sup(&[("M3", "tolerated")])), "forbidden");
@@ -407,12 +586,14 @@ fn one_time_rule_second_notice_and_new_requirements_are_refused() {
 
 #[test]
 fn full_supplement_forces_acceptance_dated_the_supplement_day() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = bdc002_with_gaps(&mut h);
     h.decide(&id, "notice").unwrap();
 
     h.at("2026-03-04");
-    let evs = h.supplement(&id, &[("M2", "submitted"), ("M3", "submitted")]).unwrap();
+    let evs = h
+        .supplement(&id, &[("M2", "submitted"), ("M3", "submitted")])
+        .unwrap();
     assert_eq!(kinds(&evs), ["materials_recorded"]);
     assert_eq!(h.case(&id).state, CaseState::NoticeIssued);
 
@@ -425,34 +606,55 @@ fn full_supplement_forces_acceptance_dated_the_supplement_day() {
     // Friday + 5 working days.
     assert_eq!(c.due_on, Some(d("2026-03-13")));
     let doc = evs[1].document().unwrap();
-    assert_eq!((doc.kind, doc.issued_on), (DocumentKind::Acceptance, d("2026-03-06")));
+    assert_eq!(
+        (doc.kind, doc.issued_on),
+        (DocumentKind::Acceptance, d("2026-03-06"))
+    );
     assert_eq!(c.documents.len(), 2, "notice and receipt");
 }
 
 #[test]
 fn supplement_may_use_tolerance_where_allowed() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("BDC002");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted"), ("M5", "missing"), ("M6", "submitted")])
-        .unwrap();
+    h.mats(
+        &id,
+        &[
+            ("M1", "submitted"),
+            ("M2", "submitted"),
+            ("M3", "submitted"),
+            ("M4", "submitted"),
+            ("M5", "missing"),
+            ("M6", "submitted"),
+        ],
+    )
+    .unwrap();
     h.decide(&id, "notice").unwrap();
     let evs = h.supplement(&id, &[("M5", "tolerated")]).unwrap();
     assert_eq!(kinds(&evs), ["materials_recorded", "case_accepted"]);
-    assert_eq!(h.case(&id).material("M5").unwrap().owed_by, Some(d("2026-03-09")));
+    assert_eq!(
+        h.case(&id).material("M5").unwrap().owed_by,
+        Some(d("2026-03-09"))
+    );
 }
 
 #[test]
 fn supplement_is_only_for_a_case_with_a_notice() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("BDC002");
-    assert_eq!(h.supplement(&id, &[("M1", "submitted")]).unwrap_err().code(), "conflict");
+    assert_eq!(
+        h.supplement(&id, &[("M1", "submitted")])
+            .unwrap_err()
+            .code(),
+        "conflict"
+    );
 }
 
 // ---------------------------------------------------------------------- deferred notice
 
 #[test]
 fn deferred_notice_is_due_five_working_days_after_receipt_across_national_day() {
-    let mut h = Hall::new("2026-09-30");
+    let mut h = Desk::new("2026-09-30");
     let id = bdc002_with_gaps(&mut h);
     let evs = h.decide(&id, "defer_notice").unwrap();
     assert_eq!(kinds(&evs), ["notice_deferred"]);
@@ -463,7 +665,10 @@ fn deferred_notice_is_due_five_working_days_after_receipt_across_national_day() 
 
     // Alerts the day before and on the day.
     let due = h.cases.due_soon(d("2026-10-12"), &h.cal);
-    assert_eq!((due.len(), due[0].kind, due[0].working_days_left), (1, DueKind::Notice, 1));
+    assert_eq!(
+        (due.len(), due[0].kind, due[0].working_days_left),
+        (1, DueKind::Notice, 1)
+    );
     assert!(h.cases.due_soon(d("2026-10-09"), &h.cal).is_empty());
 
     // On the due date itself the notice is still in time; nothing is deemed.
@@ -473,12 +678,15 @@ fn deferred_notice_is_due_five_working_days_after_receipt_across_national_day() 
     assert_eq!(kinds(&evs), ["notice_issued"]);
     assert_eq!(evs[0].document().unwrap().body.deficiencies.len(), 3);
     h.at("2026-10-20");
-    assert!(h.tick().is_empty(), "a notice was given: no deemed acceptance");
+    assert!(
+        h.tick().is_empty(),
+        "a notice was given: no deemed acceptance"
+    );
 }
 
 #[test]
 fn no_notice_in_time_means_deemed_accepted_from_receipt() {
-    let mut h = Hall::new("2026-09-30");
+    let mut h = Desk::new("2026-09-30");
     let id = bdc002_with_gaps(&mut h);
     h.decide(&id, "defer_notice").unwrap();
 
@@ -488,7 +696,10 @@ fn no_notice_in_time_means_deemed_accepted_from_receipt() {
 
     h.at("2026-10-14");
     // Even before the tick runs, the law has acted: a notice is refused.
-    assert!(matches!(h.decide(&id, "notice"), Err(IntakeError::NoticeTooLate { .. })));
+    assert!(matches!(
+        h.decide(&id, "notice"),
+        Err(IntakeError::NoticeTooLate { .. })
+    ));
     let evs = h.tick();
     assert_eq!(kinds(&evs), ["case_deemed_accepted"]);
     let c = h.case(&id);
@@ -497,53 +708,93 @@ fn no_notice_in_time_means_deemed_accepted_from_receipt() {
     // BDC002 commits 5 working days, counted from receipt: 10/8, 9, 10 (make-up Sat), 12, 13.
     assert_eq!(c.due_on, Some(d("2026-10-13")));
     let doc = evs[0].document().unwrap();
-    assert_eq!((doc.kind, doc.issued_on), (DocumentKind::Acceptance, d("2026-10-14")));
+    assert_eq!(
+        (doc.kind, doc.issued_on),
+        (DocumentKind::Acceptance, d("2026-10-14"))
+    );
     assert!(doc.body.deemed);
-    assert!(doc.body.statement.contains("即为受理"), "{}", doc.body.statement);
+    assert!(
+        doc.body.statement.contains("即为受理"),
+        "{}",
+        doc.body.statement
+    );
 
     // Once deemed accepted: no notice, no rejection, and a second tick does nothing.
-    assert!(matches!(h.decide(&id, "notice"), Err(IntakeError::NoticeTooLate { .. })));
+    assert!(matches!(
+        h.decide(&id, "notice"),
+        Err(IntakeError::NoticeTooLate { .. })
+    ));
     assert_eq!(h.decide(&id, "notice").unwrap_err().code(), "conflict");
-    assert_eq!(h.run(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["x"]})).unwrap_err().code(), "conflict");
+    assert_eq!(
+        h.run(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["x"]}))
+            .unwrap_err()
+            .code(),
+        "conflict"
+    );
     assert!(h.tick().is_empty());
     // It is an accepted case: it can be extended.
-    h.run(json!({"kind":"case_extend","case":id,"days":2,"reason":"需现场核查"})).unwrap();
+    h.run(json!({"kind":"case_extend","case":id,"days":2,"reason":"需现场核查"}))
+        .unwrap();
 }
 
 #[test]
 fn deferred_review_can_still_accept_when_complete() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
     h.decide(&id, "defer_notice").unwrap();
     h.at("2026-03-04");
     h.mats(&id, &QY001_ALL).unwrap();
     h.decide(&id, "accept").unwrap();
     assert_eq!(h.case(&id).accepted_on, Some(d("2026-03-04")));
-    assert_eq!(h.decide(&id, "defer_notice").unwrap_err().code(), "conflict");
+    assert_eq!(
+        h.decide(&id, "defer_notice").unwrap_err().code(),
+        "conflict"
+    );
 }
 
 // ---------------------------------------------------------------------------------- reject
 
 #[test]
 fn rejection_needs_reasons_and_names_the_routes_and_limits() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("JS001");
     let reject = |r: Value| json!({"kind":"case_decide","case":id,"decision":"reject","reasons":r});
-    assert_eq!(h.code(json!({"kind":"case_decide","case":id,"decision":"reject"})), "bad_request");
+    assert_eq!(
+        h.code(json!({"kind":"case_decide","case":id,"decision":"reject"})),
+        "bad_request"
+    );
     assert_eq!(h.code(reject(json!([]))), "bad_request");
     assert_eq!(h.code(reject(json!(["  "]))), "bad_request");
     assert_eq!(h.code(reject(json!(""))), "bad_request");
 
-    let evs = h.run(reject(json!("申请事项不属于本机关职权范围"))).unwrap();
+    let evs = h
+        .run(reject(json!("申请事项不属于本机关职权范围")))
+        .unwrap();
     assert_eq!(kinds(&evs), ["case_rejected"]);
     let doc = evs[0].document().unwrap();
-    assert_eq!((doc.kind, doc.title.as_str()), (DocumentKind::Rejection, "不予受理决定书"));
+    assert_eq!(
+        (doc.kind, doc.title.as_str()),
+        (DocumentKind::Rejection, "不予受理决定书")
+    );
     assert_eq!(doc.body.reasons, ["申请事项不属于本机关职权范围"]);
     let appeal = doc.body.appeal.as_ref().unwrap();
-    assert_eq!((appeal.reconsideration_days, appeal.litigation_months), (60, 6));
+    assert_eq!(
+        (appeal.reconsideration_days, appeal.litigation_months),
+        (60, 6)
+    );
     let c = &h.hall.centre;
-    for needle in ["60日", "6个月", &c.complaint_to, &c.reconsideration_body, &c.litigation_court] {
-        assert!(appeal.text.contains(needle), "{needle} missing from {}", appeal.text);
+    for needle in [
+        "60日",
+        "6个月",
+        &c.complaint_to,
+        &c.reconsideration_body,
+        &c.litigation_court,
+    ] {
+        assert!(
+            appeal.text.contains(needle),
+            "{needle} missing from {}",
+            appeal.text
+        );
     }
     assert_eq!(h.case(&id).state, CaseState::Rejected);
     // Final: nothing more.
@@ -553,49 +804,65 @@ fn rejection_needs_reasons_and_names_the_routes_and_limits() {
 
 #[test]
 fn no_rejection_once_accepted() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
     h.mats(&id, &QY001_ALL).unwrap();
     h.decide(&id, "accept").unwrap();
-    assert_eq!(h.code(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["x"]})), "conflict");
+    assert_eq!(
+        h.code(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["x"]})),
+        "conflict"
+    );
     assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
     assert_eq!(h.decide(&id, "notice").unwrap_err().code(), "conflict");
 }
 
 #[test]
 fn a_case_with_a_notice_may_still_be_rejected() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = bdc002_with_gaps(&mut h);
     h.decide(&id, "notice").unwrap();
     h.run(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["申请人撤回申请"]}))
         .unwrap();
-    assert_eq!(h.supplement(&id, &[("M3", "submitted")]).unwrap_err().code(), "conflict");
+    assert_eq!(
+        h.supplement(&id, &[("M3", "submitted")])
+            .unwrap_err()
+            .code(),
+        "conflict"
+    );
 }
 
 // -------------------------------------------------------------------------------- complete
 
 #[test]
 fn complete_only_for_on_the_spot_items_with_complete_materials() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
     h.mats(&id, &QY001_ALL).unwrap();
     assert_eq!(h.decide(&id, "complete").unwrap_err().code(), "forbidden");
 
     let id = h.open("QY002");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted")]).unwrap();
+    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted")])
+        .unwrap();
     assert_eq!(h.decide(&id, "complete").unwrap_err().code(), "conflict");
     h.mats(&id, &[("M3", "committed")]).unwrap();
     let evs = h.decide(&id, "complete").unwrap();
     assert_eq!(kinds(&evs), ["case_completed"]);
     let doc = evs[0].document().unwrap();
-    assert_eq!((doc.kind, doc.title.as_str()), (DocumentKind::Completion, "办结通知单"));
+    assert_eq!(
+        (doc.kind, doc.title.as_str()),
+        (DocumentKind::Completion, "办结通知单")
+    );
     assert_eq!(h.case(&id).completed_on, Some(d("2026-03-02")));
     assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
-    assert_eq!(h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","missing")])})), "conflict");
+    assert_eq!(
+        h.code(json!({"kind":"case_materials","case":id,"materials":reports(&[("M1","missing")])})),
+        "conflict"
+    );
 
     // Something still owed (容缺) is not "finished on the spot".
     let id = h.open("SB001");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "tolerated")]).unwrap();
+    h.mats(&id, &[("M1", "submitted"), ("M2", "tolerated")])
+        .unwrap();
     assert_eq!(h.decide(&id, "complete").unwrap_err().code(), "conflict");
 }
 
@@ -605,17 +872,33 @@ fn complete_only_for_on_the_spot_items_with_complete_materials() {
 fn committed_deadline_skips_the_spring_festival() {
     // 2026: 2/14 (Sat) is a make-up working day, 2/15–2/23 are off.
     // 1: 2/14, 2: 2/24, 3: 2/25, 4: 2/26, 5: 2/27.
-    let mut h = Hall::new("2026-02-13");
+    let mut h = Desk::new("2026-02-13");
     let id = h.open("BDC002");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted"), ("M5", "submitted"), ("M6", "submitted")])
-        .unwrap();
+    h.mats(
+        &id,
+        &[
+            ("M1", "submitted"),
+            ("M2", "submitted"),
+            ("M3", "submitted"),
+            ("M4", "submitted"),
+            ("M5", "submitted"),
+            ("M6", "submitted"),
+        ],
+    )
+    .unwrap();
     let evs = h.decide(&id, "accept").unwrap();
     assert_eq!(h.case(&id).due_on, Some(d("2026-02-27")));
     assert!(!h.case(&id).due_provisional);
-    assert_eq!(evs[0].document().unwrap().body.due_on, Some(d("2026-02-27")));
+    assert_eq!(
+        evs[0].document().unwrap().body.due_on,
+        Some(d("2026-02-27"))
+    );
 
     let due = h.cases.due_soon(d("2026-02-26"), &h.cal);
-    assert_eq!((due[0].kind, due[0].working_days_left), (DueKind::Completion, 1));
+    assert_eq!(
+        (due[0].kind, due[0].working_days_left),
+        (DueKind::Completion, 1)
+    );
     let due = h.cases.due_soon(d("2026-03-02"), &h.cal);
     assert!(due[0].working_days_left < 0, "past: {due:?}");
     assert!(h.cases.due_soon(d("2026-02-14"), &h.cal).is_empty());
@@ -624,12 +907,26 @@ fn committed_deadline_skips_the_spring_festival() {
 #[test]
 fn extension_needs_a_reason_and_stays_within_the_legal_limit() {
     // BDC002: committed 5, legal 30 working days.
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("BDC002");
     let ext = |days: u32, reason: &str| json!({"kind":"case_extend","case":id,"days":days,"reason":reason});
-    assert_eq!(h.code(ext(5, "需要实地查看")), "conflict", "not accepted yet");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "submitted"), ("M5", "submitted"), ("M6", "submitted")])
-        .unwrap();
+    assert_eq!(
+        h.code(ext(5, "需要实地查看")),
+        "conflict",
+        "not accepted yet"
+    );
+    h.mats(
+        &id,
+        &[
+            ("M1", "submitted"),
+            ("M2", "submitted"),
+            ("M3", "submitted"),
+            ("M4", "submitted"),
+            ("M5", "submitted"),
+            ("M6", "submitted"),
+        ],
+    )
+    .unwrap();
     h.decide(&id, "accept").unwrap();
     assert_eq!(h.case(&id).due_on, Some(d("2026-03-09")));
 
@@ -643,7 +940,13 @@ fn extension_needs_a_reason_and_stays_within_the_legal_limit() {
     assert_eq!(h.case(&id).due_on, Some(d("2026-03-23")));
     assert_eq!(h.case(&id).extensions[0].reason, "需要实地查看");
     // 5 + 10 + 16 = 31 > 30.
-    assert!(matches!(h.run(ext(16, "专家评审")), Err(IntakeError::BeyondLegalLimit { would_be: 31, legal_days: 30 })));
+    assert!(matches!(
+        h.run(ext(16, "专家评审")),
+        Err(IntakeError::BeyondLegalLimit {
+            would_be: 31,
+            legal_days: 30
+        })
+    ));
     h.run(ext(15, "专家评审")).unwrap();
     // Exactly the legal limit: 30 working days from 3/2 (Qingming 4/4–4/6 off) is 4/14.
     assert_eq!(h.case(&id).due_on, Some(d("2026-04-14")));
@@ -653,15 +956,37 @@ fn extension_needs_a_reason_and_stays_within_the_legal_limit() {
 
 #[test]
 fn illegal_moves_are_typed_conflicts_without_events() {
-    let mut h = Hall::new("2026-03-02");
+    let mut h = Desk::new("2026-03-02");
     let id = h.open("QY002");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted")]).unwrap();
+    h.mats(
+        &id,
+        &[
+            ("M1", "submitted"),
+            ("M2", "submitted"),
+            ("M3", "submitted"),
+        ],
+    )
+    .unwrap();
     h.decide(&id, "complete").unwrap();
     let before = h.cases.clone();
     for dec in ["accept", "notice", "defer_notice", "complete"] {
         let err = h.decide(&id, dec).unwrap_err();
-        assert!(matches!(err, IntakeError::IllegalTransition { state: CaseState::Completed, .. }), "{dec}: {err:?}");
+        assert!(
+            matches!(
+                err,
+                IntakeError::IllegalTransition {
+                    state: CaseState::Completed,
+                    ..
+                }
+            ),
+            "{dec}: {err:?}"
+        );
     }
     assert_eq!(h.cases, before);
-    assert_eq!(h.decide("440114-20260302-09999", "accept").unwrap_err().code(), "not_found");
+    assert_eq!(
+        h.decide("440114-20260302-09999", "accept")
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
 }

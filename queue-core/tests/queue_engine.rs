@@ -20,8 +20,17 @@ fn numbers_run_per_queue_per_day_and_restart_next_day() {
     d.tick();
     assert_eq!(d.issue("A", "walk_in")["number"], "A001");
     // Yesterday's leftovers were cancelled by the first tick of the day.
-    let stale = d.hall.queue.tickets.values().filter(|t| t.id.starts_with("20261123")).count();
-    assert_eq!(stale, 0, "finished tickets of earlier days are dropped from memory");
+    let stale = d
+        .hall
+        .queue
+        .tickets
+        .values()
+        .filter(|t| t.id.starts_with("20261123"))
+        .count();
+    assert_eq!(
+        stale, 0,
+        "finished tickets of earlier days are dropped from memory"
+    );
 }
 
 #[test]
@@ -38,7 +47,10 @@ fn green_goes_first_but_does_not_starve_walk_ins() {
     d.advance_minutes(30);
     let _g2 = d.issue("A", "green");
     let called = d.call(1).unwrap();
-    assert_eq!(called["number"], a1["number"], "walk-in waited 35 min > 20 min head start");
+    assert_eq!(
+        called["number"], a1["number"],
+        "walk-in waited 35 min > 20 min head start"
+    );
     let ev = d.log.iter().rev().find_map(|r| {
         let v = serde_json::to_value(&r.event).unwrap();
         (v["kind"] == "ticket_called").then_some(v)
@@ -66,11 +78,17 @@ fn calling_a_specific_ticket_out_of_order_needs_a_reason() {
     d.advance_minutes(1);
     let second = d.issue("A", "walk_in");
     let err = d
-        .run(counter(1), json!({"kind":"call_next","ticket": second["number"]}))
+        .run(
+            counter(1),
+            json!({"kind":"call_next","ticket": second["number"]}),
+        )
         .unwrap_err();
     assert_eq!(err.0, "bad_request");
     let t = d
-        .run(counter(1), json!({"kind":"call_next","ticket": second["number"], "reason":"老人行动不便"}))
+        .run(
+            counter(1),
+            json!({"kind":"call_next","ticket": second["number"], "reason":"老人行动不便"}),
+        )
         .unwrap();
     assert_eq!(t["ticket"]["number"], "A002");
 }
@@ -102,7 +120,11 @@ fn recall_limit_then_no_show_then_reinstate_behind_head() {
     let e = d.run(counter(1), json!({"kind":"recall"})).unwrap_err();
     assert_eq!(e.0, "conflict", "recall limit of 3");
     d.run(counter(1), json!({"kind":"no_show"})).unwrap();
-    d.run(counter(2), json!({"kind":"reinstate","ticket": first["id"]})).unwrap();
+    d.run(
+        counter(2),
+        json!({"kind":"reinstate","ticket": first["id"]}),
+    )
+    .unwrap();
     let rules = d.hall.config.rules.clone();
     let line: Vec<String> = d
         .hall
@@ -123,14 +145,20 @@ fn transfer_keeps_waiting_credit() {
     d.advance_minutes(1);
     d.call(1).unwrap();
     let r = d
-        .run(counter(1), json!({"kind":"transfer","ticket": a["id"], "queue":"D"}))
+        .run(
+            counter(1),
+            json!({"kind":"transfer","ticket": a["id"], "queue":"D"}),
+        )
         .unwrap();
     assert_eq!(r["from"]["state"], "transferred");
     assert_eq!(r["ticket"]["number"], "D002");
     // Window 9 serves D: the transferred ticket, with 21 min of credit, goes before D001 (1 min).
     let t = d.call(9).unwrap();
     assert_eq!(t["number"], "D002");
-    assert!(d.hall.queue.ticket_at(1).is_none(), "window 1 is free again");
+    assert!(
+        d.hall.queue.ticket_at(1).is_none(),
+        "window 1 is free again"
+    );
 }
 
 #[test]
@@ -152,9 +180,17 @@ fn paused_and_closed_windows_do_not_call() {
     d.run(counter(1), json!({"kind":"pause"})).unwrap();
     assert_eq!(d.call(1).unwrap_err().0, "conflict");
     d.run(counter(1), json!({"kind":"resume"})).unwrap();
-    d.run(manager(), json!({"kind":"set_window","window":1,"state":"closed"})).unwrap();
+    d.run(
+        manager(),
+        json!({"kind":"set_window","window":1,"state":"closed"}),
+    )
+    .unwrap();
     assert_eq!(d.call(1).unwrap_err().0, "conflict");
-    d.run(manager(), json!({"kind":"set_window","window":11,"state":"open","queues":["A"]})).unwrap();
+    d.run(
+        manager(),
+        json!({"kind":"set_window","window":11,"state":"open","queues":["A"]}),
+    )
+    .unwrap();
     assert_eq!(d.call(11).unwrap()["number"], "A001");
 }
 
@@ -166,7 +202,12 @@ fn roles_are_enforced() {
         "forbidden"
     );
     assert_eq!(
-        d.run(counter(1), json!({"kind":"set_window","window":1,"state":"closed"})).unwrap_err().0,
+        d.run(
+            counter(1),
+            json!({"kind":"set_window","window":1,"state":"closed"})
+        )
+        .unwrap_err()
+        .0,
         "forbidden"
     );
 }
@@ -175,27 +216,49 @@ fn roles_are_enforced() {
 fn appointment_check_in_on_time_and_late() {
     let mut d = Driver::new(at(2026, 11, 23, 9, 0));
     let a = d
-        .run(kiosk(), json!({"kind":"book_appointment","queue":"C","slot":"2026-11-23T10:00"}))
+        .run(
+            kiosk(),
+            json!({"kind":"book_appointment","queue":"C","slot":"2026-11-23T10:00"}),
+        )
         .unwrap();
     let code = a["appointment"]["code"].as_str().unwrap().to_string();
     assert!(code.starts_with("YY261123"), "{code}");
     d.now = at(2026, 11, 23, 9, 50);
-    let t = d.run(kiosk(), json!({"kind":"check_in","appointment_code":code})).unwrap();
+    let t = d
+        .run(kiosk(), json!({"kind":"check_in","appointment_code":code}))
+        .unwrap();
     assert_eq!(t["ticket"]["channel"], "appointment");
-    let again = d.run(kiosk(), json!({"kind":"check_in","appointment_code":code})).unwrap_err();
+    let again = d
+        .run(kiosk(), json!({"kind":"check_in","appointment_code":code}))
+        .unwrap_err();
     assert_eq!(again.0, "conflict");
     let b = d
-        .run(kiosk(), json!({"kind":"book_appointment","queue":"C","slot":"2026-11-23T10:30"}))
+        .run(
+            kiosk(),
+            json!({"kind":"book_appointment","queue":"C","slot":"2026-11-23T10:30"}),
+        )
         .unwrap();
     d.now = at(2026, 11, 23, 11, 0);
     let late = d
-        .run(kiosk(), json!({"kind":"check_in","appointment_code": b["appointment"]["code"]}))
+        .run(
+            kiosk(),
+            json!({"kind":"check_in","appointment_code": b["appointment"]["code"]}),
+        )
         .unwrap();
-    assert_eq!(late["ticket"]["channel"], "walk_in", "late: still served, no head start");
+    assert_eq!(
+        late["ticket"]["channel"], "walk_in",
+        "late: still served, no head start"
+    );
     // Not on a day off (a Saturday), not outside hours.
-    let e = d.run(kiosk(), json!({"kind":"book_appointment","queue":"C","slot":"2026-11-28T10:00"}));
+    let e = d.run(
+        kiosk(),
+        json!({"kind":"book_appointment","queue":"C","slot":"2026-11-28T10:00"}),
+    );
     assert_eq!(e.unwrap_err().0, "bad_request");
-    let e = d.run(kiosk(), json!({"kind":"book_appointment","queue":"C","slot":"2026-11-24T12:30"}));
+    let e = d.run(
+        kiosk(),
+        json!({"kind":"book_appointment","queue":"C","slot":"2026-11-24T12:30"}),
+    );
     assert_eq!(e.unwrap_err().0, "bad_request");
 }
 
@@ -205,10 +268,20 @@ fn evaluation_needs_reason_when_dissatisfied() {
     let t = d.issue("A", "walk_in");
     d.call(1).unwrap();
     d.run(counter(1), json!({"kind":"finish"})).unwrap();
-    let e = d.run(counter(1), json!({"kind":"evaluate","ticket":t["id"],"rating":2}));
+    let e = d.run(
+        counter(1),
+        json!({"kind":"evaluate","ticket":t["id"],"rating":2}),
+    );
     assert_eq!(e.unwrap_err().0, "bad_request");
-    d.run(counter(1), json!({"kind":"evaluate","ticket":t["id"],"rating":2,"reason":"等太久"})).unwrap();
-    let e = d.run(counter(1), json!({"kind":"evaluate","ticket":t["id"],"rating":5}));
+    d.run(
+        counter(1),
+        json!({"kind":"evaluate","ticket":t["id"],"rating":2,"reason":"等太久"}),
+    )
+    .unwrap();
+    let e = d.run(
+        counter(1),
+        json!({"kind":"evaluate","ticket":t["id"],"rating":5}),
+    );
     assert_eq!(e.unwrap_err().0, "conflict", "one rating per ticket");
 }
 

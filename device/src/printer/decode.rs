@@ -371,15 +371,14 @@ impl Renderer {
         self.used = 0;
     }
 
+    /// A marker on a line of its own, never wrapped (so payloads stay whole).
     fn block(&mut self, text: &str) {
         if !self.line.is_empty() {
             self.flush_line();
         }
-        let saved = self.width;
-        self.width = 1;
-        self.put(text);
+        self.line.push_str(text);
+        self.used = text.chars().map(|c| char_columns(c, "?")).sum();
         self.flush_line();
-        self.width = saved;
     }
 
     fn op(&mut self, op: &Op) {
@@ -409,7 +408,10 @@ impl Renderer {
             Op::Barcode { system, data } => {
                 let text = String::from_utf8_lossy(data);
                 let label = if *system == 73 || *system == 8 {
-                    format!("[CODE128: {}]", text.trim_start_matches("{B").replace("{{", "{"))
+                    format!(
+                        "[CODE128: {}]",
+                        text.trim_start_matches("{B").replace("{{", "{")
+                    )
                 } else {
                     format!("[BARCODE {system}: {text}]")
                 };
@@ -456,7 +458,10 @@ mod tests {
         assert_eq!(ops[0], Op::Init);
         assert_eq!(ops[1], Op::ChineseMode(true));
         assert!(ops.contains(&Op::Align(Align::Center)));
-        assert!(ops.contains(&Op::Size { width: 2, height: 2 }));
+        assert!(ops.contains(&Op::Size {
+            width: 2,
+            height: 2
+        }));
         assert!(ops.contains(&Op::Bold(true)));
         assert!(ops.contains(&Op::Text("受理".into())));
         assert!(ops.contains(&Op::QrModel(2)));
@@ -468,7 +473,9 @@ mod tests {
             data: b"{BA{{1".to_vec()
         }));
         assert_eq!(ops.last(), Some(&Op::Cut { partial: true }));
-        assert!(!ops.iter().any(|o| matches!(o, Op::Unknown(_) | Op::Truncated(_))));
+        assert!(!ops
+            .iter()
+            .any(|o| matches!(o, Op::Unknown(_) | Op::Truncated(_))));
     }
 
     #[test]
@@ -489,15 +496,26 @@ mod tests {
     #[test]
     fn incremental_decoding_waits_for_the_rest_of_a_command() {
         assert_eq!(decode_one(&[0x10, 0x04], false), Step::Incomplete);
-        assert_eq!(decode_one(&[0x10, 0x04, 0x01], false), Step::Op(Op::StatusQuery(1), 3));
-        assert_eq!(decode_one(&[0x1D, 0x28, 0x6B, 0x05, 0x00, 0x31], false), Step::Incomplete);
+        assert_eq!(
+            decode_one(&[0x10, 0x04, 0x01], false),
+            Step::Op(Op::StatusQuery(1), 3)
+        );
+        assert_eq!(
+            decode_one(&[0x1D, 0x28, 0x6B, 0x05, 0x00, 0x31], false),
+            Step::Incomplete
+        );
         assert_eq!(decode_one(b"abc", false), Step::Incomplete);
-        assert_eq!(decode_one(b"abc", true), Step::Op(Op::Text("abc".into()), 3));
+        assert_eq!(
+            decode_one(b"abc", true),
+            Step::Op(Op::Text("abc".into()), 3)
+        );
     }
 
     #[test]
     fn status_query_bytes_inside_qr_data_are_not_queries() {
-        let mut cmd = vec![0x1D, 0x28, 0x6B, 0x06, 0x00, 0x31, 0x50, 0x30, 0x10, 0x04, 0x01];
+        let mut cmd = vec![
+            0x1D, 0x28, 0x6B, 0x06, 0x00, 0x31, 0x50, 0x30, 0x10, 0x04, 0x01,
+        ];
         cmd.extend([0x0A]);
         let ops = decode(&cmd);
         assert_eq!(ops[0], Op::QrStore(vec![0x10, 0x04, 0x01]));
@@ -506,8 +524,11 @@ mod tests {
 
     proptest! {
         #[test]
-        fn decoder_never_panics_and_consumes_everything(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        fn decoder_never_panics_and_always_makes_progress(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
             let ops = decode(&bytes);
+            // Every op consumes at least one byte, so garbage can't loop forever.
+            prop_assert!(ops.len() <= bytes.len());
+            prop_assert_eq!(ops.is_empty(), bytes.is_empty());
             let _ = render(&ops, 32);
         }
 
@@ -520,11 +541,9 @@ mod tests {
             let split = cut % (bytes.len() + 1);
             let mut buf = bytes[..split].to_vec();
             let mut ops = Vec::new();
-            loop {
-                match decode_one(&buf, false) {
-                    Step::Op(op, n) => { ops.push(op); buf.drain(..n); }
-                    Step::Incomplete => break,
-                }
+            while let Step::Op(op, n) = decode_one(&buf, false) {
+                ops.push(op);
+                buf.drain(..n);
             }
             buf.extend_from_slice(&bytes[split..]);
             ops.extend(decode(&buf));

@@ -209,16 +209,20 @@ impl EscPos {
 
     /// `key：value`, wrapped with continuation lines indented under the value.
     pub fn field(&mut self, key: &str, value: &str) -> &mut Self {
-        let head = format!("{key}：");
-        let indent = text_columns(&head, &self.fallback);
+        self.hanging(&format!("{key}："), value)
+    }
+
+    /// `head` then `text`, wrapped so continuation lines start under `text`.
+    pub fn hanging(&mut self, head: &str, text: &str) -> &mut Self {
+        let indent = text_columns(head, &self.fallback);
         let cols = self.columns();
         if indent + 4 > cols {
-            return self.wrapped(&format!("{head}{value}"));
+            return self.wrapped(&format!("{head}{text}"));
         }
-        let lines = wrap(value, cols - indent, &self.fallback);
+        let lines = wrap(text, cols - indent, &self.fallback);
         for (i, l) in lines.iter().enumerate() {
             if i == 0 {
-                self.text(&head);
+                self.text(head);
             } else {
                 self.text(&" ".repeat(indent));
             }

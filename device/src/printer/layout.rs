@@ -1,7 +1,9 @@
 //! The two slips the service centre prints: queue tickets and documents
 //! (acceptance notices etc.). Plain input structs, no queue-core types.
 
-use super::escpos::{fit_module_size, Align, Cut, EncodeError, EscPos, PaperWidth, PrintJob, QrEc, QrOptions};
+use super::escpos::{
+    fit_module_size, Align, Cut, EncodeError, EscPos, PaperWidth, PrintJob, QrEc, QrOptions,
+};
 use crate::scanner::ticket_payload;
 
 /// A queue ticket.
@@ -70,7 +72,13 @@ pub fn ticket(slip: &TicketSlip, paper: PaperWidth) -> Result<PrintJob, EncodeEr
     e.line(&format!("取号时间 {}", slip.issued_at));
     let payload = ticket_payload(&slip.ticket_id);
     let module = fit_module_size(&payload, QrEc::M, paper, 6);
-    e.qr(&payload, QrOptions { module_size: module, ec: QrEc::M })?;
+    e.qr(
+        &payload,
+        QrOptions {
+            module_size: module,
+            ec: QrEc::M,
+        },
+    )?;
     e.line(&slip.ticket_id);
     if !slip.footer.is_empty() {
         e.rule();
@@ -95,15 +103,24 @@ pub fn document(slip: &DocumentSlip, paper: PaperWidth) -> Result<PrintJob, Enco
     if !slip.materials.is_empty() {
         e.rule().line("材料清单：");
         for (i, m) in slip.materials.iter().enumerate() {
-            e.field(&format!("{:>2}", i + 1), m);
+            e.hanging(&format!("{}. ", i + 1), m);
         }
     }
     e.rule().align(Align::Center);
     // Verification strings are long; shrink modules until the code fits.
     let module = fit_module_size(&slip.verification, QrEc::M, paper, 5);
-    e.qr(&slip.verification, QrOptions { module_size: module, ec: QrEc::M })?;
+    e.qr(
+        &slip.verification,
+        QrOptions {
+            module_size: module,
+            ec: QrEc::M,
+        },
+    )?;
     e.line("扫码核验真伪");
-    e.align(Align::Right).newline().line(&slip.issuer).line(&slip.date);
+    e.align(Align::Right)
+        .newline()
+        .line(&slip.issuer)
+        .line(&slip.date);
     if !slip.footer.is_empty() {
         e.align(Align::Left).rule();
         for l in &slip.footer {
@@ -145,7 +162,8 @@ pub fn sample_document() -> DocumentSlip {
             "法定代表人身份证明（复印件 1 份）".into(),
             "公司章程（原件 1 份）".into(),
         ],
-        verification: "DV1.eyJrIjoiVEgtMjAyNi0xMTIyMDAwMTciLCJkIjoiMjAyNjExMjIifQ.c2lnbmF0dXJlLWRlbW8".into(),
+        verification:
+            "DV1.eyJrIjoiVEgtMjAyNi0xMTIyMDAwMTciLCJkIjoiMjAyNjExMjIifQ.c2lnbmF0dXJlLWRlbW8".into(),
         footer: vec!["请凭本通知书领取办理结果。".into()],
     }
 }
@@ -199,10 +217,18 @@ mod tests {
         let job = document(&slip, PaperWidth::Mm58).unwrap();
         let ops = decode(&job.bytes);
         let text = text_of(&ops);
-        for needle in ["受理通知书", "编号：TH-2026-112200017", "申请人：陈大文", "公司章程"] {
+        for needle in [
+            "受理通知书",
+            "编号：TH-2026-112200017",
+            "申请人：陈大文",
+            "公司章程",
+        ] {
             assert!(text.contains(needle), "missing {needle}: {text}");
         }
-        assert_eq!(qr_payloads(&ops), vec![slip.verification.as_bytes().to_vec()]);
+        assert_eq!(
+            qr_payloads(&ops),
+            vec![slip.verification.as_bytes().to_vec()]
+        );
         assert_eq!(ops.last(), Some(&Op::Cut { partial: false }));
     }
 
@@ -219,6 +245,9 @@ mod tests {
     fn non_ascii_qr_payload_is_refused() {
         let mut slip = sample_document();
         slip.verification = "DV1.验证".into();
-        assert_eq!(document(&slip, PaperWidth::Mm80), Err(EncodeError::QrNotAscii));
+        assert_eq!(
+            document(&slip, PaperWidth::Mm80),
+            Err(EncodeError::QrNotAscii)
+        );
     }
 }

@@ -104,7 +104,10 @@ mod tests {
 
     #[test]
     fn documented_answers() {
-        assert_eq!(PrinterStatus::from_bytes(0x12, 0x12, 0x12), PrinterStatus::ready());
+        assert_eq!(
+            PrinterStatus::from_bytes(0x12, 0x12, 0x12),
+            PrinterStatus::ready()
+        );
         assert_eq!(
             PrinterStatus::from_bytes(0x1A, 0x32, 0x72).fault(),
             Some(PrinterFault::PaperOut)

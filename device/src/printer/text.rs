@@ -62,6 +62,8 @@ pub fn encode_text(s: &str, fallback: &str) -> EncodedText {
     out
 }
 
+const NO_LINE_START: &str = "，。、；：！？）」』》〉】”’…,.;:!?)]";
+
 /// Greedy wrap by columns. Breaks anywhere (Chinese has no spaces), but
 /// never inside a character; a line never exceeds `width` unless a single
 /// character is wider than it.
@@ -72,8 +74,24 @@ pub fn wrap(s: &str, width: usize, fallback: &str) -> Vec<String> {
     for c in s.chars() {
         let w = char_columns(c, fallback);
         if used + w > width && !line.is_empty() {
+            // Chinese typesetting never starts a line with closing
+            // punctuation; carry the previous character down with it.
+            let carry = line
+                .chars()
+                .last()
+                .filter(|&p| char_columns(p, fallback) + w <= width);
+            let carried =
+                if NO_LINE_START.contains(c) && line.chars().count() > 1 && carry.is_some() {
+                    line.pop()
+                } else {
+                    None
+                };
             lines.push(std::mem::take(&mut line));
             used = 0;
+            if let Some(p) = carried {
+                line.push(p);
+                used = char_columns(p, fallback);
+            }
         }
         line.push(c);
         used += w;
@@ -117,14 +135,18 @@ mod tests {
 
     #[test]
     fn wrap_respects_double_width() {
-        assert_eq!(wrap("广州市政务服务中心", 8, "?"), vec!["广州市政", "务服务中", "心"]);
+        assert_eq!(
+            wrap("广州市政务服务中心", 8, "?"),
+            vec!["广州市政", "务服务中", "心"]
+        );
         assert_eq!(wrap("ab广州", 3, "?"), vec!["ab", "广", "州"]);
         assert_eq!(wrap("", 8, "?"), vec![""]);
+        assert_eq!(wrap("有限公司）", 8, "?"), vec!["有限公", "司）"]);
     }
 
     proptest! {
         #[test]
-        fn wrapped_lines_fit_and_lose_nothing(s in "\\PC{0,60}", width in 2usize..48) {
+        fn wrapped_lines_fit_and_lose_nothing(s in "(\\PC|[，。）]){0,60}", width in 2usize..48) {
             let lines = wrap(&s, width, "?");
             prop_assert_eq!(lines.concat(), s);
             for l in &lines {

@@ -84,7 +84,10 @@ mod tests {
     #[test]
     fn known_ids_are_recognised_and_removed() {
         assert_eq!(strip_aim(b"]Q1TK:x"), (Some(Symbology::Qr), &b"TK:x"[..]));
-        assert_eq!(strip_aim(b"]C0abc"), (Some(Symbology::Code128), &b"abc"[..]));
+        assert_eq!(
+            strip_aim(b"]C0abc"),
+            (Some(Symbology::Code128), &b"abc"[..])
+        );
         assert_eq!(strip_aim(b"]E0123"), (Some(Symbology::Ean13), &b"123"[..]));
         assert_eq!(strip_aim(b"]d2x"), (Some(Symbology::DataMatrix), &b"x"[..]));
         assert_eq!(

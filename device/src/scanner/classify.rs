@@ -261,7 +261,10 @@ mod tests {
     #[test]
     fn resident_ids() {
         assert!(matches!(kind("11010519491231002X"), ScanKind::ResidentId(id) if !id.legacy));
-        assert!(matches!(kind("440524188001010014"), ScanKind::ResidentId(_)));
+        assert!(matches!(
+            kind("440524188001010014"),
+            ScanKind::ResidentId(_)
+        ));
         assert!(matches!(kind("110105491231002"), ScanKind::ResidentId(id) if id.legacy));
     }
 
@@ -302,9 +305,20 @@ mod tests {
             kind("TK:20261122-B12345"),
             ScanKind::Ticket("20261122-B12345".into())
         );
-        for bad in ["TK:20261122-A02", "TK:20261322-A023", "TK:20261122-a023", "TK:"] {
+        for bad in [
+            "TK:20261122-A02",
+            "TK:20261322-A023",
+            "TK:20261122-a023",
+            "TK:",
+        ] {
             assert!(
-                matches!(kind(bad), ScanKind::Invalid { family: CodeFamily::Ticket, .. }),
+                matches!(
+                    kind(bad),
+                    ScanKind::Invalid {
+                        family: CodeFamily::Ticket,
+                        ..
+                    }
+                ),
                 "{bad}"
             );
         }
@@ -314,11 +328,17 @@ mod tests {
         );
         assert!(matches!(
             kind("DV1.ab+c"),
-            ScanKind::Invalid { family: CodeFamily::Document, .. }
+            ScanKind::Invalid {
+                family: CodeFamily::Document,
+                ..
+            }
         ));
         assert!(matches!(
             kind("DV1."),
-            ScanKind::Invalid { family: CodeFamily::Document, .. }
+            ScanKind::Invalid {
+                family: CodeFamily::Document,
+                ..
+            }
         ));
     }
 
@@ -330,7 +350,10 @@ mod tests {
         );
         assert!(matches!(
             kind("YY20261122"),
-            ScanKind::Invalid { family: CodeFamily::Appointment, .. }
+            ScanKind::Invalid {
+                family: CodeFamily::Appointment,
+                ..
+            }
         ));
         let cfg = ClassifyConfig {
             appointment: AppointmentPattern {
@@ -351,7 +374,10 @@ mod tests {
     #[test]
     fn everything_else_is_text_and_whitespace_is_trimmed() {
         assert_eq!(kind(" hello 你好 "), ScanKind::Text("hello 你好".into()));
-        assert_eq!(kind("6901234567892"), ScanKind::Text("6901234567892".into()));
+        assert_eq!(
+            kind("6901234567892"),
+            ScanKind::Text("6901234567892".into())
+        );
     }
 
     #[test]

@@ -136,7 +136,9 @@ mod tests {
 
     #[test]
     fn prefix_aim_and_suffix_are_removed() {
-        let scan = decoder("@@", "#").decode(b"@@]Q1TK:20261122-A023#").unwrap();
+        let scan = decoder("@@", "#")
+            .decode(b"@@]Q1TK:20261122-A023#")
+            .unwrap();
         assert_eq!(scan.kind, ScanKind::Ticket("20261122-A023".into()));
         assert_eq!(scan.symbology, Some(Symbology::Qr));
     }
@@ -150,7 +152,14 @@ mod tests {
     #[test]
     fn control_bytes_are_reported_with_position() {
         let w = decoder("", "").decode(b"ab\x07cd").unwrap_err();
-        assert!(matches!(w, ScanWarning::ControlByte { byte: 7, offset: 2, .. }));
+        assert!(matches!(
+            w,
+            ScanWarning::ControlByte {
+                byte: 7,
+                offset: 2,
+                ..
+            }
+        ));
         assert!(w.to_string().contains("\\x07"), "{w}");
     }
 
@@ -162,7 +171,9 @@ mod tests {
 
     #[test]
     fn utf8_chinese_text_is_text() {
-        let scan = decoder("", "").decode("广州市政务服务中心".as_bytes()).unwrap();
+        let scan = decoder("", "")
+            .decode("广州市政务服务中心".as_bytes())
+            .unwrap();
         assert_eq!(scan.kind, ScanKind::Text("广州市政务服务中心".into()));
     }
 

@@ -26,11 +26,15 @@ pub use sim::{SimScanner, VirtualScanner};
 /// What a scanner reports to the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScannerEvent {
-    Connected { path: PathBuf },
+    Connected {
+        path: PathBuf,
+    },
     Scan(Scan),
     /// A frame was rejected; the scanner keeps running.
     Warning(ScanWarning),
-    Disconnected { reason: DisconnectReason },
+    Disconnected {
+        reason: DisconnectReason,
+    },
 }
 
 /// A source of scanner events, real or simulated.

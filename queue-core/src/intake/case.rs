@@ -104,22 +104,18 @@ impl CaseState {
                 S::Accepted | S::DeemedAccepted,
                 A::Accept | A::DeferNotice | A::Reject | A::Complete | A::Supplement,
             )
+            | (S::Accepted, A::Notice)
             | (S::Rejected | S::Completed, _) => false,
-            (S::NoticeIssued, A::Notice) => {
-                return Err(IntakeError::OneTimeNotice {
-                    case: case.into(),
-                    detail: "已出具补正材料通知书，不得再次告知 / a correction notice was already issued"
+            (S::NoticeIssued, A::Notice) => return Err(IntakeError::OneTimeNotice {
+                case: case.into(),
+                detail:
+                    "已出具补正材料通知书，不得再次告知 / a correction notice was already issued"
                         .into(),
-                })
-            }
+            }),
             (S::DeemedAccepted, A::Notice) => {
-                return Err(IntakeError::NoticeTooLate {
-                    case: case.into(),
-                })
+                return Err(IntakeError::NoticeTooLate { case: case.into() })
             }
-            (S::Accepted, A::Notice) => false,
-            (S::Open, _)
-            | (S::NoticeDue, _)
+            (S::Open | S::NoticeDue, _)
             | (S::NoticeIssued, A::Reject | A::Supplement)
             | (S::Accepted | S::DeemedAccepted, A::RecordMaterials | A::Extend) => true,
         };
@@ -226,6 +222,7 @@ impl MaterialStatus {
 
 /// One line of the case's checklist, copied from the catalogue when the case is opened so the
 /// case keeps the terms it was received under.
+#[allow(clippy::struct_excessive_bools)] // the catalogue's own flags, one per legal regime
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaterialLine {
     pub id: String,
@@ -379,7 +376,11 @@ mod tests {
     fn final_states_allow_nothing() {
         for s in [CaseState::Rejected, CaseState::Completed] {
             for a in ALL_ACTIONS {
-                assert_eq!(s.check(a, "x").map_err(|e| e.code()), Err("conflict"), "{s:?} {a:?}");
+                assert_eq!(
+                    s.check(a, "x").map_err(|e| e.code()),
+                    Err("conflict"),
+                    "{s:?} {a:?}"
+                );
             }
         }
     }

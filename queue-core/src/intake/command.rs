@@ -129,7 +129,10 @@ mod tests {
             panic!("wrong variant")
         };
         assert!(!o.id_override);
-        assert_eq!(o.agent.unwrap().authorisation, super::super::Authorisation::Written);
+        assert_eq!(
+            o.agent.unwrap().authorisation,
+            super::super::Authorisation::Written
+        );
 
         let one: CaseCommand = serde_json::from_str(
             r#"{"kind":"case_decide","case":"x","decision":"reject","reasons":"材料虚假"}"#,
@@ -143,7 +146,10 @@ mod tests {
         let none: CaseCommand =
             serde_json::from_str(r#"{"kind":"case_decide","case":"x","decision":"accept"}"#)
                 .unwrap();
-        assert!(matches!(none, CaseCommand::CaseDecide(DecideCase { reasons: None, .. })));
+        assert!(matches!(
+            none,
+            CaseCommand::CaseDecide(DecideCase { reasons: None, .. })
+        ));
 
         let m: CaseCommand = serde_json::from_str(
             r#"{"kind":"case_supplement","case":"x","materials":[{"material":"M1","status":"corrected_on_spot"}]}"#,

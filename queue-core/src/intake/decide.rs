@@ -2,7 +2,10 @@
 
 use chrono::NaiveDate;
 
-use super::case::{Action, Agent, ApplicantKind, Case, CaseState, Extension, MaterialLine, MaterialStatus, Notice, Terms};
+use super::case::{
+    Action, Agent, ApplicantKind, Case, CaseState, Extension, MaterialLine, MaterialStatus, Notice,
+    Terms,
+};
 use super::command::{CaseCommand, DecideCase, Decision, ExtendCase, OpenCase, RecordMaterials};
 use super::error::IntakeError;
 use super::event::CaseEvent;
@@ -113,7 +116,12 @@ impl Cases {
             applicant,
             id_override,
             agent,
-            ticket: c.ticket.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned),
+            ticket: c
+                .ticket
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
             window: ctx.window,
             terms: Terms {
                 department: item.department.clone(),
@@ -178,11 +186,14 @@ impl Cases {
     ) -> Result<Vec<CaseEvent>, IntakeError> {
         let mut case = self.live_case(&c.case, ctx)?;
         case.state.check(Action::Supplement, &case.id)?;
-        let notice = case.notice.clone().ok_or_else(|| IntakeError::IllegalTransition {
-            case: case.id.clone(),
-            state: case.state,
-            action: Action::Supplement.as_str(),
-        })?;
+        let notice = case
+            .notice
+            .clone()
+            .ok_or_else(|| IntakeError::IllegalTransition {
+                case: case.id.clone(),
+                state: case.state,
+                action: Action::Supplement.as_str(),
+            })?;
         record(&mut case, &c.materials, &Mode::Supplement(&notice))?;
         let mut events = vec![CaseEvent::MaterialsRecorded {
             case: Box::new(case.clone()),
@@ -264,7 +275,11 @@ impl Cases {
                     deficiencies,
                 });
                 case.state = CaseState::NoticeIssued;
-                Ok(vec![with_document(DocumentKind::CorrectionNotice, case, ctx)])
+                Ok(vec![with_document(
+                    DocumentKind::CorrectionNotice,
+                    case,
+                    ctx,
+                )])
             }
             Decision::DeferNotice => {
                 case.state.check(Action::DeferNotice, &case.id)?;
@@ -328,7 +343,11 @@ fn accept(case: &mut Case, on: NaiveDate, ctx: &IntakeCtx<'_>, state: CaseState)
     case.due_provisional = due.provisional;
     for m in &mut case.materials {
         if m.status == MaterialStatus::Tolerated {
-            m.owed_by = Some(ctx.calendar.add_working_days(on, case.terms.tolerance_days).value);
+            m.owed_by = Some(
+                ctx.calendar
+                    .add_working_days(on, case.terms.tolerance_days)
+                    .value,
+            );
         }
     }
 }
@@ -364,7 +383,9 @@ fn with_document(kind: DocumentKind, mut case: Case, ctx: &IntakeCtx<'_>) -> Cas
 fn non_empty(s: &str, what: &str) -> Result<String, IntakeError> {
     let t = s.trim();
     if t.is_empty() {
-        Err(IntakeError::BadRequest(format!("{what} 不能为空 / must not be empty")))
+        Err(IntakeError::BadRequest(format!(
+            "{what} 不能为空 / must not be empty"
+        )))
     } else {
         Ok(t.to_owned())
     }

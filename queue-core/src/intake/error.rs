@@ -22,9 +22,13 @@ pub enum IntakeError {
     AgentNotAllowed { item: String },
     #[error("材料“{name}”可通过数据共享获取，不得要求申请人提供 / {material} is obtainable by data sharing and may not be demanded (GD 19(5))")]
     SharedDataDemanded { material: String, name: String },
-    #[error("材料“{name}”不在容缺受理清单内 / {material} may not be tolerated (容缺) for this item")]
+    #[error(
+        "材料“{name}”不在容缺受理清单内 / {material} may not be tolerated (容缺) for this item"
+    )]
     NotTolerable { material: String, name: String },
-    #[error("材料“{name}”不适用告知承诺 / {material} may not be replaced by a commitment (告知承诺)")]
+    #[error(
+        "材料“{name}”不适用告知承诺 / {material} may not be replaced by a commitment (告知承诺)"
+    )]
     NotCommitment { material: String, name: String },
     #[error("事项 {item} 不能当场办结 / item {item} cannot be completed on the spot")]
     NotOnTheSpot { item: String },
@@ -49,7 +53,7 @@ pub enum IntakeError {
 }
 
 impl IntakeError {
-    /// Stable snake_case code for protocol error replies.
+    /// Stable `snake_case` code for protocol error replies.
     #[must_use]
     pub fn code(&self) -> &'static str {
         match self {

@@ -42,8 +42,8 @@ use ed25519_dalek::SigningKey;
 
 pub use alerts::{Due, DueKind};
 pub use case::{
-    Action, Agent, Applicant, ApplicantKind, Authorisation, Case, CaseState, Deficiency,
-    Extension, MaterialLine, MaterialStatus, Notice, Terms,
+    Action, Agent, Applicant, ApplicantKind, Authorisation, Case, CaseState, Deficiency, Extension,
+    MaterialLine, MaterialStatus, Notice, Terms,
 };
 pub use command::{
     CaseCommand, DecideCase, Decision, ExtendCase, MaterialReport, OpenCase, RecordMaterials,
@@ -86,7 +86,7 @@ impl IntakeCtx<'_> {
 /// The projection of all cases.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cases {
-    cases: BTreeMap<String, Case>,
+    all: BTreeMap<String, Case>,
     /// Last sequence used per day of receipt.
     sequences: BTreeMap<NaiveDate, u32>,
     /// Normalised applicant ID number → case ids (progress query, PY Art 13).
@@ -111,7 +111,7 @@ impl Cases {
             let last = self.sequences.entry(case.received_on).or_insert(0);
             *last = (*last).max(*sequence);
         }
-        if let Some(old) = self.cases.get(&case.id) {
+        if let Some(old) = self.all.get(&case.id) {
             let key = normalise_id(&old.applicant.id_number);
             if let Some(ids) = self.by_id.get_mut(&key) {
                 ids.remove(&case.id);
@@ -124,17 +124,17 @@ impl Cases {
             .entry(normalise_id(&case.applicant.id_number))
             .or_default()
             .insert(case.id.clone());
-        self.cases.insert(case.id.clone(), case.clone());
+        self.all.insert(case.id.clone(), case.clone());
     }
 
     #[must_use]
     pub fn get(&self, case_id: &str) -> Option<&Case> {
-        self.cases.get(case_id)
+        self.all.get(case_id)
     }
 
     #[must_use]
     pub fn by_serial(&self, serial: &str) -> Option<&Case> {
-        self.cases.get(serial.trim())
+        self.all.get(serial.trim())
     }
 
     /// Cases whose applicant has this ID number, oldest first.
@@ -144,23 +144,23 @@ impl Cases {
             .get(&normalise_id(id_number))
             .into_iter()
             .flatten()
-            .filter_map(|id| self.cases.get(id))
+            .filter_map(|id| self.all.get(id))
             .collect()
     }
 
     /// All cases in serial order.
     pub fn iter(&self) -> impl Iterator<Item = &Case> {
-        self.cases.values()
+        self.all.values()
     }
 
     #[must_use]
     pub fn len(&self) -> usize {
-        self.cases.len()
+        self.all.len()
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.cases.is_empty()
+        self.all.is_empty()
     }
 
     /// The sequence the next case received on `day` will get.

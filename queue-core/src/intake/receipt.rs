@@ -1,6 +1,8 @@
 //! Issuing a document for a case: the structured body, the seal, the date and the signed
 //! verification string (GD 19(4), Art 21).
 
+use std::fmt::Write as _;
+
 use super::case::{Case, MaterialStatus};
 use super::IntakeCtx;
 use crate::document::{
@@ -104,7 +106,11 @@ fn appeal_routes(ctx: &IntakeCtx<'_>) -> AppealRoutes {
     let text = format!(
         "如对本决定不服，可以向{}投诉；可以自收到本决定书之日起{}日内向{}申请行政复议，\
          或者自收到本决定书之日起{}个月内向{}提起行政诉讼。",
-        c.complaint_to, RECONSIDERATION_DAYS, c.reconsideration_body, LITIGATION_MONTHS, c.litigation_court
+        c.complaint_to,
+        RECONSIDERATION_DAYS,
+        c.reconsideration_body,
+        LITIGATION_MONTHS,
+        c.litigation_court
     );
     AppealRoutes {
         complaint_to: c.complaint_to.clone(),
@@ -130,15 +136,14 @@ fn statement(kind: DocumentKind, case: &Case) -> String {
                 format!("经审查，您申请的“{item}”申请材料齐全、符合法定形式，本机关决定予以受理。")
             };
             if let Some(due) = case.due_on {
-                s.push_str(&format!(
-                    "承诺于{due}前办结（自受理之日起{}个工作日",
-                    case.terms.committed_days + case.extensions.iter().map(|e| e.days).sum::<u32>()
-                ));
+                let days =
+                    case.terms.committed_days + case.extensions.iter().map(|e| e.days).sum::<u32>();
+                let _ = write!(s, "承诺于{due}前办结（自受理之日起{days}个工作日");
                 s.push_str(if case.extensions.is_empty() { "）。" } else { "，含延期）。" });
             }
             for m in case.materials.iter().filter(|m| m.status == MaterialStatus::Tolerated) {
                 if let Some(by) = m.owed_by {
-                    s.push_str(&format!("容缺材料“{}”请于{by}前补交。", m.name));
+                    let _ = write!(s, "容缺材料“{}”请于{by}前补交。", m.name);
                 }
             }
             s

@@ -113,6 +113,31 @@ pub enum DeviceKind {
 }
 
 impl QueueCommand {
+    /// The protocol `kind`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::IssueTicket { .. } => "issue_ticket",
+            Self::CheckIn { .. } => "check_in",
+            Self::BookAppointment { .. } => "book_appointment",
+            Self::RefuseUrgent { .. } => "refuse_urgent",
+            Self::CancelTicket { .. } => "cancel_ticket",
+            Self::CallNext { .. } => "call_next",
+            Self::Recall { .. } => "recall",
+            Self::NoShow { .. } => "no_show",
+            Self::StartService { .. } => "start_service",
+            Self::Finish { .. } => "finish",
+            Self::Transfer { .. } => "transfer",
+            Self::Reinstate { .. } => "reinstate",
+            Self::Pause { .. } => "pause",
+            Self::Resume { .. } => "resume",
+            Self::Evaluate { .. } => "evaluate",
+            Self::SetWindow { .. } => "set_window",
+            Self::SetThreshold { .. } => "set_threshold",
+            Self::ReportDevice { .. } => "report_device",
+        }
+    }
+
     /// Every kind this enum accepts, for dispatching a raw frame.
     pub const KINDS: &'static [&'static str] = &[
         "issue_ticket",

@@ -99,6 +99,28 @@ pub enum QueueEvent {
 }
 
 impl QueueEvent {
+    /// The protocol `kind`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::TicketIssued { .. } => "ticket_issued",
+            Self::TicketCalled { .. } => "ticket_called",
+            Self::TicketRecalled { .. } => "ticket_recalled",
+            Self::TicketNoShow { .. } => "ticket_no_show",
+            Self::TicketReinstated { .. } => "ticket_reinstated",
+            Self::ServiceStarted { .. } => "service_started",
+            Self::ServiceFinished { .. } => "service_finished",
+            Self::TicketTransferred { .. } => "ticket_transferred",
+            Self::TicketCancelled { .. } => "ticket_cancelled",
+            Self::WindowChanged { .. } => "window_changed",
+            Self::ThresholdChanged { .. } => "threshold_changed",
+            Self::AppointmentBooked { .. } => "appointment_booked",
+            Self::UrgentRefused { .. } => "urgent_refused",
+            Self::EvaluationRecorded { .. } => "evaluation_recorded",
+            Self::DeviceReported { .. } => "device_reported",
+        }
+    }
+
     /// The event with personal data removed, for roles that may not see it; `None` when the
     /// event is of no concern to such a role at all.
     #[must_use]

@@ -235,21 +235,19 @@ impl QueueState {
                         "预约请用 check_in 签到 appointments check in with check_in".into(),
                     ));
                 }
-                let t = self.new_ticket(
-                    ctx,
-                    queue,
-                    *channel,
-                    id_number.as_deref(),
-                    *returning,
-                    None,
-                )?;
-                Ok(ticket_decision(QueueEvent::TicketIssued { ticket: t.clone() }, &t))
+                let t =
+                    self.new_ticket(ctx, queue, *channel, id_number.as_deref(), *returning, None)?;
+                Ok(ticket_decision(
+                    QueueEvent::TicketIssued { ticket: t.clone() },
+                    &t,
+                ))
             }
             QueueCommand::CheckIn { appointment_code } => {
                 let code = appointment_code.trim().to_ascii_uppercase();
-                let a = self.appointments.get(&code).ok_or_else(|| {
-                    DomainError::NotFound(format!("预约 appointment {code}"))
-                })?;
+                let a = self
+                    .appointments
+                    .get(&code)
+                    .ok_or_else(|| DomainError::NotFound(format!("预约 appointment {code}")))?;
                 if let Some(t) = &a.ticket {
                     return Err(DomainError::Conflict(format!(
                         "预约已签到 appointment {code} already checked in as {t}"
@@ -284,7 +282,10 @@ impl QueueState {
                     credit,
                 )?;
                 t.appointment = Some(code);
-                Ok(ticket_decision(QueueEvent::TicketIssued { ticket: t.clone() }, &t))
+                Ok(ticket_decision(
+                    QueueEvent::TicketIssued { ticket: t.clone() },
+                    &t,
+                ))
             }
             QueueCommand::BookAppointment {
                 queue,
@@ -341,25 +342,33 @@ impl QueueState {
                 }
                 let mut t = t.clone();
                 t.calls += 1;
-                Ok(ticket_decision(QueueEvent::TicketRecalled { ticket: t.clone() }, &t))
+                Ok(ticket_decision(
+                    QueueEvent::TicketRecalled { ticket: t.clone() },
+                    &t,
+                ))
             }
             QueueCommand::NoShow {} => {
                 let (_, t) = self.current(ctx, &[TicketState::Called])?;
                 let mut t = t.clone();
                 t.state = TicketState::NoShow;
                 t.finished_at = Some(ctx.now);
-                Ok(ticket_decision(QueueEvent::TicketNoShow { ticket: t.clone() }, &t))
+                Ok(ticket_decision(
+                    QueueEvent::TicketNoShow { ticket: t.clone() },
+                    &t,
+                ))
             }
             QueueCommand::StartService {} => {
                 let (_, t) = self.current(ctx, &[TicketState::Called])?;
                 let mut t = t.clone();
                 t.state = TicketState::Serving;
                 t.served_at = Some(ctx.now);
-                Ok(ticket_decision(QueueEvent::ServiceStarted { ticket: t.clone() }, &t))
+                Ok(ticket_decision(
+                    QueueEvent::ServiceStarted { ticket: t.clone() },
+                    &t,
+                ))
             }
             QueueCommand::Finish { outcome } => {
-                let (_, t) =
-                    self.current(ctx, &[TicketState::Called, TicketState::Serving])?;
+                let (_, t) = self.current(ctx, &[TicketState::Called, TicketState::Serving])?;
                 let mut t = t.clone();
                 t.state = TicketState::Done;
                 if t.served_at.is_none() {
@@ -367,7 +376,10 @@ impl QueueState {
                 }
                 t.finished_at = Some(ctx.now);
                 t.outcome.clone_from(outcome);
-                Ok(ticket_decision(QueueEvent::ServiceFinished { ticket: t.clone() }, &t))
+                Ok(ticket_decision(
+                    QueueEvent::ServiceFinished { ticket: t.clone() },
+                    &t,
+                ))
             }
             QueueCommand::Transfer { ticket, queue } => self.transfer(ctx, ticket, queue),
             QueueCommand::Reinstate { ticket } => {
@@ -389,7 +401,10 @@ impl QueueState {
                 t.state = TicketState::Waiting;
                 t.window = None;
                 t.finished_at = None;
-                Ok(ticket_decision(QueueEvent::TicketReinstated { ticket: t.clone() }, &t))
+                Ok(ticket_decision(
+                    QueueEvent::TicketReinstated { ticket: t.clone() },
+                    &t,
+                ))
             }
             QueueCommand::Pause { .. } => {
                 let w = self.own_window(ctx)?;
@@ -447,7 +462,8 @@ impl QueueState {
                     WindowSetting::Open => {
                         if w.queues.is_empty() {
                             return Err(DomainError::BadRequest(
-                                "开放的窗口至少服务一个队列 an open window must serve a queue".into(),
+                                "开放的窗口至少服务一个队列 an open window must serve a queue"
+                                    .into(),
                             ));
                         }
                         if w.state != WindowState::Paused || queues.is_some() {
@@ -479,7 +495,9 @@ impl QueueState {
                     ("target_wait_minutes", target_wait_minutes),
                 ] {
                     if *v == Some(0) {
-                        return Err(DomainError::BadRequest(format!("{name} must be at least 1")));
+                        return Err(DomainError::BadRequest(format!(
+                            "{name} must be at least 1"
+                        )));
                     }
                 }
                 if let Some(v) = max_wait_minutes {
@@ -554,7 +572,10 @@ impl QueueState {
             .as_ref()
             .and_then(|id| self.tickets.get(id))
             .ok_or_else(|| {
-                DomainError::Conflict(format!("窗口 {} 当前没有号 window {} holds no ticket", w.number, w.number))
+                DomainError::Conflict(format!(
+                    "窗口 {} 当前没有号 window {} holds no ticket",
+                    w.number, w.number
+                ))
             })?;
         if !states.contains(&t.state) {
             return Err(DomainError::Conflict(format!(
@@ -585,10 +606,9 @@ impl QueueState {
             }
         };
         if let (Some(idn), true) = (&id_number, rules.one_live_ticket_per_id) {
-            let dup = self
-                .tickets
-                .values()
-                .find(|t| t.queue == queue && t.state.is_live() && t.id_number.as_ref() == Some(idn));
+            let dup = self.tickets.values().find(|t| {
+                t.queue == queue && t.state.is_live() && t.id_number.as_ref() == Some(idn)
+            });
             if let Some(d) = dup {
                 return Err(DomainError::Conflict(format!(
                     "此证件在 {queue} 队列已有号 {} this ID already holds live ticket {} in queue {queue}",
@@ -626,15 +646,24 @@ impl QueueState {
             transferred_from: None,
             transferred_to: None,
         };
-        let key = priority_key(&t, rules);
-        let ahead = self
-            .waiting_in(queue, rules)
-            .iter()
-            .filter(|o| priority_key(o, rules) <= key)
-            .count();
-        t.ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
+        t.ahead = self.ahead_of(&t, rules);
         t.estimated_wait = self.estimate(queue, t.ahead);
         Ok(t)
+    }
+
+    /// People who would be called before `t` in its queue (a count, no sort: this runs on
+    /// every ticket issued).
+    fn ahead_of(&self, t: &Ticket, rules: &Rules) -> u32 {
+        let key = priority_key(t, rules);
+        let n = self
+            .waiting
+            .get(&t.queue)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.tickets.get(id))
+            .filter(|o| o.id != t.id && priority_key(o, rules) <= key)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     fn book(
@@ -646,7 +675,9 @@ impl QueueState {
     ) -> Result<Decision<QueueEvent>, DomainError> {
         self.queue_exists(queue)?;
         let naive = NaiveDateTime::parse_from_str(slot, "%Y-%m-%dT%H:%M").map_err(|_| {
-            DomainError::BadRequest(format!("slot {slot:?}: expected YYYY-MM-DDTHH:MM local time"))
+            DomainError::BadRequest(format!(
+                "slot {slot:?}: expected YYYY-MM-DDTHH:MM local time"
+            ))
         })?;
         let offset = ctx.hall.centre.offset();
         let slot_at = naive
@@ -654,7 +685,9 @@ impl QueueState {
             .single()
             .ok_or_else(|| DomainError::BadRequest(format!("slot {slot:?} is not a valid time")))?;
         if slot_at <= ctx.now {
-            return Err(DomainError::BadRequest(format!("slot {slot} is in the past")));
+            return Err(DomainError::BadRequest(format!(
+                "slot {slot} is in the past"
+            )));
         }
         let day = naive.date();
         if !ctx.calendar.is_working_day(day).value {
@@ -663,7 +696,13 @@ impl QueueState {
             )));
         }
         let t = naive.time();
-        if !ctx.hall.centre.hours().iter().any(|(a, b)| t >= *a && t < *b) {
+        if !ctx
+            .hall
+            .centre
+            .hours()
+            .iter()
+            .any(|(a, b)| t >= *a && t < *b)
+        {
             return Err(DomainError::BadRequest(format!(
                 "{} 不在服务时间内 is outside service hours",
                 t.format("%H:%M")
@@ -679,7 +718,9 @@ impl QueueState {
         };
         let seq = self.appointment_counters.get(&day).copied().unwrap_or(0) + 1;
         if seq > 9999 {
-            return Err(DomainError::Conflict(format!("{day}: appointments are full")));
+            return Err(DomainError::Conflict(format!(
+                "{day}: appointments are full"
+            )));
         }
         let code = format!("YY{}{seq:04}", day.format("%y%m%d"));
         let appointment = Appointment {
@@ -764,11 +805,14 @@ impl QueueState {
                 if t.id == best.id {
                     (t, None)
                 } else {
-                    let r = reason.map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| {
-                        DomainError::BadRequest(
-                            "不按顺序叫号须说明理由 calling out of order needs a reason".into(),
-                        )
-                    })?;
+                    let r = reason
+                        .map(str::trim)
+                        .filter(|r| !r.is_empty())
+                        .ok_or_else(|| {
+                            DomainError::BadRequest(
+                                "不按顺序叫号须说明理由 calling out of order needs a reason".into(),
+                            )
+                        })?;
                     (t, Some(format!("staff: {r}")))
                 }
             }
@@ -804,7 +848,10 @@ impl QueueState {
             )));
         }
         if t.queue == queue {
-            return Err(DomainError::BadRequest(format!("{} is already in queue {queue}", t.number)));
+            return Err(DomainError::BadRequest(format!(
+                "{} is already in queue {queue}",
+                t.number
+            )));
         }
         let mut new = self.new_ticket(
             ctx,
@@ -818,13 +865,7 @@ impl QueueState {
         new.id_number.clone_from(&t.id_number);
         new.appointment.clone_from(&t.appointment);
         new.transferred_from = Some(t.id.clone());
-        let key = priority_key(&new, &ctx.hall.rules);
-        let ahead = self
-            .waiting_in(queue, &ctx.hall.rules)
-            .iter()
-            .filter(|o| priority_key(o, &ctx.hall.rules) <= key)
-            .count();
-        new.ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
+        new.ahead = self.ahead_of(&new, &ctx.hall.rules);
         new.estimated_wait = self.estimate(queue, new.ahead);
         let mut old = t.clone();
         old.state = TicketState::Transferred;
@@ -832,7 +873,10 @@ impl QueueState {
         old.transferred_to = Some(new.id.clone());
         Ok(Decision {
             result: json!({ "ticket": new, "from": old }),
-            events: vec![QueueEvent::TicketTransferred { ticket: new, from: old }],
+            events: vec![QueueEvent::TicketTransferred {
+                ticket: new,
+                from: old,
+            }],
         })
     }
 
@@ -970,7 +1014,9 @@ impl QueueState {
             }
         }
         let stale = !t.state.is_live()
-            && self.service_day.is_some_and(|d| t.issued_at.date_naive() < d);
+            && self
+                .service_day
+                .is_some_and(|d| t.issued_at.date_naive() < d);
         if stale {
             // Over and from an earlier day: it lives on in the database only.
             self.tickets.remove(&t.id);
@@ -1024,7 +1070,10 @@ impl QueueState {
                     .get(id)
                     .ok_or_else(|| format!("window {} holds unknown ticket {id}", w.number))?;
                 if !matches!(t.state, TicketState::Called | TicketState::Serving) {
-                    return Err(format!("window {} holds {id} in state {:?}", w.number, t.state));
+                    return Err(format!(
+                        "window {} holds {id} in state {:?}",
+                        w.number, t.state
+                    ));
                 }
                 if t.window != Some(w.number) {
                     return Err(format!("{id} at window {} says {:?}", w.number, t.window));
@@ -1040,7 +1089,10 @@ impl QueueState {
             {
                 return Err(format!("{} is {:?} but no window holds it", t.id, t.state));
             }
-            let indexed = self.waiting.get(&t.queue).is_some_and(|s| s.contains(&t.id));
+            let indexed = self
+                .waiting
+                .get(&t.queue)
+                .is_some_and(|s| s.contains(&t.id));
             if indexed != (t.state == TicketState::Waiting) {
                 return Err(format!("waiting index out of step for {}", t.id));
             }
@@ -1101,7 +1153,9 @@ fn order_reason(chosen: &Ticket, earliest: &Ticket, w: &Window) -> String {
         Channel::Green => "绿色通道优先 green channel head start".to_string(),
         Channel::Urgent => "急事急办优先 urgent head start".to_string(),
         Channel::Appointment => "预约准时优先 appointment on time".to_string(),
-        Channel::WalkIn if chosen.returning => "补正后返回优先 returning with corrections".to_string(),
+        Channel::WalkIn if chosen.returning => {
+            "补正后返回优先 returning with corrections".to_string()
+        }
         Channel::WalkIn if chosen.transferred_from.is_some() => {
             "转移保留等候时长 transferred with its waiting credit".to_string()
         }

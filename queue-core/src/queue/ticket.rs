@@ -16,6 +16,16 @@ pub enum Channel {
 
 impl Channel {
     #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WalkIn => "walk_in",
+            Self::Green => "green",
+            Self::Urgent => "urgent",
+            Self::Appointment => "appointment",
+        }
+    }
+
+    #[must_use]
     pub fn label_zh(self) -> &'static str {
         match self {
             Self::WalkIn => "普通",
@@ -39,6 +49,19 @@ pub enum TicketState {
 }
 
 impl TicketState {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Called => "called",
+            Self::Serving => "serving",
+            Self::Done => "done",
+            Self::NoShow => "no_show",
+            Self::Cancelled => "cancelled",
+            Self::Transferred => "transferred",
+        }
+    }
+
     /// Still in the hall's hands (counts against "one live ticket per ID").
     #[must_use]
     pub fn is_live(self) -> bool {

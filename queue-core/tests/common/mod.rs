@@ -26,15 +26,24 @@ pub fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<FixedOffset> {
 }
 
 pub fn counter(w: u32) -> Actor {
-    Actor { role: Role::Counter, window: Some(w) }
+    Actor {
+        role: Role::Counter,
+        window: Some(w),
+    }
 }
 
 pub fn kiosk() -> Actor {
-    Actor { role: Role::Kiosk, window: None }
+    Actor {
+        role: Role::Kiosk,
+        window: None,
+    }
 }
 
 pub fn manager() -> Actor {
-    Actor { role: Role::Manager, window: None }
+    Actor {
+        role: Role::Manager,
+        window: None,
+    }
 }
 
 /// Runs a command against an in-memory hall, applying its events; keeps a log for replay.
@@ -46,7 +55,11 @@ pub struct Driver {
 
 impl Driver {
     pub fn new(now: DateTime<FixedOffset>) -> Self {
-        Self { hall: hall(), log: Vec::new(), now }
+        Self {
+            hall: hall(),
+            log: Vec::new(),
+            now,
+        }
     }
 
     pub fn run(&mut self, actor: Actor, cmd: Value) -> Result<Value, (String, String)> {
@@ -64,7 +77,11 @@ impl Driver {
     pub fn push(&mut self, ev: Event) {
         let seq = self.log.len() as u64 + 1;
         self.hall.apply(&ev, self.now);
-        self.log.push(EventRecord { seq, at: self.now, event: ev });
+        self.log.push(EventRecord {
+            seq,
+            at: self.now,
+            event: ev,
+        });
     }
 
     pub fn tick(&mut self) {
@@ -74,13 +91,17 @@ impl Driver {
     }
 
     pub fn issue(&mut self, queue: &str, channel: &str) -> Value {
-        self.run(kiosk(), json!({"kind":"issue_ticket","queue":queue,"channel":channel}))
-            .unwrap()["ticket"]
+        self.run(
+            kiosk(),
+            json!({"kind":"issue_ticket","queue":queue,"channel":channel}),
+        )
+        .unwrap()["ticket"]
             .clone()
     }
 
     pub fn call(&mut self, w: u32) -> Result<Value, (String, String)> {
-        self.run(counter(w), json!({"kind":"call_next"})).map(|r| r["ticket"].clone())
+        self.run(counter(w), json!({"kind":"call_next"}))
+            .map(|r| r["ticket"].clone())
     }
 
     pub fn advance_minutes(&mut self, m: i64) {
