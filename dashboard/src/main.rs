@@ -1,8 +1,11 @@
 //! `dashboard`: the hall server, the supervisor TUI and the operator commands.
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
-use dashboard::tools;
+use dashboard::{keys, paths, server, tokens, tools};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -17,6 +20,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
+    /// Run the hall server (websocket protocol, web pages, documents).
+    Serve(ServeArgs),
+    /// Create, list and revoke access tokens.
+    Token(tokens::TokenArgs),
+    /// The centre's signing key for receipts.
+    Keys(keys::KeysArgs),
+    /// Check a receipt's verification string offline.
+    VerifyReceipt(keys::VerifyReceiptArgs),
     /// Working-day calendar: list working days, add working days.
     Calendar(tools::CalendarArgs),
     /// Validate a resident ID number or unified social credit code.
@@ -25,9 +36,105 @@ enum Cmd {
     Staffing(tools::StaffingArgs),
 }
 
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on; loopback unless you mean otherwise.
+    #[arg(long, default_value = "127.0.0.1:7700")]
+    listen: SocketAddr,
+    /// SQLite database (created if missing).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// The centre's hall.toml (queues, windows, catalogue); the sample centre if absent.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The centre's working-day calendar file; the shipped 2025–2026 calendar if absent.
+    #[arg(long)]
+    calendar: Option<PathBuf>,
+    /// The centre's signing key (see `dashboard keys init`); created beside the database if absent.
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// Run the hall clock this many times faster than real time (demos, tests).
+    #[arg(long)]
+    time_scale: Option<f64>,
+    /// Hall time to start from (RFC 3339), e.g. 2026-11-23T08:55:00+08:00.
+    #[arg(long)]
+    start: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Feed a realistic day: arrivals, windows calling and serving. Starts today at 08:55 at
+    /// 10× speed unless --start/--time-scale say otherwise.
+    #[arg(long)]
+    demo: bool,
+    /// Log to this file instead of stderr.
+    #[arg(long)]
+    log: Option<PathBuf>,
+}
+
+fn init_logging(
+    file: Option<&PathBuf>,
+) -> anyhow::Result<Option<tracing_appender::non_blocking::WorkerGuard>> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HALL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    match file {
+        Some(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("log directory {}", dir.display()))?;
+            let name = path.file_name().context("log file name")?;
+            let (writer, guard) =
+                tracing_appender::non_blocking(tracing_appender::rolling::never(dir, name));
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(writer)
+                .with_ansi(false)
+                .init();
+            Ok(Some(guard))
+        }
+        None => {
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .init();
+            Ok(None)
+        }
+    }
+}
+
+fn serve(a: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let _guard = init_logging(a.log.as_ref())?;
+    let mut opts =
+        server::ServeOptions::new(a.listen, a.db.clone().unwrap_or_else(paths::default_db));
+    opts.config.clone_from(&a.config);
+    opts.calendar.clone_from(&a.calendar);
+    opts.key.clone_from(&a.key);
+    opts.demo = a.demo;
+    opts.start = a.start;
+    opts.time_scale = a.time_scale.unwrap_or(if a.demo { 10.0 } else { 1.0 });
+    if !(opts.time_scale.is_finite() && opts.time_scale > 0.0) {
+        anyhow::bail!("--time-scale must be a positive number");
+    }
+    if a.demo && a.start.is_none() {
+        let offset = chrono::FixedOffset::east_opt(8 * 3600).context("offset")?;
+        let today = chrono::Utc::now().with_timezone(&offset).date_naive();
+        let t = today.and_hms_opt(8, 55, 0).context("time")?;
+        opts.start = t.and_local_timezone(offset).single();
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    rt.block_on(server::serve(opts))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.cmd {
+        Cmd::Serve(a) => serve(a),
+        Cmd::Token(a) => tokens::token(a),
+        Cmd::Keys(a) => keys::keys(a),
+        Cmd::VerifyReceipt(a) => keys::verify_receipt_cmd(a),
         Cmd::Calendar(a) => tools::calendar(a),
         Cmd::CheckId(a) => tools::check_id(a),
         Cmd::Staffing(a) => tools::staffing(a),

@@ -377,12 +377,14 @@ impl HallConfig {
         for (i, [a, b]) in c.service_hours.iter().enumerate() {
             match (parse_hm(a), parse_hm(b)) {
                 (Some(x), Some(y)) if x < y => {}
-                _ => return Err(bad(
-                    format!("centre.service_hours[{i}]"),
-                    format!(
+                _ => {
+                    return Err(bad(
+                        format!("centre.service_hours[{i}]"),
+                        format!(
                         "expected [\"HH:MM\", \"HH:MM\"] with start before end, got [{a:?}, {b:?}]"
                     ),
-                )),
+                    ))
+                }
             }
         }
         if !(self.rules.service_level > 0.0 && self.rules.service_level < 1.0) {

@@ -253,6 +253,47 @@ impl Store {
         Ok(out)
     }
 
+    /// Events with seq in `(after, after + limit]`, in order (for resuming clients).
+    ///
+    /// # Errors
+    /// SQLite errors or an unreadable event.
+    pub fn events_after(&self, after: u64, limit: u64) -> Result<Vec<EventRecord>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, at, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    i64::try_from(after).unwrap_or(i64::MAX),
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, at, body) = row.map_err(|e| self.err(e))?;
+            let seq = u64::try_from(seq).unwrap_or(0);
+            let at = DateTime::parse_from_rfc3339(&at).map_err(|e| StoreError::Corrupt {
+                seq,
+                message: e.to_string(),
+            })?;
+            let event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                seq,
+                message: e.to_string(),
+            })?;
+            out.push(EventRecord { seq, at, event });
+        }
+        Ok(out)
+    }
+
     /// The hash of the last event (zeros for an empty log) and its seq.
     ///
     /// # Errors

@@ -1,0 +1,434 @@
+//! One websocket connection: hello, snapshot or replay, then events, commands and replies.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use queue_core::auth::{Actor, Role};
+use queue_core::hall::{masked_case, Command};
+use queue_core::service::Outcome;
+use queue_core::store::{token_hash, EventRecord, TokenInfo};
+use serde_json::{json, Value};
+use tokio::sync::{broadcast, mpsc};
+
+use super::frames::{error_frame, reply_error, reply_frame, Outgoing};
+use super::limits::Bucket;
+use super::AppState;
+
+/// Replay at most this many events on resume; further behind gets a snapshot.
+const MAX_REPLAY: u64 = 10_000;
+
+type Sink = SplitSink<WebSocket, Message>;
+
+struct Session {
+    state: Arc<AppState>,
+    peer: SocketAddr,
+    token: TokenInfo,
+    actor: Actor,
+    /// Highest seq sent to this client.
+    sent: u64,
+}
+
+#[derive(Debug)]
+enum End {
+    ClientClosed,
+    Shutdown,
+    Slow,
+    Error(String),
+}
+
+pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
+    let Ok(permit) = Arc::clone(&state.connections).try_acquire_owned() else {
+        let (mut tx, _) = socket.split();
+        let _ = tx
+            .send(Message::Text(
+                error_frame(
+                    "too_many_connections",
+                    "服务器连接已满 the hall has too many connections; retry later",
+                )
+                .into(),
+            ))
+            .await;
+        let _ = tx.send(Message::Close(None)).await;
+        tracing::warn!(%peer, "connection refused: too many connections");
+        return;
+    };
+    let (mut tx, mut rx) = socket.split();
+    let hello = match tokio::time::timeout(state.limits.hello_timeout, rx.next()).await {
+        Ok(Some(Ok(Message::Text(t)))) => t.to_string(),
+        Ok(Some(Ok(_))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
+            let _ = send_close(&mut tx, "unauthorized", "先发送 hello send hello first").await;
+            return;
+        }
+    };
+    let Some((token, after_seq, client)) = authenticate(&state, &hello).await else {
+        tracing::info!(%peer, "connection refused: bad hello or token");
+        let _ = send_close(&mut tx, "unauthorized", "令牌无效 invalid or missing token").await;
+        return;
+    };
+    let actor = Actor {
+        role: token.role,
+        window: token.window,
+    };
+    tracing::info!(%peer, role = token.role.as_str(), window = ?token.window, client, "connected");
+    let mut session = Session {
+        state: Arc::clone(&state),
+        peer,
+        token,
+        actor,
+        sent: 0,
+    };
+    let end = session.serve(&mut tx, &mut rx, after_seq).await;
+    match &end {
+        End::Shutdown => {
+            let _ = tx
+                .send(Message::Close(Some(CloseFrame {
+                    code: 1001,
+                    reason: "hall shutting down".into(),
+                })))
+                .await;
+        }
+        End::Slow => {
+            let _ = tx
+                .send(Message::Close(Some(CloseFrame {
+                    code: 1008,
+                    reason: "too slow".into(),
+                })))
+                .await;
+        }
+        End::Error(e) => tracing::info!(%peer, error = %e, "connection error"),
+        End::ClientClosed => {}
+    }
+    drop(permit);
+    tracing::info!(%peer, end = ?end, "disconnected");
+}
+
+async fn send_close(tx: &mut Sink, code: &str, message: &str) -> Result<(), axum::Error> {
+    tx.send(Message::Text(error_frame(code, message).into()))
+        .await?;
+    tx.send(Message::Close(None)).await
+}
+
+async fn authenticate(
+    state: &Arc<AppState>,
+    text: &str,
+) -> Option<(TokenInfo, Option<u64>, String)> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    if v.get("type")?.as_str()? != "hello" {
+        return None;
+    }
+    let token = v.get("token")?.as_str()?.to_string();
+    let after = v.get("after_seq").and_then(Value::as_u64);
+    let client = v
+        .get("client")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .take(80)
+        .collect();
+    let state = Arc::clone(state);
+    let info = tokio::task::spawn_blocking(move || {
+        let store = state.reader.lock().ok()?;
+        store.find_token(&token_hash(&token)).ok().flatten()
+    })
+    .await
+    .ok()??;
+    Some((info, after, client))
+}
+
+impl Session {
+    async fn send(&mut self, tx: &mut Sink, text: impl Into<String>) -> Result<(), End> {
+        let text: String = text.into();
+        match tokio::time::timeout(
+            self.state.limits.send_timeout,
+            tx.send(Message::Text(text.into())),
+        )
+        .await
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(End::Error(e.to_string())),
+            Err(_) => Err(End::Slow),
+        }
+    }
+
+    /// A snapshot and a receiver subscribed at exactly that seq.
+    fn snapshot(&self) -> (String, u64, broadcast::Receiver<Arc<Vec<Outgoing>>>) {
+        let g = self.state.service.read();
+        // Subscribing under the read lock: the writer publishes under the write lock, so no
+        // event can fall between the snapshot and the subscription.
+        let rx = self.state.events.subscribe();
+        let state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
+        let frame = json!({"type": "snapshot", "seq": g.seq, "state": state}).to_string();
+        (frame, g.seq, rx)
+    }
+
+    async fn serve(
+        &mut self,
+        tx: &mut Sink,
+        rx: &mut SplitStream<WebSocket>,
+        after_seq: Option<u64>,
+    ) -> End {
+        let (snapshot, seq, mut events) = self.snapshot();
+        let welcome = json!({
+            "type": "welcome",
+            "role": self.actor.role.as_str(),
+            "window": self.actor.window,
+            "seq": seq,
+        });
+        if let Err(e) = self.send(tx, welcome.to_string()).await {
+            return e;
+        }
+        let resumed = match after_seq {
+            Some(k) if k <= seq && seq - k <= MAX_REPLAY => match self.replay(k, seq).await {
+                Some(frames) => {
+                    for f in frames {
+                        if let Err(e) = self.send(tx, f).await {
+                            return e;
+                        }
+                    }
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        };
+        if !resumed {
+            if let Err(e) = self.send(tx, snapshot).await {
+                return e;
+            }
+        }
+        self.sent = seq;
+        let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<(Value, Outcome)>();
+        let mut in_flight = 0usize;
+        let mut bucket = Bucket::new(
+            self.state.limits.commands_per_second,
+            self.state.limits.command_burst,
+        );
+        let shutdown = self.state.shutdown.clone();
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return End::Shutdown,
+                msg = rx.next() => {
+                    let text = match msg {
+                        None | Some(Ok(Message::Close(_))) => return End::ClientClosed,
+                        Some(Err(e)) => {
+                            // A frame that could not be read at all: say so, then close.
+                            let _ = self.send(tx, error_frame("bad_request", &format!("unreadable frame: {e}"))).await;
+                            return End::Error(e.to_string());
+                        }
+                        Some(Ok(Message::Text(t))) => t.to_string(),
+                        Some(Ok(Message::Binary(_))) => {
+                            if let Err(e) = self.send(tx, error_frame("bad_request", "binary frames are not part of the protocol; send JSON text")).await {
+                                return e;
+                            }
+                            continue;
+                        }
+                        Some(Ok(_)) => continue,
+                    };
+                    let out = self.handle(&text, &reply_tx, &mut in_flight, &mut bucket);
+                    for f in out {
+                        if let Err(e) = self.send(tx, f).await {
+                            return e;
+                        }
+                    }
+                }
+                Some((id, outcome)) = reply_rx.recv() => {
+                    in_flight = in_flight.saturating_sub(1);
+                    if let Err(e) = self.send(tx, reply_frame(&id, &outcome)).await {
+                        return e;
+                    }
+                }
+                batch = events.recv() => match batch {
+                    Ok(batch) => {
+                        for o in batch.iter() {
+                            if o.record.seq <= self.sent {
+                                continue;
+                            }
+                            let f = o.frame_for(self.actor.role, self.actor.window);
+                            if let Err(e) = self.send(tx, f.to_string()).await {
+                                return e;
+                            }
+                            self.sent = o.record.seq;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        // Too far behind: a fresh snapshot, never a silent gap.
+                        tracing::warn!(peer = %self.peer, skipped_batches = n, "client lagging: sending a fresh snapshot");
+                        let (snap, seq, rx2) = self.snapshot();
+                        events = rx2;
+                        if let Err(e) = self.send(tx, snap).await {
+                            return e;
+                        }
+                        self.sent = seq;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return End::Shutdown,
+                },
+            }
+        }
+    }
+
+    /// Frames for events `(after, upto]`, or `None` when they cannot be read.
+    async fn replay(&self, after: u64, upto: u64) -> Option<Vec<String>> {
+        let state = Arc::clone(&self.state);
+        let records: Vec<EventRecord> = tokio::task::spawn_blocking(move || {
+            let store = state.reader.lock().ok()?;
+            store.events_after(after, upto - after).ok()
+        })
+        .await
+        .ok()??;
+        if records.len() as u64 != upto - after {
+            return None;
+        }
+        Some(
+            records
+                .iter()
+                .map(|r| {
+                    Outgoing::new(r)
+                        .frame_for(self.actor.role, self.actor.window)
+                        .to_string()
+                })
+                .collect(),
+        )
+    }
+
+    /// Handles one text frame; returns frames to send now (errors, read-only answers).
+    fn handle(
+        &mut self,
+        text: &str,
+        reply_tx: &mpsc::UnboundedSender<(Value, Outcome)>,
+        in_flight: &mut usize,
+        bucket: &mut Bucket,
+    ) -> Vec<String> {
+        if text.len() > self.state.limits.max_frame {
+            return vec![error_frame(
+                "frame_too_large",
+                &format!(
+                    "帧过大 frame of {} bytes exceeds the {} byte limit",
+                    text.len(),
+                    self.state.limits.max_frame
+                ),
+            )];
+        }
+        let v: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => return vec![error_frame("bad_request", &format!("invalid JSON: {e}"))],
+        };
+        match v.get("type").and_then(Value::as_str) {
+            Some("command") => {}
+            Some("resync") => {
+                let (snap, seq, _) = self.snapshot();
+                // Later events still come from the existing subscription, skipping up to seq.
+                self.sent = self.sent.max(seq);
+                return vec![snap];
+            }
+            Some("ping") => return vec![json!({"type": "pong"}).to_string()],
+            Some("hello") => return vec![error_frame("bad_request", "already said hello")],
+            Some(other) => {
+                return vec![error_frame(
+                    "bad_request",
+                    &format!("unknown message type {other:?}"),
+                )]
+            }
+            None => {
+                return vec![error_frame(
+                    "bad_request",
+                    "a message needs a string `type`",
+                )]
+            }
+        }
+        let id = match v.get("id") {
+            Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+            _ => {
+                return vec![error_frame(
+                    "bad_request",
+                    "a command needs an `id` (string) so its reply can be matched",
+                )]
+            }
+        };
+        let Some(cmd) = v.get("command").filter(|c| c.is_object()) else {
+            return vec![reply_error(
+                &id,
+                "bad_request",
+                "a command needs a `command` object",
+            )];
+        };
+        if !bucket.take() {
+            return vec![reply_error(
+                &id,
+                "rate_limited",
+                "命令过于频繁 too many commands per second; slow down",
+            )];
+        }
+        if cmd.get("kind").and_then(Value::as_str) == Some("query_case") {
+            return vec![self.query_case(&id, cmd)];
+        }
+        if *in_flight >= self.state.limits.max_in_flight {
+            return vec![reply_error(
+                &id,
+                "busy",
+                "too many commands awaiting replies",
+            )];
+        }
+        let command = match Command::from_json(cmd) {
+            Ok(c) => c,
+            Err(e) => return vec![reply_error(&id, e.code(), &e.to_string())],
+        };
+        let key = match &id {
+            Value::String(s) => format!("{}:{s}", self.token.id),
+            other => format!("{}:{other}", self.token.id),
+        };
+        *in_flight += 1;
+        let tx = reply_tx.clone();
+        let reply_id = id.clone();
+        self.state
+            .service
+            .submit(self.actor, command, Some(key), move |o| {
+                let _ = tx.send((reply_id, o));
+            });
+        Vec::new()
+    }
+
+    /// Progress query by serial or ID number; read-only, answered at once.
+    fn query_case(&self, id: &Value, cmd: &Value) -> String {
+        let serial = cmd.get("serial").and_then(Value::as_str);
+        let id_number = cmd.get("id_number").and_then(Value::as_str);
+        let g = self.state.service.read();
+        let cases: Vec<&queue_core::intake::Case> = match (serial, id_number) {
+            (Some(s), _) => g.hall.cases.by_serial(s.trim()).into_iter().collect(),
+            (None, Some(n)) => g.hall.cases.by_id_number(n.trim()),
+            (None, None) => {
+                return reply_error(
+                    id,
+                    "bad_request",
+                    "query_case needs `serial` or `id_number`",
+                )
+            }
+        };
+        if cases.is_empty() {
+            return reply_error(id, "not_found", "未找到办件 no case found");
+        }
+        let shown: Vec<Value> = cases
+            .into_iter()
+            .map(|c| match self.actor.role {
+                Role::Display => json!({
+                    "serial": c.serial, "item": c.item, "item_name": c.item_name,
+                    "state": c.state, "received_on": c.received_on,
+                    "accepted_on": c.accepted_on, "due_on": c.due_on,
+                }),
+                Role::Counter if self.actor.window.is_some() && c.window == self.actor.window => {
+                    json!(c)
+                }
+                _ => json!(masked_case(c)),
+            })
+            .collect();
+        let o = Outcome {
+            ok: true,
+            seq: Some(g.seq),
+            result: Some(json!({ "cases": shown })),
+            error: None,
+        };
+        reply_frame(id, &o)
+    }
+}

@@ -1,0 +1,380 @@
+//! The supervisor's copy of the hall: built from a snapshot, kept live by events.
+//!
+//! Waiting counts are not in events, so the model mirrors the hall's own waiting index: every
+//! ticket event carries the ticket's new version, and a ticket is in its queue's line exactly
+//! while its state is `waiting`. That keeps counts exact (and idempotent if an event were seen
+//! twice) without ±1 bookkeeping per event kind; the periodic resync is only a safety net.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use queue_core::config::WindowKind;
+use queue_core::queue::{TicketState, WindowState};
+use queue_core::staffing::{predict_wait, WaitForecast, WaitRange};
+use queue_core::supervision::{Alert, Recommendation};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A snapshot or event the model could not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("{what}: {source}")]
+    Shape {
+        what: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("event without a kind")]
+    NoKind,
+}
+
+fn field<T: for<'de> Deserialize<'de>>(v: &Value, what: &'static str) -> Result<T, ModelError> {
+    T::deserialize(v).map_err(|source| ModelError::Shape { what, source })
+}
+
+/// One queue's configuration and the slow-moving figures only snapshots carry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct QueueInfo {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub target_wait_minutes: u32,
+    #[serde(default)]
+    pub max_wait_minutes: u32,
+    #[serde(default)]
+    pub max_waiting: u32,
+    /// Measured mean service time as of the last snapshot.
+    #[serde(default)]
+    pub mean_service_seconds: f64,
+    /// The hall's own estimate in the last snapshot, and the inputs it was made for: shown
+    /// as is while nothing changed, so the screen agrees with the ticket printer.
+    #[serde(default)]
+    pub estimated_wait: Option<WaitRange>,
+    #[serde(default)]
+    pub waiting: u32,
+    #[serde(default)]
+    pub open_windows: u32,
+}
+
+/// A window as shown: snapshots name the ticket `ticket`/`ticket_id`, events `ticket_number`/`ticket`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowInfo {
+    pub number: u32,
+    pub kind: WindowKind,
+    pub state: WindowState,
+    pub queues: Vec<String>,
+    pub ticket_id: Option<String>,
+    pub ticket_number: Option<String>,
+    pub since: Option<DateTime<FixedOffset>>,
+}
+
+impl WindowInfo {
+    #[must_use]
+    pub fn serves(&self, queue: &str) -> bool {
+        self.queues.iter().any(|q| q == queue)
+    }
+}
+
+#[derive(Deserialize)]
+struct SnapshotWindow {
+    number: u32,
+    kind: WindowKind,
+    state: WindowState,
+    #[serde(default)]
+    queues: Vec<String>,
+    #[serde(default)]
+    ticket: Option<String>,
+    #[serde(default)]
+    ticket_id: Option<String>,
+    #[serde(default)]
+    since: Option<DateTime<FixedOffset>>,
+}
+
+#[derive(Deserialize)]
+struct EventWindow {
+    number: u32,
+    kind: WindowKind,
+    state: WindowState,
+    #[serde(default)]
+    queues: Vec<String>,
+    #[serde(default)]
+    ticket: Option<String>,
+    #[serde(default)]
+    ticket_number: Option<String>,
+    #[serde(default)]
+    since: Option<DateTime<FixedOffset>>,
+}
+
+/// What the model needs of a ticket.
+#[derive(Debug, Clone, Deserialize)]
+struct TicketLite {
+    id: String,
+    number: String,
+    queue: String,
+    state: TicketState,
+    issued_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    window: Option<u32>,
+}
+
+/// A waiting ticket in a queue's line (snapshot `line` entries).
+#[derive(Debug, Clone, Deserialize)]
+struct LineEntry {
+    id: String,
+    issued_at: DateTime<FixedOffset>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Waiting {
+    queue: String,
+    issued_at: DateTime<FixedOffset>,
+}
+
+#[derive(Deserialize)]
+struct Centre {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ThresholdQueue {
+    code: String,
+    name: String,
+    #[serde(default)]
+    name_en: String,
+    target_wait_minutes: u32,
+    max_wait_minutes: u32,
+    max_waiting: u32,
+}
+
+/// The hall as the supervisor sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HallView {
+    pub centre: String,
+    /// Hall time of the snapshot or the latest event.
+    pub now: DateTime<FixedOffset>,
+    /// In the hall's order.
+    pub queues: Vec<QueueInfo>,
+    pub windows: BTreeMap<u32, WindowInfo>,
+    pub alerts: BTreeMap<String, Alert>,
+    /// By queue code.
+    pub recommendations: BTreeMap<String, Recommendation>,
+    /// Waiting tickets by id.
+    waiting: BTreeMap<String, Waiting>,
+}
+
+/// Whether an event changed anything the view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Changed,
+    /// Redacted or of no concern to this view (cases, evaluations, …).
+    Ignored,
+}
+
+impl HallView {
+    /// Reads a snapshot's `state`.
+    ///
+    /// # Errors
+    /// When a part the view needs has the wrong shape.
+    pub fn from_snapshot(state: &Value) -> Result<Self, ModelError> {
+        let now: DateTime<FixedOffset> = field(&state["now"], "now")?;
+        let centre: Centre = field(&state["centre"], "centre")?;
+        let queues: Vec<QueueInfo> = field(&state["queues"], "queues")?;
+        let windows: Vec<SnapshotWindow> = field(&state["windows"], "windows")?;
+        let alerts: Vec<Alert> = match &state["alerts"] {
+            Value::Null => Vec::new(),
+            v => field(v, "alerts")?,
+        };
+        let recs: Vec<Recommendation> = match &state["recommendations"] {
+            Value::Null => Vec::new(),
+            v => field(v, "recommendations")?,
+        };
+        let mut waiting = BTreeMap::new();
+        for q in state["queues"].as_array().into_iter().flatten() {
+            let code = q["code"].as_str().unwrap_or_default();
+            let line: Vec<LineEntry> = match &q["line"] {
+                Value::Null => Vec::new(),
+                v => field(v, "queues[].line")?,
+            };
+            for t in line {
+                waiting.insert(
+                    t.id,
+                    Waiting {
+                        queue: code.to_string(),
+                        issued_at: t.issued_at,
+                    },
+                );
+            }
+        }
+        Ok(Self {
+            centre: centre.name,
+            now,
+            queues,
+            windows: windows
+                .into_iter()
+                .map(|w| {
+                    (
+                        w.number,
+                        WindowInfo {
+                            number: w.number,
+                            kind: w.kind,
+                            state: w.state,
+                            queues: w.queues,
+                            ticket_id: w.ticket_id,
+                            ticket_number: w.ticket,
+                            since: w.since,
+                        },
+                    )
+                })
+                .collect(),
+            alerts: alerts.into_iter().map(|a| (a.id.clone(), a)).collect(),
+            recommendations: recs.into_iter().map(|r| (r.queue.clone(), r)).collect(),
+            waiting,
+        })
+    }
+
+    /// Applies one event (`event` is the frame's `event` object) committed at `at`.
+    ///
+    /// # Errors
+    /// When an event this view follows has the wrong shape: the caller resyncs.
+    pub fn apply(&mut self, at: DateTime<FixedOffset>, event: &Value) -> Result<Applied, ModelError> {
+        let kind = event["kind"].as_str().ok_or(ModelError::NoKind)?;
+        if at > self.now {
+            self.now = at;
+        }
+        match kind {
+            "ticket_issued" | "ticket_called" | "ticket_recalled" | "ticket_no_show"
+            | "ticket_reinstated" | "service_started" | "service_finished"
+            | "ticket_cancelled" => {
+                let t: TicketLite = field(&event["ticket"], "ticket")?;
+                self.put(&t, at);
+            }
+            "ticket_transferred" => {
+                let from: TicketLite = field(&event["from"], "from")?;
+                let t: TicketLite = field(&event["ticket"], "ticket")?;
+                self.put(&from, at);
+                self.put(&t, at);
+            }
+            "window_changed" => {
+                let w: EventWindow = field(&event["window"], "window")?;
+                self.windows.insert(
+                    w.number,
+                    WindowInfo {
+                        number: w.number,
+                        kind: w.kind,
+                        state: w.state,
+                        queues: w.queues,
+                        ticket_id: w.ticket,
+                        ticket_number: w.ticket_number,
+                        since: w.since,
+                    },
+                );
+            }
+            "threshold_changed" => {
+                let q: ThresholdQueue = field(&event["queue"], "queue")?;
+                if let Some(mine) = self.queues.iter_mut().find(|m| m.code == q.code) {
+                    mine.name = q.name;
+                    mine.name_en = q.name_en;
+                    mine.target_wait_minutes = q.target_wait_minutes;
+                    mine.max_wait_minutes = q.max_wait_minutes;
+                    mine.max_waiting = q.max_waiting;
+                }
+            }
+            "alert_raised" | "alert_acknowledged" => {
+                let a: Alert = field(&event["alert"], "alert")?;
+                self.alerts.insert(a.id.clone(), a);
+            }
+            "alert_cleared" => {
+                let a: Alert = field(&event["alert"], "alert")?;
+                self.alerts.remove(&a.id);
+            }
+            "recommendation" => {
+                let r: Recommendation = field(event, "recommendation")?;
+                self.recommendations.insert(r.queue.clone(), r);
+            }
+            _ => return Ok(Applied::Ignored),
+        }
+        Ok(Applied::Changed)
+    }
+
+    /// Mirrors the hall's `put`: the waiting index and which window holds the ticket.
+    fn put(&mut self, t: &TicketLite, at: DateTime<FixedOffset>) {
+        self.waiting.remove(&t.id);
+        if t.state == TicketState::Waiting {
+            self.waiting.insert(
+                t.id.clone(),
+                Waiting {
+                    queue: t.queue.clone(),
+                    issued_at: t.issued_at,
+                },
+            );
+        }
+        for w in self.windows.values_mut() {
+            if w.ticket_id.as_deref() == Some(t.id.as_str()) {
+                w.ticket_id = None;
+                w.ticket_number = None;
+                w.since = Some(at);
+            }
+        }
+        if matches!(t.state, TicketState::Called | TicketState::Serving) {
+            if let Some(w) = t.window.and_then(|n| self.windows.get_mut(&n)) {
+                if w.ticket_id.as_deref() != Some(t.id.as_str()) {
+                    w.since = Some(at);
+                }
+                w.ticket_id = Some(t.id.clone());
+                w.ticket_number = Some(t.number.clone());
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn queue(&self, code: &str) -> Option<&QueueInfo> {
+        self.queues.iter().find(|q| q.code == code)
+    }
+
+    /// People waiting in `queue` now.
+    #[must_use]
+    pub fn waiting(&self, queue: &str) -> u32 {
+        let n = self.waiting.values().filter(|w| w.queue == queue).count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// Seconds the longest-waiting ticket of `queue` has waited at `now`.
+    #[must_use]
+    pub fn longest_wait_seconds(&self, queue: &str, now: DateTime<FixedOffset>) -> i64 {
+        self.waiting
+            .values()
+            .filter(|w| w.queue == queue)
+            .map(|w| (now - w.issued_at).num_seconds().max(0))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Open windows serving `queue` (paused and closed ones do not count, as in the hall).
+    #[must_use]
+    pub fn open_windows_for(&self, queue: &str) -> u32 {
+        let n = self
+            .windows
+            .values()
+            .filter(|w| w.state == WindowState::Open && w.serves(queue))
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// What a ticket issued now would be told: the hall's figure while its inputs hold, else
+    /// the same predictor on the live counts. `None`: no window open.
+    #[must_use]
+    pub fn estimated_wait(&self, queue: &str) -> Option<WaitRange> {
+        let q = self.queue(queue)?;
+        let waiting = self.waiting(queue);
+        let open = self.open_windows_for(queue);
+        if waiting == q.waiting && open == q.open_windows {
+            return q.estimated_wait;
+        }
+        match predict_wait(waiting, open, q.mean_service_seconds) {
+            Ok(WaitForecast::Range(r)) => Some(r),
+            Ok(WaitForecast::NoWindowOpen) | Err(_) => None,
+        }
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of the project. Installs what the tests need when it is missing:
+# tmux (terminal apps), zbar-tools (QR decoding of printed documents), Debian's chromium
+# (web pages, headless) and the npm package playwright-core (driving chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if [ -f tests/web/package.json ] && [ ! -d tests/web/node_modules/playwright-core ]; then
+  echo "installing playwright-core for the browser tests"
+  (cd tests/web && npm install --no-audit --no-fund --silent)
+fi
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo test --workspace --no-fail-fast

@@ -1,0 +1,164 @@
+//! An in-process hall on an ephemeral loopback port, and a raw websocket client for tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use dashboard::server::{Limits, RunningHall, ServeOptions};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub struct TestHall {
+    pub hall: RunningHall,
+    pub db: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestHall {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(f: impl FnOnce(&mut ServeOptions)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("hall.db");
+        let mut opts = ServeOptions::new("127.0.0.1:0".parse().unwrap(), db.clone());
+        opts.limits = Limits::default();
+        f(&mut opts);
+        let hall = dashboard::server::start(opts).await.unwrap();
+        Self { hall, db, dir }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.hall.addr
+    }
+
+    pub fn token(&self, role: &str, window: Option<u32>) -> String {
+        dashboard::tokens::create(&self.db, role, window, "test")
+            .unwrap()
+            .1
+    }
+
+    pub async fn connect(&self, role: &str, window: Option<u32>) -> Conn {
+        let t = self.token(role, window);
+        Conn::open(self.addr(), &t, None).await
+    }
+}
+
+pub struct Conn {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub welcome: Value,
+    /// The snapshot (or `Null` when the hall replayed events instead).
+    pub snapshot: Value,
+    /// Events seen while waiting for replies.
+    pub events: Vec<Value>,
+    n: u64,
+}
+
+pub async fn raw(addr: SocketAddr) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
+    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .unwrap();
+    ws
+}
+
+pub async fn next_json(ws: &mut WebSocketStream<MaybeTlsStream<TcpStream>>) -> Option<Value> {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .ok()??;
+        match m.ok()? {
+            Message::Text(t) => return serde_json::from_str(&t).ok(),
+            Message::Close(_) => return None,
+            _ => continue,
+        }
+    }
+}
+
+impl Conn {
+    pub async fn open(addr: SocketAddr, token: &str, after_seq: Option<u64>) -> Self {
+        let mut ws = raw(addr).await;
+        Self::handshake(&mut ws, token, after_seq).await;
+        let welcome = next_json(&mut ws).await.expect("welcome");
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        let mut c = Self {
+            ws,
+            welcome,
+            snapshot: Value::Null,
+            events: Vec::new(),
+            n: 0,
+        };
+        if after_seq.is_none() {
+            let s = next_json(&mut c.ws).await.expect("snapshot");
+            assert_eq!(s["type"], "snapshot", "{s}");
+            c.snapshot = s;
+        }
+        c
+    }
+
+    pub async fn handshake(
+        ws: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
+        token: &str,
+        after_seq: Option<u64>,
+    ) {
+        let mut hello = json!({"type":"hello","token":token,"client":"test"});
+        if let Some(s) = after_seq {
+            hello["after_seq"] = json!(s);
+        }
+        ws.send(Message::Text(hello.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.ws
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn next(&mut self) -> Option<Value> {
+        next_json(&mut self.ws).await
+    }
+
+    /// Sends a command with a fresh id and waits for its reply, keeping events seen meanwhile.
+    pub async fn command(&mut self, cmd: Value) -> Value {
+        self.n += 1;
+        let id = format!("t-{}", self.n);
+        self.command_id(&id, cmd).await
+    }
+
+    pub async fn command_id(&mut self, id: &str, cmd: Value) -> Value {
+        self.send(json!({"type":"command","id":id,"command":cmd}))
+            .await;
+        loop {
+            let v = self.next().await.expect("reply");
+            if v["type"] == "reply" && v["id"] == id {
+                return v;
+            }
+            if v["type"] == "event" {
+                self.events.push(v);
+            }
+        }
+    }
+
+    /// Reads events until one satisfies `f` (or times out).
+    pub async fn wait_event(&mut self, f: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.events.iter().position(|e| f(e)) {
+            return self.events.remove(i);
+        }
+        loop {
+            let v = self.next().await.expect("event");
+            if v["type"] == "event" && f(&v) {
+                return v;
+            }
+            if v["type"] == "event" {
+                self.events.push(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,576 @@
+//! `dashboard report`: a real database written by the real hall writer, a scripted March 2026
+//! (two service days) plus one ticket on 1 April, and the exact figures a manager reads.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use dashboard::report::{self, Month, MonthlyReport};
+use ed25519_dalek::SigningKey;
+use queue_core::auth::{Actor, Role};
+use queue_core::calendar::Calendar;
+use queue_core::clock::{Clock, ManualClock};
+use queue_core::config::HallConfig;
+use queue_core::hall::{Command, Hall};
+use queue_core::service::{HallService, ServiceOptions};
+use serde_json::{json, Value};
+
+const ID_NUMBER: &str = "440524188001010014";
+const NAME: &str = "张三";
+
+fn at(m: u32, d: u32, h: u32, min: u32) -> DateTime<FixedOffset> {
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, m, d, h, min, 0)
+        .unwrap()
+}
+
+fn date(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+}
+
+fn kiosk() -> Actor {
+    Actor {
+        role: Role::Kiosk,
+        window: None,
+    }
+}
+
+fn counter(w: u32) -> Actor {
+    Actor {
+        role: Role::Counter,
+        window: Some(w),
+    }
+}
+
+/// The real writer with a hand-moved clock. Ticks are an hour of real time apart, so the only
+/// tick is the one at start-up: alerts happen exactly where the script restarts the hall.
+struct HallUnderTest {
+    db: PathBuf,
+    clock: Arc<ManualClock>,
+    svc: HallService,
+}
+
+impl HallUnderTest {
+    fn start(db: &Path, now: DateTime<FixedOffset>) -> Self {
+        let clock = Arc::new(ManualClock::new(now));
+        let hall = Hall::new(
+            HallConfig::sample().unwrap(),
+            Calendar::embedded(),
+            SigningKey::from_bytes(&[7; 32]),
+        );
+        let svc = HallService::start(
+            db,
+            hall,
+            clock.clone(),
+            Box::new(|_| {}),
+            ServiceOptions {
+                tick_every: Duration::from_secs(3600),
+                ..ServiceOptions::default()
+            },
+        )
+        .unwrap();
+        // A refused command is answered only after the start-up tick has been committed.
+        let o = svc.submit_wait(
+            counter(16),
+            Command::from_json(&json!({"kind":"call_next"})).unwrap(),
+            None,
+        );
+        assert!(!o.ok, "nothing to call at start-up: {o:?}");
+        Self {
+            db: db.to_path_buf(),
+            clock,
+            svc,
+        }
+    }
+
+    fn restart(self, now: DateTime<FixedOffset>) -> Self {
+        self.svc.shutdown();
+        Self::start(&self.db, now)
+    }
+
+    fn run(&self, when: DateTime<FixedOffset>, actor: Actor, cmd: Value) -> Value {
+        // The writer never goes back in time; a script that did would test something else.
+        assert!(
+            when >= self.clock.now(),
+            "script goes back in time at {cmd}"
+        );
+        self.clock.set(when);
+        let o = self
+            .svc
+            .submit_wait(actor, Command::from_json(&cmd).unwrap(), None);
+        assert!(o.ok, "{cmd}: {o:?}");
+        o.result.unwrap_or(Value::Null)
+    }
+
+    fn issue(&self, when: DateTime<FixedOffset>, queue: &str, channel: &str) -> String {
+        let r = self.run(
+            when,
+            kiosk(),
+            json!({"kind":"issue_ticket","queue":queue,"channel":channel}),
+        );
+        r["ticket"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// Calls the next ticket at `w` and starts serving it; checks which ticket came.
+    fn call(&self, w: u32, when: DateTime<FixedOffset>, expect: &str) {
+        let r = self.run(when, counter(w), json!({"kind":"call_next"}));
+        assert_eq!(r["ticket"]["id"], expect, "calling order");
+        self.run(when, counter(w), json!({"kind":"start_service"}));
+    }
+
+    fn finish(&self, w: u32, when: DateTime<FixedOffset>) {
+        self.run(when, counter(w), json!({"kind":"finish"}));
+    }
+
+    fn rate(&self, w: u32, when: DateTime<FixedOffset>, ticket: &str, rating: u8) {
+        let mut cmd = json!({"kind":"evaluate","ticket":ticket,"rating":rating});
+        if rating <= 2 {
+            cmd["reason"] = json!("等候太久");
+        }
+        self.run(when, counter(w), cmd);
+    }
+
+    fn case(&self, when: DateTime<FixedOffset>, item: &str, materials: &[&str], decision: &str) {
+        let r = self.run(
+            when,
+            counter(1),
+            json!({"kind":"case_open","item":item,
+                   "applicant":{"kind":"person","name":NAME,"id_number":ID_NUMBER}}),
+        );
+        let case = r["case"]["id"].as_str().unwrap().to_string();
+        let mats: Vec<Value> = materials
+            .iter()
+            .map(|m| json!({"material":m,"status":"submitted"}))
+            .collect();
+        self.run(
+            when,
+            counter(1),
+            json!({"kind":"case_materials","case":case,"materials":mats}),
+        );
+        self.run(
+            when,
+            counter(1),
+            json!({"kind":"case_decide","case":case,"decision":decision}),
+        );
+    }
+}
+
+/// March 2026 (Mon 2nd, Tue 3rd) and one ticket at 07:30 on 1 April — 23:30 UTC on 31 March,
+/// so a report that used UTC dates would count it in March.
+fn scripted_hall(dir: &Path) -> PathBuf {
+    let db = dir.join("hall.db");
+    let h = HallUnderTest::start(&db, at(3, 2, 9, 0));
+
+    // Day 1. A: waits 5, 10, 20 min; service 10, 20, 30 min. B001 no-show after 31 min.
+    let a1 = h.run(
+        at(3, 2, 9, 0),
+        kiosk(),
+        json!({"kind":"issue_ticket","queue":"A","id_number":ID_NUMBER}),
+    )["ticket"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    h.issue(at(3, 2, 9, 0), "B", "walk_in");
+    h.call(1, at(3, 2, 9, 5), &a1);
+    let a2 = h.issue(at(3, 2, 9, 10), "A", "green");
+    h.finish(1, at(3, 2, 9, 15));
+    h.rate(1, at(3, 2, 9, 15), &a1, 5);
+    h.case(
+        at(3, 2, 9, 16),
+        "QY001",
+        &["M1", "M2", "M3", "M4", "M5"],
+        "accept",
+    );
+    h.case(at(3, 2, 9, 17), "QY002", &["M1", "M2", "M3"], "complete");
+    h.call(1, at(3, 2, 9, 20), &a2);
+    h.run(at(3, 2, 9, 31), counter(4), json!({"kind":"call_next"}));
+    h.run(at(3, 2, 9, 36), counter(4), json!({"kind":"no_show"}));
+    h.finish(1, at(3, 2, 9, 40));
+    h.rate(1, at(3, 2, 9, 40), &a2, 2);
+    let a3 = h.issue(at(3, 2, 9, 40), "A", "walk_in");
+    h.call(1, at(3, 2, 10, 0), &a3);
+    h.finish(1, at(3, 2, 10, 30));
+
+    // Day 2. A: wait 40, service 6 (urgent). B: wait 50, service 20; B002 cancelled.
+    let a1 = h.issue(at(3, 3, 9, 0), "A", "urgent");
+    let b1 = h.issue(at(3, 3, 9, 0), "B", "walk_in");
+    h.call(1, at(3, 3, 9, 40), &a1);
+    h.finish(1, at(3, 3, 9, 46));
+    h.call(4, at(3, 3, 9, 50), &b1);
+    let b2 = h.issue(at(3, 3, 10, 0), "B", "walk_in");
+    h.run(
+        at(3, 3, 10, 5),
+        kiosk(),
+        json!({"kind":"cancel_ticket","ticket":b2}),
+    );
+    h.finish(4, at(3, 3, 10, 10));
+    h.rate(4, at(3, 3, 10, 10), &b1, 4);
+    h.run(
+        at(3, 3, 10, 15),
+        kiosk(),
+        json!({"kind":"refuse_urgent","queue":"B","reason":"不属于急事急办范围"}),
+    );
+    // The start-up tick records the refusal as an alert (GZ Art 10) on 3 March.
+    let h = h.restart(at(3, 3, 10, 20));
+
+    // Next month, before 08:00 local time.
+    let a = h.issue(at(4, 1, 7, 30), "A", "walk_in");
+    h.call(1, at(4, 1, 8, 0), &a);
+    h.finish(1, at(4, 1, 8, 10));
+    h.rate(1, at(4, 1, 8, 10), &a, 1);
+    h.svc.shutdown();
+    db
+}
+
+struct Out {
+    dir: PathBuf,
+}
+
+impl Out {
+    fn text(&self, file: &str) -> String {
+        let bytes = std::fs::read(self.dir.join(file)).unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    /// CSV rows without the BOM, split on commas (the figures contain none).
+    fn csv(&self, file: &str) -> Vec<Vec<String>> {
+        let text = self.text(file);
+        let body = text.strip_prefix('\u{feff}').expect("BOM");
+        body.split("\r\n")
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect()
+    }
+
+    /// The row whose first cell is `key`, as column name → value.
+    fn row(&self, file: &str, key: &str) -> std::collections::BTreeMap<String, String> {
+        let rows = self.csv(file);
+        let header = rows[0].clone();
+        let row = rows
+            .iter()
+            .find(|r| r[0] == key)
+            .unwrap_or_else(|| panic!("{file}: no row {key}"));
+        assert_eq!(row.len(), header.len(), "{file} {key}");
+        header.into_iter().zip(row.iter().cloned()).collect()
+    }
+}
+
+fn assert_cols(row: &std::collections::BTreeMap<String, String>, expect: &[(&str, &str)]) {
+    for (col, v) in expect {
+        let got = row
+            .get(*col)
+            .unwrap_or_else(|| panic!("no column {col} in {row:?}"));
+        assert_eq!(got, v, "column {col}");
+    }
+}
+
+fn make(db: &Path, month: &str, today: NaiveDate, out: &Path) -> (MonthlyReport, Out) {
+    let month: Month = month.parse().unwrap();
+    let r = report::build(db, month, today).unwrap();
+    report::write(&r, out).unwrap();
+    (
+        r,
+        Out {
+            dir: out.to_path_buf(),
+        },
+    )
+}
+
+#[test]
+#[allow(clippy::too_many_lines)] // one scripted month, checked table by table
+fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = scripted_hall(dir.path());
+    let (r, out) = make(&db, "2026-03", date(4, 15), &dir.path().join("out"));
+    assert!(!r.is_empty());
+    assert_eq!(r.as_of, date(3, 31));
+
+    // Queues. Waits A [5,10,20,40] → p50 10 (2nd of 4), p90 40; B [31,50] → p50 31, p90 50.
+    assert_cols(
+        &out.row("queues.csv", "A"),
+        &[
+            ("队列 queue", "A"),
+            ("取号 issued", "4"),
+            ("办结 served", "4"),
+            ("过号 no_show", "0"),
+            ("取消 cancelled", "0"),
+            ("未结束 unfinished", "0"),
+            ("等候中位数(分) wait_p50_min", "10.0"),
+            ("等候P90(分) wait_p90_min", "40.0"),
+            ("最长等候(分) wait_max_min", "40.0"),
+            ("办理中位数(分) service_p50_min", "10.0"),
+            ("办理P90(分) service_p90_min", "30.0"),
+            ("平均办理(分) service_mean_min", "16.5"),
+            ("绿色通道 green", "1"),
+            ("急事急办 urgent", "1"),
+            ("预约 appointment", "0"),
+            ("告警合计 alerts_total", "0"),
+            ("评价数 ratings", "2"),
+            ("平均评分 rating_mean", "3.50"),
+            ("不满意(1-2) ratings_low", "1"),
+        ],
+    );
+    assert_cols(
+        &out.row("queues.csv", "B"),
+        &[
+            ("取号 issued", "3"),
+            ("办结 served", "1"),
+            ("过号 no_show", "1"),
+            ("取消 cancelled", "1"),
+            ("等候中位数(分) wait_p50_min", "31.0"),
+            ("等候P90(分) wait_p90_min", "50.0"),
+            ("最长等候(分) wait_max_min", "50.0"),
+            ("平均办理(分) service_mean_min", "20.0"),
+            ("拒绝急事急办告警 alerts_urgent_refused", "1"),
+            ("等候超时告警 alerts_long_wait", "0"),
+            ("告警合计 alerts_total", "1"),
+            ("评价数 ratings", "1"),
+            ("平均评分 rating_mean", "4.00"),
+        ],
+    );
+    // The total is computed over all tickets, not averaged over queues:
+    // waits [5,10,20,31,40,50] → p50 20 (3rd), p90 50 (6th); service [6,10,20,20,30].
+    assert_cols(
+        &out.row("queues.csv", "合计 total"),
+        &[
+            ("取号 issued", "7"),
+            ("办结 served", "5"),
+            ("过号 no_show", "1"),
+            ("取消 cancelled", "1"),
+            ("等候中位数(分) wait_p50_min", "20.0"),
+            ("等候P90(分) wait_p90_min", "50.0"),
+            ("办理中位数(分) service_p50_min", "20.0"),
+            ("办理P90(分) service_p90_min", "30.0"),
+            ("平均办理(分) service_mean_min", "17.2"),
+            ("评价数 ratings", "3"),
+            ("平均评分 rating_mean", "3.67"),
+            ("不满意(1-2) ratings_low", "1"),
+        ],
+    );
+    assert_eq!(out.csv("queues.csv").len(), 4, "header, A, B, total");
+
+    // Windows: the April ticket served at window 1 is not March's.
+    assert_cols(
+        &out.row("windows.csv", "1"),
+        &[
+            ("办结 served", "4"),
+            ("办理中位数(分) service_p50_min", "10.0"),
+            ("平均办理(分) service_mean_min", "16.5"),
+            ("过号 no_show", "0"),
+            ("空闲告警 idle_alerts", "0"),
+            ("评价数 ratings", "2"),
+            ("不满意(1-2) ratings_low", "1"),
+        ],
+    );
+    assert_cols(
+        &out.row("windows.csv", "4"),
+        &[
+            ("办结 served", "1"),
+            ("过号 no_show", "1"),
+            ("评价数 ratings", "1"),
+            ("平均评分 rating_mean", "4.00"),
+        ],
+    );
+
+    // Days: every day of March, zeros included; the 07:30 April ticket is not on 31 March.
+    let days = out.csv("days.csv");
+    assert_eq!(days.len(), 1 + 31 + 1);
+    assert_cols(
+        &out.row("days.csv", "2026-03-02"),
+        &[
+            ("取号 issued", "4"),
+            ("办结 served", "3"),
+            ("平均等候(分) wait_mean_min", "16.5"),
+        ],
+    );
+    assert_cols(
+        &out.row("days.csv", "2026-03-03"),
+        &[("取号 issued", "3"), ("平均等候(分) wait_mean_min", "45.0")],
+    );
+    assert_cols(
+        &out.row("days.csv", "2026-03-31"),
+        &[("取号 issued", "0"), ("平均等候(分) wait_mean_min", "")],
+    );
+    assert_cols(
+        &out.row("days.csv", "合计 total"),
+        &[("取号 issued", "7"), ("平均等候(分) wait_mean_min", "26.0")],
+    );
+
+    // Cases: QY001 accepted on 2 March, due 3 March, no completion → overdue at 31 March.
+    assert_cols(
+        &out.row("cases.csv", "QY001"),
+        &[
+            ("事项名称 item_name", "企业设立登记"),
+            ("收件 opened", "1"),
+            ("受理 accepted", "1"),
+            ("当场办结 completed_on_the_spot", "0"),
+            ("逾期未办结 overdue", "1"),
+        ],
+    );
+    assert_cols(
+        &out.row("cases.csv", "QY002"),
+        &[
+            ("收件 opened", "1"),
+            ("受理 accepted", "0"),
+            ("当场办结 completed_on_the_spot", "1"),
+            ("逾期未办结 overdue", "0"),
+        ],
+    );
+    assert_cols(
+        &out.row("cases.csv", "合计 total"),
+        &[
+            ("收件 opened", "2"),
+            ("受理 accepted", "1"),
+            ("不予受理 rejected", "0"),
+            ("当场办结 completed_on_the_spot", "1"),
+            ("逾期未办结 overdue", "1"),
+        ],
+    );
+
+    // Ratings: 5, 2, 4 in March; the April 1 is not counted.
+    assert_cols(
+        &out.row("ratings.csv", "5"),
+        &[("次数 count", "1"), ("占比(%) share_pct", "33.3")],
+    );
+    assert_cols(&out.row("ratings.csv", "1"), &[("次数 count", "0")]);
+    assert_cols(
+        &out.row("ratings.csv", "合计 total"),
+        &[("次数 count", "3")],
+    );
+    assert_cols(
+        &out.row("alerts.csv", "urgent_refused"),
+        &[("次数 count", "1")],
+    );
+    assert_cols(
+        &out.row("alerts.csv", "idle_window"),
+        &[("次数 count", "0")],
+    );
+
+    // Every file: BOM, bilingual header, no personal data.
+    let files = [
+        "queues.csv",
+        "windows.csv",
+        "days.csv",
+        "cases.csv",
+        "ratings.csv",
+        "alerts.csv",
+        "index.html",
+    ];
+    for f in files {
+        let text = out.text(f);
+        if f.ends_with(".csv") {
+            assert!(std::fs::read(out.dir.join(f))
+                .unwrap()
+                .starts_with(&[0xEF, 0xBB, 0xBF]));
+            assert!(out.csv(f)[0][0].contains(' '), "{f}: 中文 english header");
+        }
+        for secret in [ID_NUMBER, NAME, "4405**", "等候太久", "20260302-A001"] {
+            assert!(!text.contains(secret), "{f} contains {secret}");
+        }
+    }
+
+    // The HTML: Chinese first, self-contained, the headline numbers, two charts.
+    let html = out.text("index.html");
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    for kpi in [
+        ("issued", "7"),
+        ("served", "5"),
+        ("no_show", "1"),
+        ("wait_p50", "20.0"),
+        ("wait_p90", "50.0"),
+        ("rating_mean", "3.67"),
+        ("cases_opened", "2"),
+        ("cases_overdue", "1"),
+    ] {
+        let tag = format!("<strong data-kpi=\"{}\">{}</strong>", kpi.0, kpi.1);
+        assert!(html.contains(&tag), "{tag}");
+    }
+    assert_eq!(html.matches("<svg").count(), 2);
+    assert!(
+        html.contains("<title>2026-03-02: 4</title>"),
+        "bar for 2 March"
+    );
+    for external in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(!html.contains(external), "{external}");
+    }
+}
+
+#[test]
+fn overdue_is_judged_as_of_today_while_the_month_runs_and_april_is_its_own_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = scripted_hall(dir.path());
+    // On 3 March the case is due today: not yet overdue.
+    let (r, _) = make(&db, "2026-03", date(3, 3), &dir.path().join("early"));
+    assert_eq!(r.as_of, date(3, 3));
+    assert_eq!(r.item_total.overdue, 0);
+    assert_eq!(r.item_total.accepted, 1);
+    // April holds exactly the one early-morning ticket and its rating.
+    let (r, out) = make(&db, "2026-04", date(4, 15), &dir.path().join("april"));
+    assert_eq!(r.queue_total.issued, 1);
+    assert_eq!(r.queue_total.waits.percentile(50), Some(30 * 60));
+    assert_eq!(r.ratings.low(), 1);
+    assert_eq!(r.item_total.opened, 0);
+    assert_cols(
+        &out.row("days.csv", "2026-04-01"),
+        &[("取号 issued", "1"), ("平均等候(分) wait_mean_min", "30.0")],
+    );
+}
+
+#[test]
+fn a_month_without_data_still_writes_every_file_with_zeros() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = scripted_hall(dir.path());
+    let (r, out) = make(&db, "2026-02", date(4, 15), &dir.path().join("feb"));
+    assert!(r.is_empty());
+    assert_eq!(out.csv("days.csv").len(), 1 + 28 + 1);
+    assert_cols(
+        &out.row("queues.csv", "A"),
+        &[
+            ("取号 issued", "0"),
+            ("办结 served", "0"),
+            ("等候中位数(分) wait_p50_min", ""),
+        ],
+    );
+    assert_cols(
+        &out.row("queues.csv", "合计 total"),
+        &[("取号 issued", "0")],
+    );
+    assert_cols(&out.row("cases.csv", "合计 total"), &[("收件 opened", "0")]);
+    let html = out.text("index.html");
+    assert!(html.contains("本月无数据"));
+    assert!(html.contains("<strong data-kpi=\"issued\">0</strong>"));
+    assert!(html.contains("<svg"));
+}
+
+#[test]
+fn bad_month_missing_and_tampered_databases_are_clear_errors() {
+    for bad in ["2026-3", "2026-13", "03-2026", "2026_03", ""] {
+        let e = bad.parse::<Month>().unwrap_err().to_string();
+        assert!(e.contains("YYYY-MM"), "{bad}: {e}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.db");
+    let e = report::build(&missing, "2026-03".parse().unwrap(), date(4, 1))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("nope.db") && e.contains("not found"), "{e}");
+    assert!(!missing.exists(), "a report must not create a database");
+
+    // Change one rating in the stored log (same length, so SQLite still reads the page).
+    let db = scripted_hall(dir.path());
+    let mut bytes = std::fs::read(&db).unwrap();
+    let needle = b"\"rating\":5";
+    let pos = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the rating is in the main database file after a clean shutdown");
+    bytes[pos + needle.len() - 1] = b'3';
+    std::fs::write(&db, bytes).unwrap();
+    let e = report::build(&db, "2026-03".parse().unwrap(), date(4, 1)).unwrap_err();
+    let e = format!("{e:#}");
+    assert!(e.contains("tampered"), "{e}");
+}
