@@ -8,3 +8,4 @@ pub mod report;
 pub mod server;
 pub mod tokens;
 pub mod tools;
+pub mod watch;

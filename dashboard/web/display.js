@@ -58,8 +58,8 @@
   const $ = (id) => document.getElementById(id);
   const el = {
     centre: $('d-centre'), title: $('d-title'), clock: $('d-clock'), date: $('d-date'),
-    hero: $('hero'), heroLabel: $('hero-label'), heroNumber: $('hero-number'), heroUnit: $('hero-unit'),
-    heroPre: $('hero-pre'), heroWindow: $('hero-window'), heroWindowUnit: $('hero-window-unit'), heroQueue: $('hero-queue'),
+    hero: $('hero'), heroLabel: $('hero-label'), heroRecall: $('hero-recall'), heroNumber: $('hero-number'), heroUnit: $('hero-unit'),
+    heroPre: $('hero-pre'), heroWindow: $('hero-window'), heroWindowUnit: $('hero-window-unit'), heroQueue: $('hero-queue'), heroEmpty: $('hero-empty'),
     previous: $('d-previous'), calls: $('calls'), queuesTitle: $('d-queues-title'), queues: $('queues'),
     colQueue: $('d-col-queue'), colWaiting: $('d-col-waiting'), colEstimate: $('d-col-estimate'),
     note: $('d-note'), conn: $('d-conn'), voice: $('voice-toggle'), lang: $('d-lang'), offline: $('d-offline'),
@@ -198,23 +198,27 @@
     if (!state) return;
     const v = view(state);
     el.centre.textContent = v.centre;
+    tick();
     document.title = `${v.centre} · ${t.title}`;
 
     // The newest call, highlighted.
     const top = hero || (v.calls[0] ? Object.assign({ recall: false }, v.calls[0]) : null);
-    el.heroLabel.textContent = top && top.recall ? `${t.recall} · ${t.please}` : t.please;
+    el.heroLabel.textContent = t.please;
+    el.heroRecall.textContent = t.recall;
+    el.heroRecall.hidden = !(top && top.recall);
     el.heroNumber.textContent = top ? top.number : '—';
     el.heroUnit.textContent = t.unit;
     el.heroPre.textContent = t.to;
     el.heroWindow.textContent = top ? String(top.window) : '—';
     el.heroWindowUnit.textContent = t.windowUnit;
-    el.heroQueue.textContent = top ? queueName(top.queue) : t.waitingCall;
+    el.heroQueue.textContent = top ? queueName(top.queue) : '';
+    el.heroEmpty.textContent = t.waitingCall;
     el.hero.classList.toggle('empty', !top);
     el.hero.dataset.number = top ? top.number : '';
     el.hero.dataset.window = top ? String(top.window) : '';
 
     // Earlier calls.
-    const rest = v.calls.filter((c) => !top || c.number !== top.number || c.queue !== top.queue).slice(0, 8);
+    const rest = v.calls.filter((c) => !top || c.number !== top.number || c.queue !== top.queue).slice(0, 6);
     el.calls.replaceChildren(...rest.map((c) => h('li', { class: `d-call state-${c.state || ''}`, dataset: { number: c.number, window: String(c.window) } },
       h('span', { class: 'd-call-number', text: c.number }),
       h('span', { class: 'd-call-window', text: t.windowNo(c.window) }))));

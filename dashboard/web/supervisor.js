@@ -282,6 +282,7 @@
     const t = T();
     const nowMs = client.hallNow();
     el.centre.textContent = state.centre ? state.centre.name : '';
+    el.clock.textContent = fmtClock(nowMs);
 
     // Queues.
     el.queues.replaceChildren(...(state.queues || []).map((q) => {

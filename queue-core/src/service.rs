@@ -382,16 +382,24 @@ impl Writer {
             }
             if tick {
                 let now = advance(clock.as_ref(), last_at);
-                for ev in hall.tick(now) {
-                    seq += 1;
-                    let rec = EventRecord {
-                        seq,
-                        at: now,
-                        event: ev,
-                    };
-                    head = b.append(&rec, &head)?;
-                    hall.apply(&rec.event, now);
-                    records.push(rec);
+                // Time-driven events can cause others (a deemed acceptance ends its notice
+                // alert): settle in a few rounds at the same instant.
+                for _ in 0..3 {
+                    let events = hall.tick(now);
+                    if events.is_empty() {
+                        break;
+                    }
+                    for ev in events {
+                        seq += 1;
+                        let rec = EventRecord {
+                            seq,
+                            at: now,
+                            event: ev,
+                        };
+                        head = b.append(&rec, &head)?;
+                        hall.apply(&rec.event, now);
+                        records.push(rec);
+                    }
                 }
             }
             b.commit()

@@ -507,6 +507,17 @@ fn overdue_is_judged_as_of_today_while_the_month_runs_and_april_is_its_own_month
     assert_eq!(r.as_of, date(3, 3));
     assert_eq!(r.item_total.overdue, 0);
     assert_eq!(r.item_total.accepted, 1);
+    // Read-only, alongside a running hall writer: March is unchanged by it.
+    let running = HallUnderTest::start(&db, at(4, 15, 9, 0));
+    let (during, _) = make(&db, "2026-03", date(4, 15), &dir.path().join("during"));
+    running.svc.shutdown();
+    assert_eq!(
+        during.queue_total,
+        make(&db, "2026-03", date(4, 15), &dir.path().join("after"))
+            .0
+            .queue_total
+    );
+    assert_eq!(during.item_total.overdue, 1);
     // April holds exactly the one early-morning ticket and its rating.
     let (r, out) = make(&db, "2026-04", date(4, 15), &dir.path().join("april"));
     assert_eq!(r.queue_total.issued, 1);

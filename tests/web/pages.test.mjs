@@ -192,6 +192,12 @@ try {
   if (win.state === 'paused') await send('counter', { kind: 'resume' });
   if (win.state === 'closed') await send('manager', { kind: 'set_window', window: W, state: 'open', queues: win.queues });
   const Q = win.queues[0];
+  // A ticket with the test's ID number left live by an interrupted run would block re-issuing.
+  for (const t of counter.state.tickets || []) {
+    if (t.state === 'waiting' && (t.id_number === ID_MASKED || t.id_number === ID_NUMBER)) {
+      await send('counter', { kind: 'cancel_ticket', ticket: t.id, reason: '网页测试清理 web test clean-up' });
+    }
+  }
 
   /* ---------------------------------------------------------------- pages */
   const sup = await newPage({ width: 1600, height: 1000 }, 'supervisor');
@@ -265,7 +271,7 @@ try {
 
   await check('calling shows the number at its window live on the supervisor page', async () => {
     assert(ticket, 'no ticket issued');
-    const r = await send('counter', { kind: 'call_next', ticket: ticket.id });
+    const r = await send('counter', { kind: 'call_next', ticket: ticket.id, reason: '网页测试 web page test' });
     assert(r.ok, `call_next failed: ${JSON.stringify(r.error)}`);
     const called = r.result.ticket;
     assert(called.number === ticket.number, `called ${called.number}, expected ${ticket.number}`);
@@ -299,7 +305,8 @@ try {
     const before = (await disp.evaluate(() => window.__spoken.length));
     const r = await send('counter', { kind: 'recall' });
     assert(r.ok, `recall failed: ${JSON.stringify(r.error)}`);
-    await disp.waitForFunction(() => /再次叫号/.test(document.getElementById('hero-label').textContent));
+    await disp.waitForSelector('#hero-recall', { state: 'visible' });
+    assert(/再次叫号/.test(await disp.textContent('#hero-recall')), 'recall badge text');
     await eventually('a second call-out', async () => (await disp.evaluate(() => window.__spoken.length)) > before);
   });
 

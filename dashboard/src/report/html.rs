@@ -16,7 +16,7 @@ table{border-collapse:collapse;font-size:12px;margin-bottom:4px}th,td{border:1px
 th{background:#eef2f7;font-weight:normal}td:first-child,th:first-child{text-align:left}
 tr:last-child td{font-weight:bold;background:#f7f7f7}.file{font-size:11px;color:#777;margin:0}
 svg text{font-size:11px;fill:#333}.bar{fill:#3b78c2}.p50{fill:#3b78c2}.p90{fill:#e39b3b}.axis{stroke:#999}
-.notes{font-size:12px;color:#444}";
+.notes{font-size:12px;color:#444}.wrap{overflow-x:auto}";
 
 pub(super) fn page(r: &MonthlyReport, tables: &[Table]) -> String {
     let mut h = String::with_capacity(64 * 1024);
@@ -218,7 +218,11 @@ fn wait_chart(r: &MonthlyReport) -> String {
 }
 
 fn table(h: &mut String, t: &Table) {
-    let _ = writeln!(h, "<h2>{}</h2>\n<table>\n<thead><tr>", esc(t.title));
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<div class=\"wrap\"><table>\n<thead><tr>",
+        esc(t.title)
+    );
     for c in &t.header {
         let _ = write!(h, "<th>{}</th>", esc(c));
     }
@@ -232,7 +236,7 @@ fn table(h: &mut String, t: &Table) {
     }
     let _ = writeln!(
         h,
-        "</tbody>\n</table>\n<p class=\"file\">{} (CSV, UTF-8)</p>",
+        "</tbody>\n</table></div>\n<p class=\"file\">{} (CSV, UTF-8)</p>",
         t.file
     );
 }

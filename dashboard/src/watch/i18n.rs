@@ -307,7 +307,13 @@ impl Lang {
 
     /// The question when an open window of other queues is switched over.
     #[must_use]
-    pub fn confirm_switch(self, window: u32, queue: &str, queue_name: &str, from: &[String]) -> String {
+    pub fn confirm_switch(
+        self,
+        window: u32,
+        queue: &str,
+        queue_name: &str,
+        from: &[String],
+    ) -> String {
         match self {
             Self::Zh => format!(
                 "将 {window} 号窗口改为只办理 {queue} {queue_name}（原办理 {}）？ [y/n]",

@@ -238,15 +238,18 @@ impl HallView {
     ///
     /// # Errors
     /// When an event this view follows has the wrong shape: the caller resyncs.
-    pub fn apply(&mut self, at: DateTime<FixedOffset>, event: &Value) -> Result<Applied, ModelError> {
+    pub fn apply(
+        &mut self,
+        at: DateTime<FixedOffset>,
+        event: &Value,
+    ) -> Result<Applied, ModelError> {
         let kind = event["kind"].as_str().ok_or(ModelError::NoKind)?;
         if at > self.now {
             self.now = at;
         }
         match kind {
             "ticket_issued" | "ticket_called" | "ticket_recalled" | "ticket_no_show"
-            | "ticket_reinstated" | "service_started" | "service_finished"
-            | "ticket_cancelled" => {
+            | "ticket_reinstated" | "service_started" | "service_finished" | "ticket_cancelled" => {
                 let t: TicketLite = field(&event["ticket"], "ticket")?;
                 self.put(&t, at);
             }

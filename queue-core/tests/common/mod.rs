@@ -84,9 +84,16 @@ impl Driver {
         });
     }
 
+    /// As the writer does: settle time-driven events in a few rounds at the same instant.
     pub fn tick(&mut self) {
-        for ev in self.hall.tick(self.now) {
-            self.push(ev);
+        for _ in 0..3 {
+            let events = self.hall.tick(self.now);
+            if events.is_empty() {
+                break;
+            }
+            for ev in events {
+                self.push(ev);
+            }
         }
     }
 
