@@ -28,6 +28,8 @@ enum Cmd {
     Keys(keys::KeysArgs),
     /// Check a receipt's verification string offline.
     VerifyReceipt(keys::VerifyReceiptArgs),
+    /// Monthly statistics (GZ Art 19): CSV tables and an HTML summary.
+    Report(dashboard::report::ReportArgs),
     /// Working-day calendar: list working days, add working days.
     Calendar(tools::CalendarArgs),
     /// Validate a resident ID number or unified social credit code.
@@ -135,6 +137,7 @@ fn main() -> ExitCode {
         Cmd::Token(a) => tokens::token(a),
         Cmd::Keys(a) => keys::keys(a),
         Cmd::VerifyReceipt(a) => keys::verify_receipt_cmd(a),
+        Cmd::Report(a) => dashboard::report::report(a),
         Cmd::Calendar(a) => tools::calendar(a),
         Cmd::CheckId(a) => tools::check_id(a),
         Cmd::Staffing(a) => tools::staffing(a),
