@@ -125,6 +125,12 @@ const RESYNC_SECONDS: i64 = 60;
 impl App {
     #[must_use]
     pub fn new(cfg: Config, now: DateTime<FixedOffset>) -> Self {
+        // Where things are, for a newcomer: the hall, and where simulated printouts go.
+        let mut hello = format!("{} {}", cfg.lang.pick("大厅", "hall"), cfg.hall_label);
+        if let PrinterKind::Simulated { file } = &cfg.printer {
+            hello.push_str(&format!(" · {} {file}", cfg.lang.pick("模拟打印输出", "simulated printouts in")));
+        }
+        hello.push_str(cfg.lang.pick(" · F1 帮助", " · F1 help"));
         Self {
             lang: cfg.lang,
             printer: PrinterInfo::new(cfg.printer.clone()),
@@ -140,7 +146,10 @@ impl App {
             focus: Focus::Counter,
             intake: Intake::default(),
             popup: None,
-            notice: None,
+            notice: Some(Notice {
+                level: Level::Info,
+                text: hello,
+            }),
             last_job: None,
             pending: BTreeMap::new(),
             next_id: 0,
@@ -212,6 +221,7 @@ impl App {
             Msg::Hall(i) => self.on_hall(i),
             Msg::Scanner(e) => self.on_scanner(e),
             Msg::Printer(r) => self.on_printer(r),
+            Msg::Redraw => vec![],
         }
     }
 

@@ -142,6 +142,18 @@ pub fn wait_range(lang: Lang, low: u32, high: u32) -> String {
     }
 }
 
+/// Compact "9–26分" / "9–26 min" for narrow panels.
+#[must_use]
+pub fn wait_short(lang: Lang, low: u32, high: u32) -> String {
+    let (lo, hi) = (low.min(high), low.max(high));
+    match (lang, lo == hi) {
+        (Lang::Zh, true) => format!("{lo}分"),
+        (Lang::Zh, false) => format!("{lo}–{hi}分"),
+        (Lang::En, true) => format!("{lo} min"),
+        (Lang::En, false) => format!("{lo}–{hi} min"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,8 @@ pub enum Msg {
     Printer(PrinterReport),
     /// The hall clock, about twice a second.
     Tick(DateTime<FixedOffset>),
+    /// The terminal was resized: just draw again.
+    Redraw,
 }
 
 /// What the printer thread tells the application.

@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
+/// The hall's frame limit (64 KiB).
+const MAX_FRAME: usize = 64 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// `ws://127.0.0.1:7700/ws` (a bare `ws://host:port` gets `/ws` added).
@@ -217,8 +220,19 @@ async fn session(
                     return Ended::Stopped;
                 }
                 Some(Out::Command { id, command }) => {
-                    st.next += 1;
                     let frame = command_frame(&id, &command);
+                    if frame.len() > MAX_FRAME {
+                        // The hall would refuse it every time: answer here, never resend it.
+                        let _ = tx.send(Incoming::Reply {
+                            id,
+                            ok: false,
+                            seq: None,
+                            result: Value::Null,
+                            error: Some(("frame_too_large".into(), format!("command of {} bytes exceeds {MAX_FRAME}", frame.len()))),
+                        });
+                        continue;
+                    }
+                    st.next += 1;
                     st.pending.insert(st.next, (id, command));
                     if online {
                         if let Err(e) = sink.send(Message::Text(frame.into())).await {

@@ -219,14 +219,15 @@
 
     // Earlier calls.
     const rest = v.calls.filter((c) => !top || c.number !== top.number || c.queue !== top.queue).slice(0, 6);
-    el.calls.replaceChildren(...rest.map((c) => h('li', { class: `d-call state-${c.state || ''}`, dataset: { number: c.number, window: String(c.window) } },
+    el.previous.hidden = rest.length === 0;
+    P.patch(el.calls, rest.map((c) => h('li', { class: `d-call state-${c.state || ''}`, dataset: { number: c.number, window: String(c.window) } },
       h('span', { class: 'd-call-number', text: c.number }),
       h('span', { class: 'd-call-window', text: t.windowNo(c.window) }))));
 
     // Queues.
     el.queues.classList.toggle('dense', v.queues.length > 6 && v.queues.length <= 9);
     el.queues.classList.toggle('very-dense', v.queues.length > 9);
-    el.queues.replaceChildren(...v.queues.map((q) => h('li', { class: 'd-q', dataset: { queue: q.code } },
+    P.patch(el.queues, v.queues.map((q) => h('li', { class: 'd-q', dataset: { queue: q.code } },
       h('span', { class: 'd-q-name' },
         h('span', { class: 'd-q-code', text: q.code }),
         h('span', { class: 'd-q-title', text: lang === 'en' && q.name_en ? q.name_en : q.name })),

@@ -569,7 +569,23 @@
     return el;
   }
 
+  /**
+   * Replaces `container`'s children with `nodes`, keeping every existing child that is equal
+   * (same tag, attributes and text) to its replacement, so that a button under the pointer
+   * survives a re-render caused by an unrelated event.
+   */
+  function patch(container, nodes) {
+    const list = nodes.filter((n) => n != null);
+    for (let i = 0; i < list.length; i += 1) {
+      const cur = container.childNodes[i];
+      if (!cur) container.appendChild(list[i]);
+      else if (!cur.isEqualNode(list[i])) container.replaceChild(list[i], cur);
+    }
+    while (container.childNodes.length > list.length) container.removeChild(container.lastChild);
+  }
+
   global.HallProtocol = {
+    patch,
     Client,
     applyEvent,
     prepareState,

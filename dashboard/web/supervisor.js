@@ -285,7 +285,7 @@
     el.clock.textContent = fmtClock(nowMs);
 
     // Queues.
-    el.queues.replaceChildren(...(state.queues || []).map((q) => {
+    P.patch(el.queues, (state.queues || []).map((q) => {
       const longest = P.longestWaitSeconds(state, q, nowMs);
       const over = (q.max_waiting != null && q.waiting > q.max_waiting)
         || (q.max_wait_minutes && longest > q.max_wait_minutes * 60);
@@ -314,10 +314,10 @@
       (a.acknowledged - b.acknowledged) || (P.parseTime(b.raised_at) - P.parseTime(a.raised_at)));
     el.alertsCount.textContent = alerts.filter((a) => !a.acknowledged).length || '';
     if (!alerts.length) {
-      el.alerts.replaceChildren(h('li', { class: 'empty', text: t.noAlerts }));
+      P.patch(el.alerts, [h('li', { class: 'empty', text: t.noAlerts })]);
       return;
     }
-    el.alerts.replaceChildren(...alerts.map((a) => {
+    P.patch(el.alerts, alerts.map((a) => {
       const ageMin = Math.floor(Math.max(0, nowMs - P.parseTime(a.raised_at)) / 60000);
       return h('li', { class: `alert kind-${a.kind}${a.acknowledged ? ' acked' : ''}`, dataset: { alert: a.id } },
         h('div', { class: 'alert-head' },
@@ -325,7 +325,7 @@
           a.queue ? h('span', { class: 'tag', text: queueLabel(a.queue) }) : null,
           a.window != null ? h('span', { class: 'tag', text: t.windowNo(a.window) }) : null,
           h('span', { class: 'age', dataset: { raised: a.raised_at }, text: t.ago(ageMin) })),
-        h('div', { class: 'alert-msg', text: a.message || '' }),
+        h('div', { class: 'alert-msg', text: (lang === 'en' && a.message_en) ? a.message_en : (a.message || '') }),
         a.acknowledged
           ? h('span', { class: 'acked-badge', text: t.acked })
           : (canAck() ? h('button', {
@@ -338,13 +338,13 @@
 
   function renderRecs() {
     const t = T();
-    const recs = (state.recommendations || []).slice().sort((a, b) =>
-      ((b.recommended_windows - b.open_windows) - (a.recommended_windows - a.open_windows)) || a.queue.localeCompare(b.queue));
+    const shortBy = (r) => Math.max(0, r.recommended_windows - r.open_windows);
+    const recs = (state.recommendations || []).slice().sort((a, b) => (shortBy(b) - shortBy(a)) || a.queue.localeCompare(b.queue));
     if (!recs.length) {
-      el.recs.replaceChildren(h('p', { class: 'empty', text: t.noRecs }));
+      P.patch(el.recs, [h('p', { class: 'empty', text: t.noRecs })]);
       return;
     }
-    el.recs.replaceChildren(...recs.map((r) => {
+    P.patch(el.recs, recs.map((r) => {
       const short = r.recommended_windows > r.open_windows;
       const need = r.recommended_windows - r.open_windows;
       const actions = [];
@@ -360,7 +360,7 @@
           const win = state.windows.find((x) => x.number === w);
           const qs = Array.from(new Set([...(win ? win.queues : []), r.queue]));
           actions.push(h('button', {
-            type: 'button', class: 'btn switch-window', dataset: { action: 'switch-window', window: String(w), queue: r.queue },
+            type: 'button', class: 'btn switch-window', dataset: { action: 'switch-window', window: String(w), queue: r.queue, queues: qs.join(',') },
             text: t.switchFor(w, r.queue),
             onclick: () => confirmOpen(w, qs),
           }));
@@ -391,7 +391,7 @@
 
   function renderWindows(nowMs) {
     const t = T();
-    el.windows.replaceChildren(...(state.windows || []).map((w) => {
+    P.patch(el.windows, (state.windows || []).map((w) => {
       const since = P.parseTime(w.since);
       const onIt = w.ticket && Number.isFinite(since) ? (nowMs - since) / 1000 : null;
       const buttons = [];
@@ -426,7 +426,7 @@
 
   function renderCalls() {
     const t = T();
-    el.calls.replaceChildren(...(state.recent_calls || []).slice(0, 10).map((c) =>
+    P.patch(el.calls, (state.recent_calls || []).slice(0, 10).map((c) =>
       h('li', { class: `call state-${c.state}`, dataset: { number: c.number } },
         h('span', { class: 'ticket', text: c.number }),
         h('span', { class: 'arrow', text: '→' }),

@@ -172,7 +172,8 @@ impl Event {
                 }
             }
             Self::Case(e) => {
-                if !role.sees_personal_data() {
+                // A public kiosk or display has no business with applications.
+                if !role.sees_personal_data() || role == Role::Kiosk {
                     return None;
                 }
                 let c = e.case();
@@ -316,17 +317,22 @@ impl Hall {
                 })
             }
             Command::Case(c) => {
-                if let CaseCommand::CaseOpen(open) = c {
-                    if let Some(t) = &open.ticket {
-                        let known = self
+                // The ticket may be given as id, scanned code or today's number: store the id.
+                let normalised;
+                let c = match c {
+                    CaseCommand::CaseOpen(open) if open.ticket.is_some() => {
+                        let given = open.ticket.as_deref().unwrap_or_default();
+                        let t = self
                             .queue
-                            .tickets
-                            .contains_key(t.strip_prefix("TK:").unwrap_or(t));
-                        if !known {
-                            return Err(DomainError::NotFound(format!("号 ticket {t}")));
-                        }
+                            .resolve(given)
+                            .ok_or_else(|| DomainError::NotFound(format!("号 ticket {given}")))?;
+                        let mut open = open.clone();
+                        open.ticket = Some(t.id.clone());
+                        normalised = CaseCommand::CaseOpen(open);
+                        &normalised
                     }
-                }
+                    other => other,
+                };
                 let ctx = IntakeCtx {
                     now,
                     hall: &self.config,
@@ -387,12 +393,11 @@ impl Hall {
         };
         match (ticket, case) {
             (Some(t), None) => {
-                let id = t.strip_prefix("TK:").unwrap_or(t);
                 let t = self
                     .queue
-                    .tickets
-                    .get(id)
-                    .ok_or_else(|| DomainError::NotFound(format!("号 ticket {id}")))?;
+                    .resolve(t)
+                    .ok_or_else(|| DomainError::NotFound(format!("号 ticket {t}")))?;
+                let id = t.id.as_str();
                 if t.state != TicketState::Done {
                     return Err(DomainError::Conflict(format!(
                         "{} 尚未办结 has not been served yet",
@@ -480,13 +485,16 @@ impl Hall {
             window: None,
         };
         out.extend(self.cases.tick(&ctx).into_iter().map(Event::Case));
-        out.extend(
-            self.supervision
-                .tick(self, now)
-                .into_iter()
-                .map(Event::Supervision),
-        );
-        out
+        if !out.is_empty() {
+            // Alerts are judged on the settled state: the caller applies these and ticks
+            // again at the same instant.
+            return out;
+        }
+        self.supervision
+            .tick(self, now)
+            .into_iter()
+            .map(Event::Supervision)
+            .collect()
     }
 
     /// The state `role` may see, as of now.
@@ -562,8 +570,10 @@ impl Hall {
             "windows": windows,
             "recent_calls": recent,
             "alerts": self.supervision.alerts_for(role),
-            "recommendations": self.supervision.recommendations(),
         });
+        if role.sees_personal_data() {
+            state["recommendations"] = json!(self.supervision.recommendations());
+        }
         if role != Role::Display {
             state["catalogue"] = Value::Array(
                 self.config
@@ -585,6 +595,8 @@ impl Hall {
                     })
                     .collect(),
             );
+        }
+        if role.sees_personal_data() && role != Role::Kiosk {
             let tickets: Vec<Value> = self
                 .queue
                 .tickets

@@ -47,13 +47,17 @@ pub struct Alert {
     /// Stable per condition, e.g. `long_wait:A`, `idle_window:3`.
     pub id: String,
     pub kind: AlertKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The queue concerned; `null` for window, case and device alerts.
+    #[serde(default)]
     pub queue: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
+    /// Chinese.
     pub message: String,
+    #[serde(default)]
+    pub message_en: String,
     pub raised_at: DateTime<FixedOffset>,
     #[serde(default)]
     pub acknowledged: bool,
@@ -280,10 +284,25 @@ fn device_name(d: DeviceKind) -> &'static str {
     }
 }
 
-fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTreeMap<String, Alert> {
-    let mut out = BTreeMap::new();
-    let mut add = |id: String, kind, queue: Option<String>, window, case, message: String| {
-        out.insert(
+/// Builds the alert map; each message in Chinese (`message`) and English (`message_en`).
+struct Alerts {
+    out: BTreeMap<String, Alert>,
+    now: DateTime<FixedOffset>,
+}
+
+impl Alerts {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        id: String,
+        kind: AlertKind,
+        queue: Option<String>,
+        window: Option<u32>,
+        case: Option<String>,
+        message: String,
+        message_en: String,
+    ) {
+        self.out.insert(
             id.clone(),
             Alert {
                 id,
@@ -292,10 +311,18 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
                 window,
                 case,
                 message,
-                raised_at: now,
+                message_en,
+                raised_at: self.now,
                 acknowledged: false,
             },
         );
+    }
+}
+
+fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTreeMap<String, Alert> {
+    let mut a = Alerts {
+        out: BTreeMap::new(),
+        now,
     };
     let q = &hall.queue;
     for cfg in q.queues.values() {
@@ -303,33 +330,34 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         let waiting = q.waiting_count(code);
         let longest = q.longest_wait_seconds(code, now);
         if longest > i64::from(cfg.max_wait_minutes) * 60 {
-            add(
+            a.add(
                 format!("long_wait:{code}"),
                 AlertKind::LongWait,
                 Some(code.clone()),
                 None,
                 None,
                 format!(
-                    "{} 队列有人已等候 {} 分钟，超过 {} 分钟 a ticket in {code} has waited {} min (limit {})",
+                    "{} 队列有人已等候 {} 分钟，超过 {} 分钟",
                     cfg.name,
                     longest / 60,
-                    cfg.max_wait_minutes,
+                    cfg.max_wait_minutes
+                ),
+                format!(
+                    "a ticket in {code} has waited {} min (limit {})",
                     longest / 60,
                     cfg.max_wait_minutes
                 ),
             );
         }
         if waiting > cfg.max_waiting as usize {
-            add(
+            a.add(
                 format!("too_many_waiting:{code}"),
                 AlertKind::TooManyWaiting,
                 Some(code.clone()),
                 None,
                 None,
-                format!(
-                    "{} 队列等候 {waiting} 人，超过 {} 人 {waiting} waiting in {code} (limit {})",
-                    cfg.name, cfg.max_waiting, cfg.max_waiting
-                ),
+                format!("{} 队列等候 {waiting} 人，超过 {} 人", cfg.name, cfg.max_waiting),
+                format!("{waiting} waiting in {code} (limit {})", cfg.max_waiting),
             );
         }
         let est = q.estimate(code, u32::try_from(waiting).unwrap_or(u32::MAX));
@@ -338,19 +366,28 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
             None => waiting > 0,
         };
         if over {
-            let shown = est.map_or_else(
-                || "无窗口开放 no window open".to_string(),
-                |r| format!("{}–{} 分钟 min", r.low_minutes, r.high_minutes),
+            let (zh, en) = est.map_or_else(
+                || ("无窗口开放".to_string(), "no window open".to_string()),
+                |r| {
+                    (
+                        format!("{}–{} 分钟", r.low_minutes, r.high_minutes),
+                        format!("{}–{} min", r.low_minutes, r.high_minutes),
+                    )
+                },
             );
-            add(
+            a.add(
                 format!("estimate_over_target:{code}"),
                 AlertKind::EstimateOverTarget,
                 Some(code.clone()),
                 None,
                 None,
                 format!(
-                    "{} 新取号预计等候 {shown}，目标 {} 分钟 a new ticket in {code} would wait {shown} (target {})",
-                    cfg.name, cfg.target_wait_minutes, cfg.target_wait_minutes
+                    "{} 新取号预计等候 {zh}，目标 {} 分钟",
+                    cfg.name, cfg.target_wait_minutes
+                ),
+                format!(
+                    "a new ticket in {code} would wait {en} (target {} min)",
+                    cfg.target_wait_minutes
                 ),
             );
         }
@@ -376,16 +413,14 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         let since = w.since.map_or(oldest, |s| s.max(oldest));
         if now - since >= idle_after {
             let minutes = (now - since).num_minutes();
-            add(
+            a.add(
                 format!("idle_window:{}", w.number),
                 AlertKind::IdleWindow,
                 None,
                 Some(w.number),
                 None,
-                format!(
-                    "{} 号窗口空闲 {minutes} 分钟而有人等候 window {} idle for {minutes} min while people wait",
-                    w.number, w.number
-                ),
+                format!("{} 号窗口空闲 {minutes} 分钟，而有人等候", w.number),
+                format!("window {} idle for {minutes} min while people wait", w.number),
             );
         }
     }
@@ -395,41 +430,49 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         match c.state {
             CaseState::NoticeDue => {
                 if let Some(due) = c.notice_due_on.filter(|d| *d <= next) {
-                    let when = if due <= today {
-                        "今天 today"
+                    let (zh, en) = if due <= today {
+                        ("今天", "today")
                     } else {
-                        "明天 next working day"
+                        ("下一个工作日", "on the next working day")
                     };
-                    add(
+                    a.add(
                         format!("notice_due:{}", c.serial),
                         AlertKind::NoticeDue,
                         None,
                         c.window,
                         Some(c.serial.clone()),
                         format!(
-                            "办件 {} 的补正通知 {when} 到期 ({due})，逾期视为受理 correction notice for {} due {due}; after that the case is deemed accepted",
-                            c.serial, c.serial
+                            "办件 {} 的补正通知{zh}到期（{due}），逾期未告知即视为受理",
+                            c.serial
+                        ),
+                        format!(
+                            "correction notice for {} due {en} ({due}); after that the case is deemed accepted",
+                            c.serial
                         ),
                     );
                 }
             }
             CaseState::Accepted | CaseState::DeemedAccepted => {
                 if let Some(due) = c.due_on.filter(|d| *d <= next) {
-                    let late = due < today;
-                    add(
+                    let (zh, en) = if due < today {
+                        (
+                            format!("办件 {} 已超过承诺办结时限 {due}", c.serial),
+                            format!("case {} is past its committed deadline {due}", c.serial),
+                        )
+                    } else {
+                        (
+                            format!("办件 {} 承诺办结时限 {due} 将至", c.serial),
+                            format!("case {} is due {due}", c.serial),
+                        )
+                    };
+                    a.add(
                         format!("deadline:{}", c.serial),
                         AlertKind::Deadline,
                         None,
                         c.window,
                         Some(c.serial.clone()),
-                        if late {
-                            format!("办件 {} 已超过承诺时限 {due} case {} is past its committed deadline {due}", c.serial, c.serial)
-                        } else {
-                            format!(
-                                "办件 {} 承诺时限 {due} 将至 case {} is due {due}",
-                                c.serial, c.serial
-                            )
-                        },
+                        zh,
+                        en,
                     );
                 }
             }
@@ -437,42 +480,42 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         }
     }
     for ((window, device), message) in &s.faults {
-        add(
+        let zh_device = if device == "printer" { "打印机" } else { "扫描枪" };
+        a.add(
             format!("device_fault:{window}:{device}"),
             AlertKind::DeviceFault,
             None,
             Some(*window),
             None,
-            format!(
-                "{window} 号窗口{}故障：{message} window {window} {device} fault: {message}",
-                if device == "printer" {
-                    "打印机"
-                } else {
-                    "扫描枪"
-                }
-            ),
+            format!("{window} 号窗口{zh_device}故障：{message}"),
+            format!("window {window} {device} fault: {message}"),
         );
     }
     for (id, r) in &s.refusals {
-        let acked = s.alerts.get(id).is_some_and(|a| a.acknowledged);
+        let acked = s.alerts.get(id).is_some_and(|x| x.acknowledged);
         if !acked {
-            add(
+            a.add(
                 id.clone(),
                 AlertKind::UrgentRefused,
                 Some(r.queue.clone()),
                 r.window,
                 None,
                 format!(
-                    "急事急办请求被拒绝（{} {}）：{} urgent request refused: {}",
+                    "急事急办请求被拒绝（{} 队列，{}）：{}",
                     r.queue,
                     r.at.format("%H:%M"),
-                    r.reason,
+                    r.reason
+                ),
+                format!(
+                    "urgent request refused ({} at {}): {}",
+                    r.queue,
+                    r.at.format("%H:%M"),
                     r.reason
                 ),
             );
         }
     }
-    out
+    a.out
 }
 
 /// Staffing advice per queue: the larger of Erlang C on the last 30 minutes' arrivals and

@@ -212,12 +212,12 @@ async fn malformed_and_oversized_frames_get_errors_and_the_connection_survives()
     let h = TestHall::start().await;
     let mut k = h.connect("kiosk", None).await;
     k.send_raw("{not json").await;
-    assert_eq!(k.next().await.unwrap()["code"], "bad_request");
+    assert_eq!(k.next_non_event().await.unwrap()["code"], "bad_request");
     k.send(json!({"type":"nonsense"})).await;
-    assert_eq!(k.next().await.unwrap()["code"], "bad_request");
+    assert_eq!(k.next_non_event().await.unwrap()["code"], "bad_request");
     k.send(json!({"type":"command","command":{"kind":"issue_ticket","queue":"A"}}))
         .await;
-    assert_eq!(k.next().await.unwrap()["code"], "bad_request", "missing id");
+    assert_eq!(k.next_non_event().await.unwrap()["code"], "bad_request", "missing id");
     let r = k.command(json!({"kind":"issue_ticket"})).await;
     assert_eq!(r["error"]["code"], "bad_request", "malformed command");
     let r = k.command(json!({"kind":"launch_rockets"})).await;
@@ -229,12 +229,18 @@ async fn malformed_and_oversized_frames_get_errors_and_the_connection_survives()
         "x".repeat(70 * 1024)
     );
     k.send_raw(&big).await;
-    assert_eq!(k.next().await.unwrap()["code"], "frame_too_large");
+    assert_eq!(k.next_non_event().await.unwrap()["code"], "frame_too_large");
     // Still serving this client and everyone else.
     assert_eq!(
         k.command(json!({"kind":"issue_ticket","queue":"A"})).await["ok"],
         true
     );
+    // An oversized command is answered by its id, so its sender does not wait or resend forever.
+    let big_cmd = json!({"type":"command","id":"big-1","command":{"kind":"issue_ticket","queue":"A","pad":"z".repeat(70 * 1024)}});
+    k.send_raw(&big_cmd.to_string()).await;
+    let v = k.next_non_event().await.unwrap();
+    assert_eq!((v["type"].as_str(), v["id"].as_str()), (Some("reply"), Some("big-1")), "{v}");
+    assert_eq!(v["error"]["code"], "frame_too_large");
     // A frame too large to read at all: error, then close.
     let huge = "y".repeat(2 * 1024 * 1024);
     k.send_raw(&huge).await;
@@ -304,7 +310,9 @@ async fn the_display_never_receives_personal_data() {
     let s = sup.snapshot.to_string();
     assert!(!s.contains(id), "supervisor snapshot shows a full ID");
     assert!(s.contains("4405**********0014"));
-    let last = counter.command(json!({"kind":"finish"})).await["seq"]
+    let last = counter
+        .command(json!({"kind":"finish","outcome":"已为张三办结"}))
+        .await["seq"]
         .as_u64()
         .unwrap();
     let mut frames = vec![display.snapshot.to_string()];

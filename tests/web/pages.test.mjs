@@ -323,6 +323,33 @@ try {
     assert(!supHtml.includes(ID_NUMBER), 'supervisor page shows the full ID number');
   });
 
+  await check('the display drops personal fields even if a frame carried them', async () => {
+    // Feed the page's own client a forged event with personal data, as a buggy server might.
+    await disp.evaluate(([q, idn]) => {
+      const c = window.__hall;
+      const at = new Date(c.hallNow()).toISOString();
+      c.handle({
+        type: 'event', seq: c.seq + 1, at,
+        event: {
+          kind: 'ticket_called',
+          ticket: {
+            id: 'forged-Z999', number: 'Z999', queue: q, window: 99, state: 'called', called_at: at,
+            issued_at: at, id_number: idn, name: '张三丰', applicant: { name: '张三丰', id_number: idn },
+          },
+        },
+      });
+    }, [Q, ID_NUMBER]);
+    await disp.waitForFunction(() => document.getElementById('hero').dataset.number === 'Z999');
+    const html = await disp.content();
+    assert(!html.includes(ID_NUMBER), 'forged ID number rendered');
+    assert(!html.includes('张三丰'), 'forged name rendered');
+    const mem = await disp.evaluate(() => JSON.stringify(window.__hall.state));
+    assert(!mem.includes(ID_NUMBER) && !mem.includes('张三丰'), 'personal data kept in the page state');
+    // Back to the hall's truth.
+    await disp.evaluate(() => window.__hall.resync(true));
+    await disp.waitForFunction(() => document.getElementById('hero').dataset.number !== 'Z999');
+  });
+
   await check('finishing the ticket frees the window live', async () => {
     let r = await send('counter', { kind: 'start_service' });
     assert(r.ok, `start_service failed: ${JSON.stringify(r.error)}`);
@@ -370,19 +397,20 @@ try {
     await mgr.waitForSelector('#windows .window[data-window]');
     assert((await mgr.textContent('#role-label')).includes('中心负责人'), 'role label');
     // Prefer the staffing advice; otherwise any closed window.
-    let btn = await mgr.$('#recs [data-action="open-window"]');
-    if (!btn) btn = await mgr.$('#windows .window[data-state="closed"] [data-action="open-window"]');
-    if (!btn) {
+    let sel = '#recs [data-action="open-window"]';
+    if (!(await mgr.$(sel))) sel = '#windows .window[data-state="closed"] [data-action="open-window"]';
+    if (!(await mgr.$(sel))) {
       // Nothing closed: close a free window first (through the protocol), then reopen it here.
       const st = await fresh();
       const free = st.windows.find((w) => w.state === 'open' && !w.ticket && w.number !== W);
       assert(free, 'no closed window and no free window to close');
       const r = await send('manager', { kind: 'set_window', window: free.number, state: 'closed' });
       assert(r.ok, `set_window closed failed: ${JSON.stringify(r.error)}`);
-      btn = await mgr.waitForSelector(`#windows .window[data-window="${free.number}"][data-state="closed"] [data-action="open-window"]`);
+      sel = `#windows .window[data-window="${free.number}"][data-state="closed"] [data-action="open-window"]`;
     }
+    const btn = mgr.locator(sel).first();
     opened = Number(await btn.getAttribute('data-window'));
-    await btn.click();
+    await mgr.locator(`${sel}[data-window="${opened}"]`).first().click();
     await mgr.waitForSelector('#modal', { state: 'visible' });
     const text = await mgr.textContent('#modal');
     assert(text.includes(`${opened} 号窗口`), `modal text: ${text}`);
@@ -399,28 +427,54 @@ try {
 
   await check('cancelling the modal sends nothing', async () => {
     assert(opened != null, 'no window was opened');
-    const btn = await mgr.waitForSelector(`#windows .window[data-window="${opened}"] [data-action="close-window"]`);
-    await btn.click();
+    await mgr.locator(`#windows .window[data-window="${opened}"] [data-action="close-window"]`).click();
     await mgr.waitForSelector('#modal', { state: 'visible' });
     await mgr.click('#modal-cancel');
     await mgr.waitForSelector('#modal', { state: 'hidden' });
     await mgr.waitForTimeout(500);
     assert((await fresh()).windows.find((w) => w.number === opened).state === 'open', 'window closed despite cancel');
     // Put things back: close it again, confirmed.
-    await (await mgr.waitForSelector(`#windows .window[data-window="${opened}"] [data-action="close-window"]`)).click();
+    await mgr.locator(`#windows .window[data-window="${opened}"] [data-action="close-window"]`).click();
     await mgr.click('#modal-ok');
     await sup.waitForSelector(`#windows .window[data-window="${opened}"][data-state="closed"]`);
   });
 
-  await check('an alert can be acknowledged from the page', async () => {
-    const btn = await mgr.$('#alerts [data-action="ack"]');
-    if (!btn) throw new Skip('no unacknowledged alert in the hall right now');
-    const id = await btn.getAttribute('data-alert');
-    await btn.click();
-    await mgr.waitForFunction((a) => {
-      const li = [...document.querySelectorAll('#alerts li[data-alert]')].find((n) => n.dataset.alert === a);
-      return !li || li.classList.contains('acked');
-    }, id);
+  await check('an alert raised live can be acknowledged from the page', async () => {
+    // Make one: lower Q's limit on people waiting, then issue tickets past it (too_many_waiting:Q).
+    const q0 = (await fresh()).queues.find((x) => x.code === Q);
+    const limit = Math.max(1, q0.waiting);
+    const r = await send('manager', { kind: 'set_threshold', queue: Q, max_waiting: limit });
+    const extras = [];
+    try {
+      if (!r.ok) {
+        const btn = await mgr.$('#alerts [data-action="ack"]');
+        if (!btn) throw new Skip(`set_threshold refused (${r.error && r.error.message}) and no alert to acknowledge`);
+      } else {
+        for (let i = q0.waiting; i <= limit; i += 1) {
+          const t = await send('counter', { kind: 'issue_ticket', queue: Q, channel: 'walk_in' });
+          assert(t.ok, `issue_ticket failed: ${JSON.stringify(t.error)}`);
+          extras.push(t.result.ticket);
+        }
+        await mgr.waitForSelector(`#alerts li[data-alert="too_many_waiting:${Q}"] [data-action="ack"]`);
+        // The supervisor sees it too, with an acknowledge button of its own.
+        await sup.waitForSelector(`#alerts li[data-alert="too_many_waiting:${Q}"] [data-action="ack"]`);
+        await sup.waitForSelector(`#queues-body tr[data-queue="${Q}"].warn`);
+      }
+      const sel = extras.length ? `#alerts li[data-alert="too_many_waiting:${Q}"] [data-action="ack"]` : '#alerts [data-action="ack"]';
+      const id = await mgr.locator(sel).first().getAttribute('data-alert');
+      await mgr.locator(`#alerts [data-action="ack"][data-alert="${id}"]`).click();
+      await mgr.waitForFunction((a) => {
+        const li = [...document.querySelectorAll('#alerts li[data-alert]')].find((n) => n.dataset.alert === a);
+        return !li || li.classList.contains('acked');
+      }, id);
+      await sup.waitForFunction((a) => {
+        const li = [...document.querySelectorAll('#alerts li[data-alert]')].find((n) => n.dataset.alert === a);
+        return !li || li.classList.contains('acked');
+      }, id);
+    } finally {
+      if (r.ok) await send('manager', { kind: 'set_threshold', queue: Q, max_waiting: q0.max_waiting });
+      for (const t of extras) await send('counter', { kind: 'cancel_ticket', ticket: t.id, reason: '网页测试清理 web test clean-up' });
+    }
   });
 
   await check('English toggle relabels the page and back', async () => {

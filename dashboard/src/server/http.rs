@@ -42,8 +42,11 @@ async fn ws(
 ) -> Response {
     let limits = state.limits;
     let tracker = state.tracker.clone();
+    // Small per-socket buffers: hundreds of subscribers must not cost megabytes each.
     ws.max_message_size(limits.max_read)
         .max_frame_size(limits.max_read)
+        .read_buffer_size(16 * 1024)
+        .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| async move {
             tracker
                 .track_future(session::run(socket, state, peer))

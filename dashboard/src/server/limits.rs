@@ -34,7 +34,7 @@ impl Default for Limits {
             commands_per_second: 50.0,
             command_burst: 100.0,
             max_in_flight: 256,
-            broadcast_batches: 4096,
+            broadcast_batches: 1024,
             send_timeout: Duration::from_secs(10),
             hello_timeout: Duration::from_secs(10),
             send_buffer: None,

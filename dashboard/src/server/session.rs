@@ -17,6 +17,12 @@ use super::frames::{error_frame, reply_error, reply_frame, Outgoing};
 use super::limits::Bucket;
 use super::AppState;
 
+fn kind_is_known(kind: &str) -> bool {
+    queue_core::queue::QueueCommand::KINDS.contains(&kind)
+        || queue_core::hall::CASE_KINDS.contains(&kind)
+        || queue_core::supervision::SupervisionCommand::KINDS.contains(&kind)
+}
+
 /// Replay at most this many events on resume; further behind gets a snapshot.
 const MAX_REPLAY: u64 = 10_000;
 
@@ -153,6 +159,26 @@ impl Session {
         }
     }
 
+    /// Writes a batch of events with one flush (one write for many frames).
+    async fn send_batch(&mut self, tx: &mut Sink, batch: &[Outgoing]) -> Result<(), End> {
+        let (role, window) = (self.actor.role, self.actor.window);
+        let already = self.sent;
+        let write = async {
+            for o in batch.iter().filter(|o| o.seq > already) {
+                tx.feed(Message::Text(o.frame_for(role, window))).await?;
+            }
+            tx.flush().await
+        };
+        match tokio::time::timeout(self.state.limits.send_timeout, write).await {
+            Ok(Ok(())) => {
+                self.sent = self.sent.max(batch.last().map_or(0, |o| o.seq));
+                Ok(())
+            }
+            Ok(Err(e)) => Err(End::Error(e.to_string())),
+            Err(_) => Err(End::Slow),
+        }
+    }
+
     /// A snapshot and a receiver subscribed at exactly that seq.
     fn snapshot(&self) -> (String, u64, broadcast::Receiver<Arc<Vec<Outgoing>>>) {
         let g = self.state.service.read();
@@ -242,15 +268,8 @@ impl Session {
                 }
                 batch = events.recv() => match batch {
                     Ok(batch) => {
-                        for o in batch.iter() {
-                            if o.record.seq <= self.sent {
-                                continue;
-                            }
-                            let f = o.frame_for(self.actor.role, self.actor.window);
-                            if let Err(e) = self.send(tx, f.to_string()).await {
-                                return e;
-                            }
-                            self.sent = o.record.seq;
+                        if let Err(e) = self.send_batch(tx, &batch).await {
+                            return e;
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(n)) => {
@@ -302,14 +321,20 @@ impl Session {
         bucket: &mut Bucket,
     ) -> Vec<String> {
         if text.len() > self.state.limits.max_frame {
-            return vec![error_frame(
-                "frame_too_large",
-                &format!(
-                    "帧过大 frame of {} bytes exceeds the {} byte limit",
-                    text.len(),
-                    self.state.limits.max_frame
-                ),
-            )];
+            let message = format!(
+                "帧过大 frame of {} bytes exceeds the {} byte limit",
+                text.len(),
+                self.state.limits.max_frame
+            );
+            // Answer a command by its id, so a client waiting on it does not resend forever.
+            let id = serde_json::from_str::<Value>(text)
+                .ok()
+                .filter(|v| v.get("type").and_then(Value::as_str) == Some("command"))
+                .and_then(|v| v.get("id").cloned());
+            return vec![match id {
+                Some(id) => reply_error(&id, "frame_too_large", &message),
+                None => error_frame("frame_too_large", &message),
+            }];
         }
         let v: Value = match serde_json::from_str(text) {
             Ok(v) => v,
@@ -361,8 +386,18 @@ impl Session {
                 "命令过于频繁 too many commands per second; slow down",
             )];
         }
-        if cmd.get("kind").and_then(Value::as_str) == Some("query_case") {
+        let kind = cmd.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind == "query_case" {
             return vec![self.query_case(&id, cmd)];
+        }
+        // Say `forbidden` before judging the fields of a command this role may not send.
+        let known = kind_is_known(kind);
+        if known && !self.actor.role.may_send(kind) {
+            return vec![reply_error(
+                &id,
+                "forbidden",
+                &format!("角色 {} 不能发送 {kind} role may not send {kind}", self.actor.role.as_str()),
+            )];
         }
         if *in_flight >= self.state.limits.max_in_flight {
             return vec![reply_error(
@@ -395,6 +430,9 @@ impl Session {
         let serial = cmd.get("serial").and_then(Value::as_str);
         let id_number = cmd.get("id_number").and_then(Value::as_str);
         let g = self.state.service.read();
+        if serial.is_none() && id_number.is_some() && self.actor.role == Role::Display {
+            return reply_error(id, "forbidden", "公共显示屏不能按证件号查询 a display may query by serial only");
+        }
         let cases: Vec<&queue_core::intake::Case> = match (serial, id_number) {
             (Some(s), _) => g.hall.cases.by_serial(s.trim()).into_iter().collect(),
             (None, Some(n)) => g.hall.cases.by_id_number(n.trim()),

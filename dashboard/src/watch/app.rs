@@ -34,6 +34,14 @@ pub enum Msg {
     Redraw,
 }
 
+impl Msg {
+    /// A plain key press, e.g. `Msg::char('o')`.
+    #[must_use]
+    pub fn char(c: char) -> Self {
+        Self::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+}
+
 /// A command the view may send.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -450,16 +458,20 @@ fn on_hall(app: &mut App, m: Incoming, real: Instant) -> Vec<Effect> {
             app.advance(real);
         }
         Incoming::Reply { id, ok, error, .. } => {
-            if let Some(p) = app.pending.remove(&id) {
-                if ok {
-                    app.set_status(StatusKind::Ok, format!("{}：{}", p.what, t.done));
-                } else {
+            let what = app.pending.remove(&id).map(|p| p.what);
+            match (what, ok) {
+                (Some(what), true) => app.set_status(StatusKind::Ok, format!("{what}：{}", t.done)),
+                (what, false) => {
+                    // A refusal is shown even for an id this run did not send (the client
+                    // re-sends what an earlier connection left unanswered).
                     let (code, message) = error.unwrap_or_default();
+                    let what = what.unwrap_or_else(|| id.clone());
                     app.set_status(
                         StatusKind::Error,
-                        format!("{}：{} [{code}] {message}", p.what, t.failed),
+                        format!("{what}：{} [{code}] {message}", t.failed),
                     );
                 }
+                (None, true) => {}
             }
         }
         Incoming::Error { code, message } => {

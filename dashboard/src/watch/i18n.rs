@@ -51,7 +51,6 @@ pub struct Text {
     pub no_alerts: &'static str,
     pub no_recommendations: &'static str,
     pub no_window_open: &'static str,
-    pub acked: &'static str,
     pub keys_manager: &'static str,
     pub keys_other: &'static str,
     pub keys_popup: &'static str,
@@ -91,11 +90,11 @@ static ZH: Text = Text {
     col_estimate: "预计",
     col_open: "窗口",
     col_trend: "近一小时",
-    col_window: "号",
+    col_window: "窗口",
     col_state: "状态",
     col_kind: "类型",
     col_queues: "办理",
-    col_ticket: "当前号",
+    col_ticket: "当前",
     col_time: "用时",
     col_age: "已过",
     col_alert: "告警",
@@ -105,7 +104,6 @@ static ZH: Text = Text {
     no_alerts: "无告警",
     no_recommendations: "无建议",
     no_window_open: "无窗口",
-    acked: "已确认",
     keys_manager: "Tab 切换  ↑↓ 选择  a 确认告警  o 开窗  ? 帮助  q 退出",
     keys_other: "Tab 切换  ↑↓ 选择  a 确认告警  ? 帮助  q 退出",
     keys_popup: "y 确定  n 取消",
@@ -155,21 +153,20 @@ static EN: Text = Text {
     col_estimate: "Est.",
     col_open: "Open",
     col_trend: "Last hour",
-    col_window: "No",
+    col_window: "Win",
     col_state: "State",
     col_kind: "Kind",
     col_queues: "Queues",
-    col_ticket: "Ticket",
+    col_ticket: "Tkt",
     col_time: "Time",
     col_age: "Age",
     col_alert: "Alert",
-    col_windows: "Open/need",
+    col_windows: "Wins",
     col_predicted: "Pred. wait",
-    col_candidate: "Can open",
+    col_candidate: "Act",
     no_alerts: "No alerts",
     no_recommendations: "No advice",
     no_window_open: "no window",
-    acked: "acked",
     keys_manager: "Tab panel  ↑↓ select  a ack alert  o open window  ? help  q quit",
     keys_other: "Tab panel  ↑↓ select  a ack alert  ? help  q quit",
     keys_popup: "y confirm  n cancel",
@@ -249,7 +246,7 @@ impl Lang {
             (Self::En, WindowKind::Consultation) => "enquiry",
             (Self::En, WindowKind::Assisted) => "assisted",
             (Self::En, WindowKind::CrossRegion) => "x-region",
-            (Self::En, WindowKind::Escalation) => "escalation",
+            (Self::En, WindowKind::Escalation) => "redress",
         }
     }
 
@@ -284,6 +281,18 @@ impl Lang {
             (Self::Zh, m) => format!("{}小时{:02}分", m / 60, m % 60),
             (Self::En, m) if m < 60 => format!("{m}m"),
             (Self::En, m) => format!("{}h{:02}m", m / 60, m % 60),
+        }
+    }
+
+    /// Compact time for narrow cells: "6分" / "6m", "1时05" / "1h05".
+    #[must_use]
+    pub fn short_duration(self, seconds: i64) -> String {
+        let m = seconds.max(0) / 60;
+        match (self, m) {
+            (Self::Zh, m) if m < 60 => format!("{m}分"),
+            (Self::Zh, m) => format!("{}时{:02}", m / 60, m % 60),
+            (Self::En, m) if m < 60 => format!("{m}m"),
+            (Self::En, m) => format!("{}h{:02}", m / 60, m % 60),
         }
     }
 
@@ -351,4 +360,26 @@ impl Lang {
             Self::En => format!("{low}–{high}m"),
         }
     }
+
+    /// The hall writes alert messages as "中文 English": the part in this language, or the
+    /// whole message when it does not split that way.
+    #[must_use]
+    pub fn pick(self, message: &str) -> &str {
+        let Some((i, c)) = message.char_indices().rev().find(|(_, c)| is_cjk(*c)) else {
+            return message;
+        };
+        let (zh, en) = message.split_at(i + c.len_utf8());
+        let (zh, en) = (zh.trim(), en.trim());
+        let usable = !en.is_empty() && en.chars().any(|c| c.is_ascii_alphabetic());
+        match self {
+            Self::Zh if usable => zh,
+            Self::En if usable => en,
+            _ => message,
+        }
+    }
+}
+
+/// Han characters and CJK punctuation (what the Chinese half of a message is made of).
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
 }

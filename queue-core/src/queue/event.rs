@@ -128,12 +128,9 @@ impl QueueEvent {
         let r = |t: &Ticket| t.redacted();
         Some(match self {
             Self::TicketIssued { ticket } => Self::TicketIssued { ticket: r(ticket) },
-            Self::TicketCalled {
-                ticket,
-                out_of_order,
-            } => Self::TicketCalled {
+            Self::TicketCalled { ticket, .. } => Self::TicketCalled {
                 ticket: r(ticket),
-                out_of_order: out_of_order.clone(),
+                out_of_order: None,
             },
             Self::TicketRecalled { ticket } => Self::TicketRecalled { ticket: r(ticket) },
             Self::TicketNoShow { ticket } => Self::TicketNoShow { ticket: r(ticket) },
@@ -144,9 +141,9 @@ impl QueueEvent {
                 ticket: r(ticket),
                 from: r(from),
             },
-            Self::TicketCancelled { ticket, reason } => Self::TicketCancelled {
+            Self::TicketCancelled { ticket, .. } => Self::TicketCancelled {
                 ticket: r(ticket),
-                reason: reason.clone(),
+                reason: String::new(),
             },
             Self::WindowChanged { .. } | Self::ThresholdChanged { .. } => self.clone(),
             Self::AppointmentBooked { .. }

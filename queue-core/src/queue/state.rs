@@ -540,15 +540,20 @@ impl QueueState {
     }
 
     fn ticket(&self, id: &str) -> Result<&Ticket, DomainError> {
-        let id = super::ticket::ticket_id_from_code(id).unwrap_or(id);
-        self.tickets
-            .get(id)
-            .or_else(|| {
-                // Staff type the number they see ("A023"): today's ticket with that number.
-                let day = self.service_day?;
-                self.tickets.get(&ticket_id(day, id))
-            })
+        self.resolve(id)
             .ok_or_else(|| DomainError::NotFound(format!("号 ticket {id}")))
+    }
+
+    /// A ticket by id (`20261123-A023`), scanned code (`TK:…`) or today's number (`A023`).
+    #[must_use]
+    pub fn resolve(&self, reference: &str) -> Option<&Ticket> {
+        let r = reference.trim();
+        let id = super::ticket::ticket_id_from_code(r).unwrap_or(r);
+        self.tickets.get(id).or_else(|| {
+            // Staff type the number they see ("A023"): today's ticket with that number.
+            let day = self.service_day?;
+            self.tickets.get(&ticket_id(day, &id.to_ascii_uppercase()))
+        })
     }
 
     fn own_window(&self, ctx: &Ctx<'_>) -> Result<&Window, DomainError> {

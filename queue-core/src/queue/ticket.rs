@@ -118,6 +118,8 @@ impl Ticket {
         let mut t = self.clone();
         t.id_number = None;
         t.appointment = None;
+        // Free text typed by staff may name people: never on a public screen.
+        t.outcome = None;
         t
     }
 

@@ -125,6 +125,18 @@ impl Conn {
         next_json(&mut self.ws).await
     }
 
+    /// The next frame that is not an event (events are kept), e.g. an error or a reply.
+    pub async fn next_non_event(&mut self) -> Option<Value> {
+        loop {
+            let v = self.next().await?;
+            if v["type"] == "event" {
+                self.events.push(v);
+            } else {
+                return Some(v);
+            }
+        }
+    }
+
     /// Sends a command with a fresh id and waits for its reply, keeping events seen meanwhile.
     pub async fn command(&mut self, cmd: Value) -> Value {
         self.n += 1;

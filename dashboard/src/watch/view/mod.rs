@@ -61,7 +61,7 @@ fn render_body(app: &App, f: &mut Frame, body: Rect) {
         .saturating_add(3);
     if body.width >= WIDE_WIDTH && body.height >= WIDE_HEIGHT {
         let [left, right] =
-            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .areas(body);
         let [queues, windows] =
             Layout::vertical([Constraint::Length(queue_rows), Constraint::Fill(1)]).areas(left);
@@ -110,6 +110,7 @@ fn panel_block(app: &App, panel: Panel, title: &str) -> Block<'static> {
 
 fn render_header(app: &App, f: &mut Frame, area: Rect) {
     let t = app.lang.text();
+    let wide = area.width >= WIDE_WIDTH;
     let centre = app.hall.as_ref().map_or("", |h| h.centre.as_str());
     let clock = now_of(app).map_or_else(
         || "--:--:--".to_string(),
@@ -123,19 +124,41 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
     };
     let role = app.role.map_or("—", |r| app.lang.role(r));
     let sep = Span::styled(" │ ", Style::default().fg(Color::DarkGray));
-    let line = Line::from(vec![
-        Span::styled(
+    // At 80 columns the labels give way to what they label.
+    let (title, clock, role) = if wide {
+        (
             format!("{centre} {}", t.title),
-            Style::default().add_modifier(Modifier::BOLD),
-        ),
-        sep.clone(),
-        Span::raw(format!("{} {clock}", t.hall_clock)),
-        sep.clone(),
-        Span::styled(format!("● {link}"), Style::default().fg(colour)),
-        sep,
-        Span::raw(format!("{} {role}", t.role)),
-    ]);
-    f.render_widget(Paragraph::new(line), area);
+            format!("{} {clock}", t.hall_clock),
+            format!("{} {role}", t.role),
+        )
+    } else {
+        (centre.to_string(), clock, role.to_string())
+    };
+    let title = Span::styled(title, Style::default().add_modifier(Modifier::BOLD));
+    let link = Span::styled(format!("● {link}"), Style::default().fg(colour));
+    // A bad connection matters most: first, where a narrow screen cannot cut it off.
+    let spans = if app.link == Link::Online || wide {
+        vec![
+            title,
+            sep.clone(),
+            Span::raw(clock),
+            sep.clone(),
+            link,
+            sep,
+            Span::raw(role),
+        ]
+    } else {
+        vec![
+            link,
+            sep.clone(),
+            title,
+            sep.clone(),
+            Span::raw(clock),
+            sep,
+            Span::raw(role),
+        ]
+    };
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn render_status(app: &App, f: &mut Frame, area: Rect) {

@@ -20,6 +20,22 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// Blanks `rect` for a popup. A wide character just left of it would spill its second half
+/// under the popup's border and garble that row on a real terminal, so it goes too.
+fn clear(f: &mut Frame, rect: Rect) {
+    f.render_widget(Clear, rect);
+    if rect.x == 0 {
+        return;
+    }
+    let buf = f.buffer_mut();
+    for y in rect.top()..rect.bottom() {
+        let cell = &mut buf[(rect.x - 1, y)];
+        if Span::raw(cell.symbol()).width() > 1 {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 pub fn render_confirm(app: &App, plan: &OpenPlan, f: &mut Frame, area: Rect) {
     let t = app.lang.text();
     let question = match &plan.mode {
@@ -47,7 +63,7 @@ pub fn render_confirm(app: &App, plan: &OpenPlan, f: &mut Frame, area: Rect) {
             Style::default().fg(Color::DarkGray),
         )),
     ];
-    f.render_widget(Clear, rect);
+    clear(f, rect);
     f.render_widget(
         Paragraph::new(text).wrap(Wrap { trim: true }).block(
             Block::default()
@@ -73,7 +89,7 @@ pub fn render_help(app: &App, f: &mut Frame, area: Rect) {
         .saturating_add(2);
     let rect = centred(area, width, height);
     let lines: Vec<Line> = t.help.iter().map(|l| Line::from(*l)).collect();
-    f.render_widget(Clear, rect);
+    clear(f, rect);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::default()

@@ -1,7 +1,7 @@
 //! The four panels: queues, windows, alerts, staffing advice.
 
 use queue_core::queue::WindowState;
-use queue_core::supervision::Recommendation;
+use queue_core::supervision::{AlertKind, Recommendation};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
@@ -16,6 +16,22 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 /// Space ratatui puts between table columns.
 const GAP: u16 = 1;
 
+const ALERT_KINDS: [AlertKind; 8] = [
+    AlertKind::LongWait,
+    AlertKind::TooManyWaiting,
+    AlertKind::EstimateOverTarget,
+    AlertKind::IdleWindow,
+    AlertKind::NoticeDue,
+    AlertKind::Deadline,
+    AlertKind::DeviceFault,
+    AlertKind::UrgentRefused,
+];
+
+/// Columns `s` takes on screen (CJK counts two).
+fn text_width(s: &str) -> u16 {
+    u16::try_from(Span::raw(s).width()).unwrap_or(u16::MAX)
+}
+
 fn header_style() -> Style {
     Style::default()
         .fg(Color::DarkGray)
@@ -26,15 +42,17 @@ fn selected_style() -> Style {
     Style::default().add_modifier(Modifier::REVERSED)
 }
 
-/// The last `width` samples as bars, scaled to the largest of them.
+/// The last `width` samples as bars. Full height is the queue's alert limit (or the largest
+/// sample when above it), so a short bar means "far from the limit", not just "the least today".
 #[must_use]
 pub fn sparkline(
     samples: impl DoubleEndedIterator<Item = u32> + ExactSizeIterator,
     width: usize,
+    limit: u32,
 ) -> String {
     let skip = samples.len().saturating_sub(width);
     let shown: Vec<u32> = samples.skip(skip).collect();
-    let max = shown.iter().copied().max().unwrap_or(0);
+    let max = shown.iter().copied().max().unwrap_or(0).max(limit);
     shown
         .iter()
         .map(|&v| {
@@ -67,15 +85,23 @@ pub fn render_queues(app: &App, f: &mut Frame, area: Rect) {
     let block = panel_block(app, Panel::Queues, t.queues);
     let Some(hall) = &app.hall else { return };
     let now = now_of(app).unwrap_or(hall.now);
+    // As wide as the longest "A 企业开办" needs, within reason; the sparkline gets the rest.
+    let name_width = hall
+        .queues
+        .iter()
+        .map(|q| text_width(&format!("{} {}", q.code, app.queue_name(&q.code))))
+        .max()
+        .unwrap_or(10)
+        .clamp(10, 24);
     let widths = [
-        Constraint::Length(16),
+        Constraint::Length(name_width),
         Constraint::Length(5),
         Constraint::Length(9),
         Constraint::Length(8),
         Constraint::Length(4),
         Constraint::Fill(1),
     ];
-    let fixed: u16 = 16 + 5 + 9 + 8 + 4 + 5 * GAP + 2;
+    let fixed: u16 = name_width + 5 + 9 + 8 + 4 + 5 * GAP + 2;
     let spark_width = usize::from(area.width.saturating_sub(fixed));
     let rows: Vec<Row> = hall
         .queues
@@ -102,8 +128,9 @@ pub fn render_queues(app: &App, f: &mut Frame, area: Rect) {
                 |r| app.lang.minutes_range(r.low_minutes, r.high_minutes),
             );
             let history = app.history.get(&q.code);
-            let spark =
-                history.map_or_else(String::new, |h| sparkline(h.iter().copied(), spark_width));
+            let spark = history.map_or_else(String::new, |h| {
+                sparkline(h.iter().copied(), spark_width, q.max_waiting)
+            });
             Row::new(vec![
                 Cell::from(format!("{} {}", q.code, app.queue_name(&q.code))),
                 Cell::from(format!("{waiting:>4}")),
@@ -157,7 +184,7 @@ pub fn render_windows(app: &App, f: &mut Frame, area: Rect) {
                 WindowState::Closed => Style::default().fg(Color::DarkGray),
             };
             let time = match (&w.ticket_number, w.since) {
-                (Some(_), Some(s)) => app.lang.duration((now - s).num_seconds()),
+                (Some(_), Some(s)) => app.lang.short_duration((now - s).num_seconds()),
                 _ => String::new(),
             };
             Row::new(vec![
@@ -166,17 +193,24 @@ pub fn render_windows(app: &App, f: &mut Frame, area: Rect) {
                 Cell::from(w.ticket_number.clone().unwrap_or_default()),
                 Cell::from(time),
                 Cell::from(app.lang.window_kind(w.kind)),
-                Cell::from(w.queues.join(",")),
+                // Queue codes are single letters: "ABCDE" fits where "A,B,C,D,E" would not.
+                Cell::from(w.queues.concat()),
             ])
             .style(style)
         })
         .collect();
+    let lang = app.lang;
+    let state_width = [WindowState::Open, WindowState::Paused, WindowState::Closed]
+        .iter()
+        .map(|s| text_width(lang.window_state(*s)))
+        .max()
+        .unwrap_or(4);
     let widths = [
         Constraint::Length(4),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(9),
-        Constraint::Length(10),
+        Constraint::Length(state_width),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(8),
         Constraint::Fill(1),
     ];
     let header = Row::new(vec![
@@ -213,6 +247,8 @@ pub fn render_alerts(app: &App, f: &mut Frame, area: Rect) {
     }
     let now = now_of(app);
     let selected = app.current_alert().map(|a| a.id.clone());
+    // The hall's full message only where there is room for it.
+    let wide = area.width >= 60;
     let rows: Vec<Row> = alerts
         .iter()
         .map(|a| {
@@ -225,31 +261,42 @@ pub fn render_alerts(app: &App, f: &mut Frame, area: Rect) {
                 (None, None, Some(c)) => c.clone(),
                 (None, None, None) => String::new(),
             };
-            let mut kind = app.lang.alert_kind(a.kind).to_string();
-            if a.acknowledged {
-                kind = format!("{kind}·{}", t.acked);
-            }
             let style = if a.acknowledged {
                 Style::default().fg(Color::DarkGray)
             } else {
                 Style::default().fg(Color::Red)
             };
-            Row::new(vec![
+            let mut cells = vec![
+                Cell::from(if a.acknowledged { "✓" } else { "!" }),
                 Cell::from(age),
-                Cell::from(kind),
+                Cell::from(app.lang.alert_kind(a.kind)),
                 Cell::from(subject),
-                Cell::from(a.message.clone()),
-            ])
-            .style(style)
+            ];
+            if wide {
+                cells.push(Cell::from(app.lang.pick(&a.message).to_string()));
+            }
+            Row::new(cells).style(style)
         })
         .collect();
-    let widths = [
-        Constraint::Length(10),
-        Constraint::Length(14),
-        Constraint::Length(14),
-        Constraint::Fill(1),
+    let kind_width = ALERT_KINDS
+        .iter()
+        .map(|k| text_width(app.lang.alert_kind(*k)))
+        .max()
+        .unwrap_or(12);
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Length(9),
+        Constraint::Length(kind_width),
     ];
-    let header = Row::new(vec![t.col_age, t.col_alert, t.col_queue, ""]).style(header_style());
+    let mut header = vec!["", t.col_age, t.col_alert, t.col_queue];
+    if wide {
+        widths.push(Constraint::Length(14));
+        widths.push(Constraint::Fill(1));
+        header.push("");
+    } else {
+        widths.push(Constraint::Fill(1));
+    }
+    let header = Row::new(header).style(header_style());
     let index = selected.and_then(|id| alerts.iter().position(|a| a.id == id));
     let table = Table::new(rows, widths)
         .header(header)
@@ -269,8 +316,8 @@ fn candidate(app: &App, r: &Recommendation) -> String {
         Some(p) => match (app.lang, p.mode) {
             (Lang::Zh, OpenMode::Open) => format!("开{}号", p.window),
             (Lang::Zh, OpenMode::Switch { .. }) => format!("改{}号", p.window),
-            (Lang::En, OpenMode::Open) => format!("open W{}", p.window),
-            (Lang::En, OpenMode::Switch { .. }) => format!("switch W{}", p.window),
+            (Lang::En, OpenMode::Open) => format!("open {}", p.window),
+            (Lang::En, OpenMode::Switch { .. }) => format!("swap {}", p.window),
         },
     }
 }
@@ -308,10 +355,10 @@ pub fn render_recommendations(app: &App, f: &mut Frame, area: Rect) {
         })
         .collect();
     let widths = [
-        Constraint::Length(12),
-        Constraint::Length(9),
-        Constraint::Length(11),
         Constraint::Fill(1),
+        Constraint::Length(5),
+        Constraint::Length(11),
+        Constraint::Length(7),
     ];
     let header = Row::new(vec![
         t.col_queue,
@@ -328,4 +375,19 @@ pub fn render_recommendations(app: &App, f: &mut Frame, area: Rect) {
         .row_highlight_style(selected_style());
     let mut state = TableState::default().with_selected(index);
     f.render_stateful_widget(table, area, &mut state);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sparkline;
+
+    #[test]
+    fn sparkline_scales_to_the_limit_and_keeps_the_latest() {
+        assert_eq!(sparkline([0, 5, 10, 25].into_iter(), 4, 25), "▁▂▄█");
+        // Above the limit the largest sample is full height.
+        assert_eq!(sparkline([0, 50].into_iter(), 4, 25), "▁█");
+        // Too narrow: the most recent samples win.
+        assert_eq!(sparkline([25, 0, 0].into_iter(), 2, 25), "▁▁");
+        assert_eq!(sparkline([].into_iter(), 5, 0), "");
+    }
 }

@@ -1,0 +1,142 @@
+//! The main screens on `TestBackend`, pinned with insta at 80×24 and 160×48, Chinese and
+//! English, with the clock fixed (2026-11-23 09:30 hall time).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fixture;
+
+use counter_tui::app::App;
+use counter_tui::i18n::Lang;
+use counter_tui::msg::{Msg, PrinterReport};
+use crossterm::event::KeyCode;
+use dashboard::client::{Incoming, Link};
+use device::printer::{PrinterError, PrinterFault};
+use fixture::*;
+
+fn called(lang: Lang) -> (Fx, App) {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, lang);
+    app.update(Msg::Printer(PrinterReport::Status(Ok(()))));
+    app.update(Msg::Scanner(device::scanner::ScannerEvent::Connected { path: "sim".into() }));
+    let e = app.update(key(KeyCode::F(2)));
+    pump(&mut app, &mut fx, e);
+    (fx, app)
+}
+
+fn with_case(lang: Lang) -> (Fx, App) {
+    let (mut fx, mut app) = called(lang);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "QY001");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "张三");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "440524188001010014");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    pump(&mut app, &mut fx, e);
+    for k in ['1', '2', '1'] {
+        app.update(key(KeyCode::Char(k)));
+    }
+    (fx, app)
+}
+
+#[test]
+fn called_ticket() {
+    for (lang, tag) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
+        let (_, app) = called(lang);
+        insta::assert_snapshot!(format!("called_{tag}_80x24"), draw_app(&app, 80, 24));
+        insta::assert_snapshot!(format!("called_{tag}_160x48"), draw_app(&app, 160, 48));
+    }
+}
+
+#[test]
+fn applicant_form_masks_the_id_after_entry() {
+    let (_, mut app) = called(Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "企业");
+    let s = draw_app(&app, 80, 24);
+    assert!(s.contains("QY001"), "search by name: {s}");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "张三");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "440524188001010014");
+    let typing = draw_app(&app, 80, 24);
+    assert!(typing.contains("440524188001010014"), "shown while typing: {typing}");
+    app.update(key(KeyCode::Enter));
+    let s = draw_app(&app, 80, 24);
+    assert!(!s.contains("440524188001010014"), "masked after entry: {s}");
+    assert!(s.contains("4405**********0014"), "{s}");
+    insta::assert_snapshot!("applicant_zh_80x24", s);
+}
+
+#[test]
+fn materials_checklist() {
+    for (lang, tag) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
+        let (_, app) = with_case(lang);
+        insta::assert_snapshot!(format!("materials_{tag}_80x24"), draw_app(&app, 80, 24));
+        insta::assert_snapshot!(format!("materials_{tag}_160x48"), draw_app(&app, 160, 48));
+    }
+}
+
+#[test]
+fn notice_preview_after_issue() {
+    let (mut fx, mut app) = with_case(Lang::Zh);
+    app.update(key(KeyCode::Char('t')));
+    insta::assert_snapshot!("notice_draft_zh_160x48", draw_app(&app, 160, 48));
+    let e = app.update(key(KeyCode::Enter));
+    pump(&mut app, &mut fx, e);
+    let s = draw_app(&app, 160, 48);
+    assert!(s.contains("补正材料通知书"), "{s}");
+    insta::assert_snapshot!("notice_issued_zh_160x48", s);
+}
+
+#[test]
+fn help_and_offline_and_printer_fault() {
+    let (_, mut app) = called(Lang::En);
+    app.update(key(KeyCode::F(1)));
+    insta::assert_snapshot!("help_en_80x24", draw_app(&app, 80, 24));
+    app.update(key(KeyCode::Esc));
+    let (_, mut app) = called(Lang::Zh);
+    app.update(Msg::Hall(Incoming::Link(Link::Offline("connection refused".into()))));
+    app.update(Msg::Printer(PrinterReport::Failed {
+        label: "号 ticket A005".into(),
+        error: PrinterError::Fault(PrinterFault::PaperOut),
+        pending: 1,
+    }));
+    insta::assert_snapshot!("offline_paper_out_zh_80x24", draw_app(&app, 80, 24));
+}
+
+#[test]
+fn kiosk_screens() {
+    let mut fx = Fx::new();
+    let mut k = kiosk(&fx, Lang::Zh);
+    insta::assert_snapshot!("kiosk_queues_zh_80x24", draw_kiosk(&k, 80, 24));
+    k.update(key(KeyCode::Char('1')));
+    insta::assert_snapshot!("kiosk_channel_zh_80x24", draw_kiosk(&k, 80, 24));
+    let e = k.update(key(KeyCode::Char('1')));
+    let counter_tui::msg::Effect::Send { id, command } = &e[0] else { panic!() };
+    let (result, _) = fx.exec(KIOSK, command.clone()).unwrap();
+    k.update(Msg::Hall(Incoming::Reply { id: id.clone(), ok: true, seq: None, result, error: None }));
+    k.update(key(KeyCode::F(12)));
+    insta::assert_snapshot!("kiosk_issued_en_80x24", draw_kiosk(&k, 80, 24));
+    insta::assert_snapshot!("kiosk_issued_en_160x48", draw_kiosk(&k, 160, 48));
+}
+
+/// Resizing down to tiny terminals degrades, never panics.
+#[test]
+fn small_sizes_do_not_panic() {
+    let (mut fx, mut app) = with_case(Lang::Zh);
+    let k = kiosk(&fx, Lang::Zh);
+    for (w, h) in [(80, 24), (79, 23), (60, 20), (40, 10), (20, 5), (10, 3), (1, 1), (0, 0)] {
+        draw_app(&app, w, h);
+        draw_kiosk(&k, w, h);
+    }
+    app.update(key(KeyCode::Char('t')));
+    let e = app.update(key(KeyCode::Enter));
+    pump(&mut app, &mut fx, e);
+    app.update(key(KeyCode::F(1)));
+    for (w, h) in [(40, 10), (20, 5), (1, 1)] {
+        draw_app(&app, w, h);
+    }
+    let s = draw_app(&app, 40, 10);
+    assert_eq!(s.lines().count(), 10);
+}

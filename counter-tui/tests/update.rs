@@ -1,0 +1,333 @@
+//! `update()` without a terminal: keys → commands, replies and events → state.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fixture;
+
+use counter_tui::app::{Focus, Popup};
+use counter_tui::i18n::Lang;
+use counter_tui::intake::Stage;
+use counter_tui::kiosk::KioskStage;
+use counter_tui::msg::{Effect, Msg, PrinterReport, PrinterState};
+use crossterm::event::KeyCode;
+use dashboard::client::{Incoming, Link};
+use device::printer::{render_bytes, PrinterError, PrinterFault};
+use device::scanner::classify;
+use fixture::*;
+use queue_core::intake::CaseState;
+use queue_core::queue::TicketState;
+
+fn printed_text(effects: &[Effect]) -> String {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Print { bytes, .. } => Some(render_bytes(bytes, 48)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Calls the next ticket at window 1 through the app.
+fn call(app: &mut counter_tui::app::App, fx: &mut Fx) -> String {
+    let e = app.update(key(KeyCode::F(2)));
+    assert_eq!(sends(&e)[0]["kind"], "call_next");
+    pump(app, fx, e);
+    app.current_ticket().expect("a ticket was called").number.clone()
+}
+
+#[test]
+fn f2_calls_next_and_the_ticket_shows_up() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    assert!(app.current_ticket().is_none());
+    let number = call(&mut app, &mut fx);
+    // The green channel (issued second) goes first: it has a head start.
+    assert_eq!(number, "A002");
+    assert_eq!(app.current_ticket().unwrap().state, TicketState::Called);
+    // A second F2 with a ticket at the window sends nothing: finish or no-show first.
+    let e = app.update(key(KeyCode::F(2)));
+    assert!(sends(&e).is_empty());
+}
+
+#[test]
+fn counter_flow_keys_send_their_commands() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    call(&mut app, &mut fx);
+    for (k, kind) in [(3, "recall"), (5, "start_service"), (6, "finish")] {
+        let e = app.update(key(KeyCode::F(k)));
+        assert_eq!(sends(&e)[0]["kind"], kind, "F{k}");
+        pump(&mut app, &mut fx, e);
+    }
+    assert!(app.current_ticket().is_none(), "finished");
+    let e = app.update(key(KeyCode::F(8)));
+    assert_eq!(sends(&e)[0]["kind"], "pause");
+    pump(&mut app, &mut fx, e);
+    let e = app.update(key(KeyCode::F(8)));
+    assert_eq!(sends(&e)[0]["kind"], "resume", "F8 toggles");
+}
+
+#[test]
+fn transfer_picks_a_queue() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    call(&mut app, &mut fx);
+    assert!(app.update(key(KeyCode::F(7))).is_empty());
+    assert!(matches!(app.popup, Some(Popup::Transfer { .. })));
+    app.update(key(KeyCode::Down));
+    let e = app.update(key(KeyCode::Enter));
+    let cmd = sends(&e)[0].clone();
+    assert_eq!(cmd["kind"], "transfer");
+    assert_eq!(cmd["queue"], "C", "second queue other than A");
+}
+
+#[test]
+fn cancelling_a_ticket_needs_confirmation() {
+    let fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    let e = app.update(key(KeyCode::F(11)));
+    assert!(e.is_empty());
+    type_text(&mut app, "a003");
+    app.update(key(KeyCode::Enter));
+    assert!(matches!(app.popup, Some(Popup::TicketMenu { .. })));
+    assert!(sends(&app.update(key(KeyCode::Char('3')))).is_empty(), "a confirm popup, not immediate");
+    assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+    // Esc cancels: nothing sent.
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    assert!(app.popup.is_none());
+    // Again, confirmed this time.
+    app.update(key(KeyCode::F(11)));
+    type_text(&mut app, "A003");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('3')));
+    let e = app.update(key(KeyCode::Enter));
+    assert_eq!(sends(&e)[0]["kind"], "cancel_ticket");
+    assert!(sends(&e)[0]["ticket"].as_str().unwrap().ends_with("A003"));
+}
+
+#[test]
+fn calling_out_of_order_needs_a_reason() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    // A scanned ticket opens its menu.
+    let id = fx.hall.queue.tickets.values().find(|t| t.number == "A004").unwrap().id.clone();
+    app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify(&format!("TK:{id}")))));
+    assert_eq!(app.popup, Some(Popup::TicketMenu { ticket: id.clone() }));
+    app.update(key(KeyCode::Char('1')));
+    assert!(sends(&app.update(key(KeyCode::Enter))).is_empty(), "no reason, no call");
+    assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+    type_text(&mut app, "预约改签");
+    let e = app.update(key(KeyCode::Enter));
+    let cmd = sends(&e)[0].clone();
+    assert_eq!(cmd["kind"], "call_next");
+    assert_eq!(cmd["ticket"], id.as_str());
+    assert_eq!(cmd["reason"], "预约改签");
+    pump(&mut app, &mut fx, e);
+    assert_eq!(app.current_ticket().unwrap().number, "A004");
+}
+
+#[test]
+fn scans_land_where_they_belong() {
+    let fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify("440524188001010014"))));
+    assert_eq!(app.intake.form.id_number, "440524188001010014");
+    let e = app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify("YY2026112301"))));
+    assert_eq!(sends(&e)[0]["kind"], "check_in");
+    assert_eq!(sends(&e)[0]["appointment_code"], "YY2026112301");
+}
+
+/// The whole intake: item, applicant, a missing material, the one-time notice, printed after
+/// the hall committed it; then the supplement leads to acceptance.
+#[test]
+fn intake_to_correction_notice_and_supplement() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    call(&mut app, &mut fx);
+    app.update(key(KeyCode::F(9)));
+    assert_eq!(app.focus, Focus::Intake);
+    type_text(&mut app, "QY001");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.intake.stage, Stage::Applicant);
+    type_text(&mut app, "张三");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "440524188001010014");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    let open = sends(&e)[0].clone();
+    assert_eq!(open["kind"], "case_open");
+    assert_eq!(open["applicant"]["kind"], "person");
+    assert_eq!(open["applicant"]["id_number"], "440524188001010014");
+    assert!(open["ticket"].as_str().unwrap().ends_with("A002"), "linked to the ticket served");
+    assert_eq!(app.intake.stage, Stage::Opening);
+    pump(&mut app, &mut fx, e);
+    let case_id = app.intake.case_id().expect("case open").to_string();
+    // M1 submitted, M2 missing, the rest submitted (M6 is shared data: not demanded).
+    for k in ['1', '2', '1', '1', '1'] {
+        app.update(key(KeyCode::Char(k)));
+    }
+    assert_eq!(app.intake.edits.len(), 5);
+    // `t`: a draft preview first, nothing sent yet.
+    assert!(app.update(key(KeyCode::Char('t'))).is_empty());
+    let Some(Popup::Preview { draft: Some(_), text, .. }) = &app.popup else { panic!("draft preview") };
+    assert!(text.contains("补正材料通知书"), "{text}");
+    assert!(text.contains("公司章程"), "the missing material is listed: {text}");
+    let e = app.update(key(KeyCode::Enter));
+    assert_eq!(sends(&e)[0]["kind"], "case_materials", "materials are recorded before the decision");
+    let out = pump(&mut app, &mut fx, e);
+    let printed = printed_text(&out);
+    assert!(printed.contains("补正材料通知书"), "{printed}");
+    assert!(printed.contains(&case_id), "serial on the notice: {printed}");
+    assert_eq!(app.hall.cases[&case_id].state, CaseState::NoticeIssued);
+    assert!(matches!(app.popup, Some(Popup::Preview { draft: None, .. })));
+    // F10 reprints the same document.
+    app.update(key(KeyCode::Esc));
+    let again = app.update(key(KeyCode::F(10)));
+    assert!(printed_text(&again).contains("补正材料通知书"));
+
+    // The applicant comes back with 公司章程: supplement → accepted, receipt printed.
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Up));
+    let Stage::Case { selected, .. } = app.intake.stage.clone() else { panic!() };
+    for _ in 0..selected {
+        app.update(key(KeyCode::Up));
+    }
+    app.update(key(KeyCode::Down)); // M2
+    app.update(key(KeyCode::Char('1')));
+    let e = app.update(key(KeyCode::Char('s')));
+    assert_eq!(sends(&e)[0]["kind"], "case_supplement");
+    let out = pump(&mut app, &mut fx, e);
+    assert_eq!(app.hall.cases[&case_id].state, CaseState::Accepted);
+    assert!(printed_text(&out).contains("受理通知书"));
+}
+
+#[test]
+fn rejection_needs_confirmation_and_reasons() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "QY002");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "某某餐饮店");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "440524188001010014");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    pump(&mut app, &mut fx, e);
+    assert!(app.update(key(KeyCode::Char('r'))).is_empty());
+    assert!(sends(&app.update(key(KeyCode::Enter))).is_empty(), "reasons required");
+    type_text(&mut app, "不属于本中心受理范围");
+    let e = app.update(key(KeyCode::Enter));
+    assert_eq!(sends(&e)[0]["kind"], "case_decide");
+    assert_eq!(sends(&e)[0]["decision"], "reject");
+    let out = pump(&mut app, &mut fx, e);
+    let text = printed_text(&out);
+    assert!(text.contains("不予受理决定书"), "{text}");
+    assert!(text.contains("行政复议"), "appeal routes printed: {text}");
+}
+
+#[test]
+fn credit_code_with_bad_check_char_needs_an_override() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "QY001");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "某某科技有限公司");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "91350100M000100Y44");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    assert!(sends(&e).is_empty());
+    assert!(matches!(app.popup, Some(Popup::Confirm { .. })), "override asked");
+    let e = app.update(key(KeyCode::Enter));
+    let cmd = sends(&e)[0].clone();
+    assert_eq!(cmd["id_override"], true);
+    assert_eq!(cmd["applicant"]["kind"], "organisation");
+    pump(&mut app, &mut fx, e);
+    assert!(app.intake.case_id().is_some());
+}
+
+#[test]
+fn offline_keeps_the_form_and_queues_commands() {
+    let fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "QY001");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "王五");
+    app.update(Msg::Hall(Incoming::Link(Link::Offline("connection reset".into()))));
+    type_text(&mut app, "六");
+    app.update(Msg::Hall(Incoming::Link(Link::Connecting)));
+    app.update(Msg::Hall(Incoming::Link(Link::Online)));
+    app.update(Msg::Hall(Incoming::Snapshot { seq: fx.seq, state: fx.snapshot() }));
+    assert_eq!(app.intake.form.name, "王五六", "nothing typed is lost");
+    assert_eq!(app.intake.stage, Stage::Applicant);
+    app.update(Msg::Hall(Incoming::Link(Link::Offline("x".into()))));
+    let e = app.update(key(KeyCode::F(2)));
+    assert_eq!(sends(&e).len(), 1, "handed to the client, which sends it after reconnecting");
+    let screen = draw_app(&app, 80, 24);
+    assert!(screen.contains("离线"), "{screen}");
+}
+
+#[test]
+fn printer_fault_is_reported_kept_and_reprinted() {
+    let fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(Msg::Printer(PrinterReport::Status(Ok(()))));
+    let e = app.update(Msg::Printer(PrinterReport::Failed {
+        label: "补正材料通知书 X".into(),
+        error: PrinterError::Fault(PrinterFault::PaperOut),
+        pending: 1,
+    }));
+    let r = sends(&e)[0].clone();
+    assert_eq!(r["kind"], "report_device");
+    assert_eq!(r["device"], "printer");
+    assert_eq!(r["ok"], false);
+    assert!(r["message"].as_str().unwrap().contains("缺纸"));
+    assert!(matches!(app.printer.state, PrinterState::Fault(_)));
+    assert!(draw_app(&app, 80, 24).contains("打印机缺纸"));
+    // A second failure is not reported again.
+    let e = app.update(Msg::Printer(PrinterReport::Status(Err(PrinterError::Fault(PrinterFault::PaperOut)))));
+    assert!(sends(&e).is_empty());
+    assert_eq!(app.update(key(KeyCode::F(10))), vec![Effect::RetryPrint]);
+    let e = app.update(Msg::Printer(PrinterReport::Printed { label: "x".into(), text: "x".into(), pending: 0 }));
+    assert_eq!(sends(&e)[0]["ok"], true, "recovery reported");
+}
+
+#[test]
+fn simulated_devices_are_driven_by_keys() {
+    let fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    assert_eq!(app.update(ctrl('p')), vec![Effect::SimPaperOut(true)]);
+    assert_eq!(app.update(ctrl('p')), vec![Effect::SimPaperOut(false)]);
+    app.update(ctrl('s'));
+    type_text(&mut app, "YY2026112301");
+    assert_eq!(app.update(key(KeyCode::Enter)), vec![Effect::SimScan("YY2026112301".into())]);
+    app.update(key(KeyCode::F(12)));
+    assert_eq!(app.lang, Lang::En);
+    app.update(ctrl('q'));
+    assert_eq!(app.update(key(KeyCode::Enter)), vec![Effect::Quit]);
+}
+
+#[test]
+fn kiosk_issues_a_ticket_and_prints_it_after_the_reply() {
+    let mut fx = Fx::new();
+    let mut k = kiosk(&fx, Lang::Zh);
+    assert!(k.update(key(KeyCode::Char('1'))).is_empty());
+    assert!(matches!(k.stage, KioskStage::Channel { .. }));
+    let e = k.update(key(KeyCode::Char('2')));
+    let Effect::Send { id, command } = &e[0] else { panic!("{e:?}") };
+    assert_eq!(command["kind"], "issue_ticket");
+    assert_eq!(command["queue"], "A");
+    assert_eq!(command["channel"], "green");
+    assert_eq!(k.stage, KioskStage::Waiting);
+    let (result, _) = fx.exec(KIOSK, command.clone()).unwrap();
+    let e = k.update(Msg::Hall(Incoming::Reply { id: id.clone(), ok: true, seq: None, result, error: None }));
+    let text = printed_text(&e);
+    assert!(text.contains("A005"), "{text}");
+    assert!(text.contains("前面还有"), "{text}");
+    assert!(matches!(k.stage, KioskStage::Issued { .. }));
+    // Any key: ready for the next person.
+    k.update(key(KeyCode::Char('x')));
+    assert_eq!(k.stage, KioskStage::Queue);
+}
