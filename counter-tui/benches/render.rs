@@ -28,7 +28,12 @@ use serde_json::{json, Value};
 const W: u16 = 200;
 const H: u16 = 60;
 
-fn exec(hall: &mut Hall, now: DateTime<chrono::FixedOffset>, actor: Actor, cmd: &Value) -> Result<Value, String> {
+fn exec(
+    hall: &mut Hall,
+    now: DateTime<chrono::FixedOffset>,
+    actor: Actor,
+    cmd: &Value,
+) -> Result<Value, String> {
     let c = Command::from_json(cmd).map_err(|e| e.to_string())?;
     let d = hall.decide(&c, actor, now).map_err(|e| e.to_string())?;
     for e in &d.events {
@@ -42,15 +47,30 @@ fn key(c: KeyCode) -> Msg {
 }
 
 fn pump(app: &mut App, hall: &mut Hall, now: DateTime<chrono::FixedOffset>, effects: Vec<Effect>) {
-    let counter = Actor { role: Role::Counter, window: Some(1) };
+    let counter = Actor {
+        role: Role::Counter,
+        window: Some(1),
+    };
     let mut todo = effects;
     while !todo.is_empty() {
         let mut next = Vec::new();
         for e in todo {
             if let Effect::Send { id, command } = e {
                 let reply = match exec(hall, now, counter, &command) {
-                    Ok(result) => Incoming::Reply { id, ok: true, seq: None, result, error: None },
-                    Err(m) => Incoming::Reply { id, ok: false, seq: None, result: Value::Null, error: Some(("x".into(), m)) },
+                    Ok(result) => Incoming::Reply {
+                        id,
+                        ok: true,
+                        seq: None,
+                        result,
+                        error: None,
+                    },
+                    Err(m) => Incoming::Reply {
+                        id,
+                        ok: false,
+                        seq: None,
+                        result: Value::Null,
+                        error: Some(("x".into(), m)),
+                    },
                 };
                 next.extend(app.update(Msg::Hall(reply)));
             }
@@ -60,9 +80,16 @@ fn pump(app: &mut App, hall: &mut Hall, now: DateTime<chrono::FixedOffset>, effe
 }
 
 fn busy_app() -> App {
-    let mut hall = Hall::new(HallConfig::sample().unwrap(), Calendar::embedded(), SigningKey::from_bytes(&[7u8; 32]));
+    let mut hall = Hall::new(
+        HallConfig::sample().unwrap(),
+        Calendar::embedded(),
+        SigningKey::from_bytes(&[7u8; 32]),
+    );
     let mut now = DateTime::parse_from_rfc3339("2026-11-23T09:00:00+08:00").unwrap();
-    let kiosk = Actor { role: Role::Kiosk, window: None };
+    let kiosk = Actor {
+        role: Role::Kiosk,
+        window: None,
+    };
     let queues = ["A", "B", "C", "D", "E", "F"];
     for i in 0..1000 {
         let ch = match i % 20 {
@@ -70,7 +97,13 @@ fn busy_app() -> App {
             1 => "urgent",
             _ => "walk_in",
         };
-        exec(&mut hall, now, kiosk, &json!({"kind":"issue_ticket","queue":queues[i % 6],"channel":ch})).unwrap();
+        exec(
+            &mut hall,
+            now,
+            kiosk,
+            &json!({"kind":"issue_ticket","queue":queues[i % 6],"channel":ch}),
+        )
+        .unwrap();
         now += chrono::Duration::seconds(7);
     }
     let cfg = Config {
@@ -84,7 +117,10 @@ fn busy_app() -> App {
     };
     let mut app = App::new(cfg, now);
     app.update(Msg::Hall(Incoming::Link(Link::Online)));
-    app.update(Msg::Hall(Incoming::Snapshot { seq: 1, state: hall.snapshot(Role::Counter, Some(1), now) }));
+    app.update(Msg::Hall(Incoming::Snapshot {
+        seq: 1,
+        state: hall.snapshot(Role::Counter, Some(1), now),
+    }));
     app.update(Msg::Tick(now));
     let e = app.update(key(KeyCode::F(2)));
     pump(&mut app, &mut hall, now, e);
@@ -114,7 +150,12 @@ fn stats(name: &str, mut v: Vec<Duration>) -> Duration {
     v.sort();
     let med = v[v.len() / 2];
     let p99 = v[v.len() * 99 / 100];
-    println!("{name:<40} median {:>8.3} ms   p99 {:>8.3} ms   (n={})", ms(med), ms(p99), v.len());
+    println!(
+        "{name:<40} median {:>8.3} ms   p99 {:>8.3} ms   (n={})",
+        ms(med),
+        ms(p99),
+        v.len()
+    );
     med
 }
 
@@ -135,7 +176,9 @@ fn main() {
     let rss1 = rss_mb();
     let mut term = Terminal::with_options(
         CrosstermBackend::new(std::io::sink()),
-        TerminalOptions { viewport: Viewport::Fixed(Rect::new(0, 0, W, H)) },
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, W, H)),
+        },
     )
     .unwrap();
     let n = 300;
@@ -170,9 +213,16 @@ fn main() {
     let k2f_med = stats("key to frame (↓ ↑ F12 in turn)", k2f);
 
     let mut typing = Vec::with_capacity(n);
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL)));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('n'),
+        KeyModifiers::CONTROL,
+    )));
     for i in 0..n {
-        let k = if i % 2 == 0 { key(KeyCode::Char('企')) } else { key(KeyCode::Backspace) };
+        let k = if i % 2 == 0 {
+            key(KeyCode::Char('企'))
+        } else {
+            key(KeyCode::Backspace)
+        };
         let t = Instant::now();
         let _ = app.update(k);
         term.draw(|f| counter_tui::view::draw(&app, f)).unwrap();
@@ -188,7 +238,15 @@ fn main() {
     }
     println!(
         "goals: render <= 2 ms ({}), key to frame <= 16 ms ({})",
-        if ms(full_med) <= 2.0 { "met" } else { "NOT met" },
-        if ms(k2f_med) <= 16.0 { "met" } else { "NOT met" }
+        if ms(full_med) <= 2.0 {
+            "met"
+        } else {
+            "NOT met"
+        },
+        if ms(k2f_med) <= 16.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
 }

@@ -18,8 +18,8 @@ use crate::i18n::{self, Lang};
 use crate::intake::{Intake, Request, Stage};
 use crate::keys::{self, Action};
 use crate::msg::{
-    Effect, Level, Msg, Notice, PrinterInfo, PrinterKind, PrinterReport, PrinterState,
-    ScannerInfo, ScannerKind, ScannerState,
+    Effect, Level, Msg, Notice, PrinterInfo, PrinterKind, PrinterReport, PrinterState, ScannerInfo,
+    ScannerKind, ScannerState,
 };
 use crate::slips::{self, Job};
 
@@ -72,10 +72,21 @@ pub enum InputFor {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
     Help,
-    Confirm { act: Confirm, reason: String },
-    Input { purpose: InputFor, text: String },
-    Transfer { ticket: String, selected: usize },
-    TicketMenu { ticket: String },
+    Confirm {
+        act: Confirm,
+        reason: String,
+    },
+    Input {
+        purpose: InputFor,
+        text: String,
+    },
+    Transfer {
+        ticket: String,
+        selected: usize,
+    },
+    TicketMenu {
+        ticket: String,
+    },
     /// A document: a draft awaiting confirmation (`draft`), or what was printed.
     Preview {
         title: String,
@@ -91,7 +102,9 @@ enum Pending {
     Queue(&'static str),
     CheckIn,
     Open,
-    Materials { then: Option<(Decision, Option<Vec<String>>)> },
+    Materials {
+        then: Option<(Decision, Option<Vec<String>>)>,
+    },
     Decide(Decision),
     Supplement,
     Extend,
@@ -128,7 +141,10 @@ impl App {
         // Where things are, for a newcomer: the hall, and where simulated printouts go.
         let mut hello = format!("{} {}", cfg.lang.pick("大厅", "hall"), cfg.hall_label);
         if let PrinterKind::Simulated { file } = &cfg.printer {
-            hello.push_str(&format!(" · {} {file}", cfg.lang.pick("模拟打印输出", "simulated printouts in")));
+            hello.push_str(&format!(
+                " · {} {file}",
+                cfg.lang.pick("模拟打印输出", "simulated printouts in")
+            ));
         }
         hello.push_str(cfg.lang.pick(" · F1 帮助", " · F1 help"));
         Self {
@@ -253,14 +269,24 @@ impl App {
                 self.link = l;
                 if let Link::Refused(m) = &self.link {
                     let m = m.clone();
-                    self.say(Level::Error, format!("{} {m}", self.lang.pick("大厅拒绝令牌：", "the hall refused the token:")));
+                    self.say(
+                        Level::Error,
+                        format!(
+                            "{} {m}",
+                            self.lang
+                                .pick("大厅拒绝令牌：", "the hall refused the token:")
+                        ),
+                    );
                 }
             }
             Incoming::Welcome { role, window, .. } => {
                 if role != "counter" || window != Some(self.cfg.window) {
                     let t = format!(
                         "{} role={role} window={window:?}",
-                        self.lang.pick("令牌不是本窗口的窗口令牌", "this token is not a counter token for this window")
+                        self.lang.pick(
+                            "令牌不是本窗口的窗口令牌",
+                            "this token is not a counter token for this window"
+                        )
                     );
                     self.say(Level::Error, t);
                 }
@@ -281,12 +307,20 @@ impl App {
                 error,
                 ..
             } => return self.on_reply(&id, ok, &result, error),
-            Incoming::Error { code, message } => self.say(Level::Error, format!("{message} [{code}]")),
+            Incoming::Error { code, message } => {
+                self.say(Level::Error, format!("{message} [{code}]"))
+            }
         }
         vec![]
     }
 
-    fn on_reply(&mut self, id: &str, ok: bool, result: &Value, error: Option<(String, String)>) -> Vec<Effect> {
+    fn on_reply(
+        &mut self,
+        id: &str,
+        ok: bool,
+        result: &Value,
+        error: Option<(String, String)>,
+    ) -> Vec<Effect> {
         let Some(p) = self.pending.remove(id) else {
             return vec![];
         };
@@ -296,7 +330,10 @@ impl App {
                 self.intake.stage = Stage::Applicant;
             }
             let text = match code.as_str() {
-                "queue_empty" => format!("{} — {message}", self.lang.pick("无人等候", "no one is waiting")),
+                "queue_empty" => format!(
+                    "{} — {message}",
+                    self.lang.pick("无人等候", "no one is waiting")
+                ),
                 _ => format!("{message} [{code}]"),
             };
             self.say(Level::Error, text);
@@ -326,16 +363,27 @@ impl App {
                     "cancel_ticket" => ("已取消", "cancelled"),
                     _ => ("完成", "done"),
                 };
-                self.say(Level::Success, format!("{} {number}", self.lang.pick(zh, en)));
+                self.say(
+                    Level::Success,
+                    format!("{} {number}", self.lang.pick(zh, en)),
+                );
                 vec![]
             }
             Pending::CheckIn => {
                 let Some(t) = ticket else { return vec![] };
                 self.say(
                     Level::Success,
-                    format!("{} {}", self.lang.pick("预约已签到，号码", "appointment checked in:"), t.number),
+                    format!(
+                        "{} {}",
+                        self.lang
+                            .pick("预约已签到，号码", "appointment checked in:"),
+                        t.number
+                    ),
                 );
-                let queue = self.hall.queue(&t.queue).map_or(t.queue.clone(), |q| q.name.clone());
+                let queue = self
+                    .hall
+                    .queue(&t.queue)
+                    .map_or(t.queue.clone(), |q| q.name.clone());
                 match slips::ticket_job(&t, &self.hall.centre_name, &queue) {
                     Ok(job) => vec![Effect::Print {
                         label: job.label,
@@ -351,7 +399,10 @@ impl App {
                 let case = result["case"]["id"].as_str().unwrap_or("").to_string();
                 self.say(
                     Level::Success,
-                    format!("{} {case}", self.lang.pick("已收件，申请流水号", "case opened, serial")),
+                    format!(
+                        "{} {case}",
+                        self.lang.pick("已收件，申请流水号", "case opened, serial")
+                    ),
                 );
                 self.intake.edits.clear();
                 self.intake.stage = Stage::Case { case, selected: 0 };
@@ -377,7 +428,11 @@ impl App {
                 }
             }
             Pending::Extend => {
-                self.say2(Level::Success, "已延期并告知申请人", "extended; tell the applicant");
+                self.say2(
+                    Level::Success,
+                    "已延期并告知申请人",
+                    "extended; tell the applicant",
+                );
                 vec![]
             }
             Pending::Report => vec![],
@@ -390,7 +445,12 @@ impl App {
             Ok(job) => {
                 self.say(
                     Level::Success,
-                    format!("{} {} {}", self.lang.pick("已出具", "issued"), d.kind.title_zh(), d.serial),
+                    format!(
+                        "{} {} {}",
+                        self.lang.pick("已出具", "issued"),
+                        d.kind.title_zh(),
+                        d.serial
+                    ),
                 );
                 self.popup = Some(Popup::Preview {
                     title: format!("{} {}", d.kind.title_zh(), d.serial),
@@ -423,28 +483,46 @@ impl App {
     }
 
     fn printer_problem(e: &PrinterError) -> String {
-        format!("{} / {}", i18n::printer_error(Lang::Zh, e), i18n::printer_error(Lang::En, e))
+        format!(
+            "{} / {}",
+            i18n::printer_error(Lang::Zh, e),
+            i18n::printer_error(Lang::En, e)
+        )
     }
 
     fn on_printer(&mut self, r: PrinterReport) -> Vec<Effect> {
         let was_fault = matches!(self.printer.state, PrinterState::Fault(_));
         let mut out = Vec::new();
         match r {
-            PrinterReport::Printed { label, text, pending } => {
+            PrinterReport::Printed {
+                label,
+                text,
+                pending,
+            } => {
                 self.printer.state = PrinterState::Ready;
                 self.printer.pending = pending;
-                self.say(Level::Success, format!("{} {label}", self.lang.pick("已打印", "printed")));
+                self.say(
+                    Level::Success,
+                    format!("{} {label}", self.lang.pick("已打印", "printed")),
+                );
                 self.printer.last = Some((label, text));
                 if was_fault {
                     out.push(self.report("printer", true, None));
                 }
             }
-            PrinterReport::Failed { label, error, pending } => {
+            PrinterReport::Failed {
+                label,
+                error,
+                pending,
+            } => {
                 self.printer.pending = pending;
                 let t = format!(
                     "{}：{label} {}",
                     i18n::printer_error(self.lang, &error),
-                    self.lang.pick("已保留，排除故障后按 F10 重打", "is kept; fix it and press F10 to print")
+                    self.lang.pick(
+                        "已保留，排除故障后按 F10 重打",
+                        "is kept; fix it and press F10 to print"
+                    )
                 );
                 self.say(Level::Error, t);
                 if !was_fault {
@@ -456,7 +534,11 @@ impl App {
                 if was_fault {
                     out.push(self.report("printer", true, None));
                     if self.printer.pending > 0 {
-                        self.say2(Level::Info, "打印机已恢复，按 F10 打印保留的单据", "printer back: press F10 to print the kept jobs");
+                        self.say2(
+                            Level::Info,
+                            "打印机已恢复，按 F10 打印保留的单据",
+                            "printer back: press F10 to print the kept jobs",
+                        );
                     }
                 }
                 self.printer.state = PrinterState::Ready;
@@ -486,11 +568,27 @@ impl App {
             ScannerEvent::Disconnected { reason } => {
                 let r = reason.to_string();
                 self.scanner.state = ScannerState::Disconnected(r.clone());
-                self.say(Level::Error, format!("{} {r}", self.lang.pick("扫码枪断开：", "scanner disconnected:")));
-                vec![self.report("scanner", false, Some(format!("扫码枪断开 scanner disconnected: {r}")))]
+                self.say(
+                    Level::Error,
+                    format!(
+                        "{} {r}",
+                        self.lang.pick("扫码枪断开：", "scanner disconnected:")
+                    ),
+                );
+                vec![self.report(
+                    "scanner",
+                    false,
+                    Some(format!("扫码枪断开 scanner disconnected: {r}")),
+                )]
             }
             ScannerEvent::Warning(w) => {
-                self.say(Level::Warning, format!("{} {w}", self.lang.pick("扫码未识别：", "scan not understood:")));
+                self.say(
+                    Level::Warning,
+                    format!(
+                        "{} {w}",
+                        self.lang.pick("扫码未识别：", "scan not understood:")
+                    ),
+                );
                 vec![]
             }
             ScannerEvent::Scan(s) => self.on_scan(s.kind),
@@ -523,22 +621,37 @@ impl App {
                 vec![]
             }
             ScanKind::Appointment(code) => {
-                vec![self.send(Pending::CheckIn, json!({"kind": "check_in", "appointment_code": code}))]
+                vec![self.send(
+                    Pending::CheckIn,
+                    json!({"kind": "check_in", "appointment_code": code}),
+                )]
             }
             ScanKind::Document(v) => {
                 let short: String = v.chars().take(24).collect();
                 self.say(
                     Level::Info,
-                    format!("{} {short}…", self.lang.pick("文书核验码（用 dashboard verify-receipt 核验）", "document code (check with dashboard verify-receipt)")),
+                    format!(
+                        "{} {short}…",
+                        self.lang.pick(
+                            "文书核验码（用 dashboard verify-receipt 核验）",
+                            "document code (check with dashboard verify-receipt)"
+                        )
+                    ),
                 );
                 vec![]
             }
             ScanKind::Invalid { reason, .. } => {
-                self.say(Level::Error, format!("{} {reason}", self.lang.pick("扫码无效：", "invalid code:")));
+                self.say(
+                    Level::Error,
+                    format!("{} {reason}", self.lang.pick("扫码无效：", "invalid code:")),
+                );
                 vec![]
             }
             ScanKind::Text(t) => {
-                self.say(Level::Warning, format!("{} {t}", self.lang.pick("未识别的条码：", "unknown code:")));
+                self.say(
+                    Level::Warning,
+                    format!("{} {t}", self.lang.pick("未识别的条码：", "unknown code:")),
+                );
                 vec![]
             }
         }
@@ -550,10 +663,19 @@ impl App {
         if matches!(self.intake.stage, Stage::Idle | Stage::Item { .. }) {
             self.say(
                 Level::Info,
-                format!("{} {masked}", self.lang.pick("已读取证件，选择事项后继续：", "ID read; choose the item next:")),
+                format!(
+                    "{} {masked}",
+                    self.lang.pick(
+                        "已读取证件，选择事项后继续：",
+                        "ID read; choose the item next:"
+                    )
+                ),
             );
         } else {
-            self.say(Level::Info, format!("{} {masked}", self.lang.pick("已读取证件", "ID read")));
+            self.say(
+                Level::Info,
+                format!("{} {masked}", self.lang.pick("已读取证件", "ID read")),
+            );
         }
     }
 
@@ -588,7 +710,11 @@ impl App {
     fn act(&mut self, a: Action) -> Vec<Effect> {
         let current = self.current_ticket().cloned();
         let need_ticket = |app: &mut Self| {
-            app.say2(Level::Warning, "窗口没有当前号，先按 F2 叫号", "no ticket at this window: press F2 to call");
+            app.say2(
+                Level::Warning,
+                "窗口没有当前号，先按 F2 叫号",
+                "no ticket at this window: press F2 to call",
+            );
             vec![]
         };
         match a {
@@ -619,15 +745,22 @@ impl App {
                 return vec![self.send(Pending::Queue(kind), json!({ "kind": kind }))];
             }
             Action::Finish => {
-                let Some(t) = current else { return need_ticket(self) };
+                let Some(t) = current else {
+                    return need_ticket(self);
+                };
                 let mut cmd = json!({"kind": "finish"});
-                if let Some(c) = self.case().filter(|c| c.ticket.as_deref() == Some(t.id.as_str())) {
+                if let Some(c) = self
+                    .case()
+                    .filter(|c| c.ticket.as_deref() == Some(t.id.as_str()))
+                {
                     cmd["outcome"] = json!(c.state.as_str());
                 }
                 return vec![self.send(Pending::Queue("finish"), cmd)];
             }
             Action::Transfer => {
-                let Some(t) = current else { return need_ticket(self) };
+                let Some(t) = current else {
+                    return need_ticket(self);
+                };
                 self.popup = Some(Popup::Transfer {
                     ticket: t.id,
                     selected: 0,
@@ -682,21 +815,37 @@ impl App {
             }
             Action::SimPaper => {
                 if !self.printer.simulated() {
-                    self.say2(Level::Warning, "仅模拟打印机可切换缺纸", "only the simulated printer can run out of paper on request");
+                    self.say2(
+                        Level::Warning,
+                        "仅模拟打印机可切换缺纸",
+                        "only the simulated printer can run out of paper on request",
+                    );
                     return vec![];
                 }
                 self.printer.sim_paper_out = !self.printer.sim_paper_out;
                 let out = self.printer.sim_paper_out;
                 if out {
-                    self.say2(Level::Info, "模拟打印机：缺纸", "simulated printer: paper out");
+                    self.say2(
+                        Level::Info,
+                        "模拟打印机：缺纸",
+                        "simulated printer: paper out",
+                    );
                 } else {
-                    self.say2(Level::Info, "模拟打印机：已装纸", "simulated printer: paper loaded");
+                    self.say2(
+                        Level::Info,
+                        "模拟打印机：已装纸",
+                        "simulated printer: paper loaded",
+                    );
                 }
                 return vec![Effect::SimPaperOut(out)];
             }
             Action::SimScan => {
                 if self.scanner.kind != ScannerKind::Simulated {
-                    self.say2(Level::Warning, "已接真实扫码枪", "a real scanner is attached");
+                    self.say2(
+                        Level::Warning,
+                        "已接真实扫码枪",
+                        "a real scanner is attached",
+                    );
                     return vec![];
                 }
                 self.popup = Some(Popup::Input {
@@ -730,18 +879,28 @@ impl App {
                     reason: String::new(),
                 });
             }
-            Request::Decide(Decision::DeferNotice) => return self.decide(Decision::DeferNotice, None),
+            Request::Decide(Decision::DeferNotice) => {
+                return self.decide(Decision::DeferNotice, None)
+            }
             Request::Decide(d) => {
                 let kind = match d {
                     Decision::Accept => DocumentKind::Acceptance,
                     Decision::Complete => DocumentKind::Completion,
                     _ => DocumentKind::CorrectionNotice,
                 };
-                let Some(case) = self.case() else { return vec![] };
+                let Some(case) = self.case() else {
+                    return vec![];
+                };
                 let statuses = self.intake.effective(case);
-                let text = slips::draft_text(kind, case, &statuses, self.now, &self.hall.centre_name);
+                let text =
+                    slips::draft_text(kind, case, &statuses, self.now, &self.hall.centre_name);
                 self.popup = Some(Popup::Preview {
-                    title: format!("{}（{}）", kind.title_zh(), self.lang.pick("预览，Enter 确认出具", "draft: Enter to issue")),
+                    title: format!(
+                        "{}（{}）",
+                        kind.title_zh(),
+                        self.lang
+                            .pick("预览，Enter 确认出具", "draft: Enter to issue")
+                    ),
                     text,
                     draft: Some(d),
                     scroll: 0,
@@ -750,16 +909,24 @@ impl App {
             Request::Reject => {
                 if let Some(case) = self.intake.case_id() {
                     self.popup = Some(Popup::Confirm {
-                        act: Confirm::Reject { case: case.to_string() },
+                        act: Confirm::Reject {
+                            case: case.to_string(),
+                        },
                         reason: String::new(),
                     });
                 }
             }
             Request::Supplement => {
-                let Some(case) = self.intake.case_id().map(str::to_string) else { return vec![] };
+                let Some(case) = self.intake.case_id().map(str::to_string) else {
+                    return vec![];
+                };
                 let materials = self.intake.edits_json();
                 if materials.is_empty() {
-                    self.say2(Level::Warning, "请先用 1–6 标记补正的材料", "mark the supplemented materials with 1–6 first");
+                    self.say2(
+                        Level::Warning,
+                        "请先用 1–6 标记补正的材料",
+                        "mark the supplemented materials with 1–6 first",
+                    );
                     return vec![];
                 }
                 return vec![self.send(
@@ -787,19 +954,25 @@ impl App {
 
     /// Records unsent material changes first, then decides.
     fn decide(&mut self, d: Decision, reasons: Option<Vec<String>>) -> Vec<Effect> {
-        let Some(case) = self.intake.case_id().map(str::to_string) else { return vec![] };
+        let Some(case) = self.intake.case_id().map(str::to_string) else {
+            return vec![];
+        };
         let edits = self.intake.edits_json();
         if edits.is_empty() {
             return self.send_decision(d, reasons);
         }
         vec![self.send(
-            Pending::Materials { then: Some((d, reasons)) },
+            Pending::Materials {
+                then: Some((d, reasons)),
+            },
             json!({"kind": "case_materials", "case": case, "materials": edits}),
         )]
     }
 
     fn send_decision(&mut self, d: Decision, reasons: Option<Vec<String>>) -> Vec<Effect> {
-        let Some(case) = self.intake.case_id().map(str::to_string) else { return vec![] };
+        let Some(case) = self.intake.case_id().map(str::to_string) else {
+            return vec![];
+        };
         let mut cmd = json!({"kind": "case_decide", "case": case, "decision": d});
         if let Some(r) = reasons {
             cmd["reasons"] = json!(r);
@@ -813,7 +986,9 @@ impl App {
             Popup::Confirm { act, mut reason } => match key.code {
                 KeyCode::Esc => vec![],
                 KeyCode::Char('n' | 'N') if !act.needs_reason() => vec![],
-                KeyCode::Enter | KeyCode::Char('y' | 'Y') if !act.needs_reason() || key.code == KeyCode::Enter => {
+                KeyCode::Enter | KeyCode::Char('y' | 'Y')
+                    if !act.needs_reason() || key.code == KeyCode::Enter =>
+                {
                     if act.needs_reason() && reason.trim().is_empty() {
                         self.say2(Level::Warning, "请填写理由", "a reason is required");
                         self.popup = Some(Popup::Confirm { act, reason });
@@ -854,7 +1029,10 @@ impl App {
                     vec![]
                 }
             },
-            Popup::Transfer { ticket, mut selected } => {
+            Popup::Transfer {
+                ticket,
+                mut selected,
+            } => {
                 let from = self.hall.tickets.get(&ticket).map(|t| t.queue.clone());
                 let targets: Vec<String> = self
                     .hall
@@ -868,7 +1046,9 @@ impl App {
                     KeyCode::Up => selected = selected.saturating_sub(1),
                     KeyCode::Down => selected = (selected + 1).min(targets.len().saturating_sub(1)),
                     KeyCode::Enter => {
-                        let Some(queue) = targets.get(selected) else { return vec![] };
+                        let Some(queue) = targets.get(selected) else {
+                            return vec![];
+                        };
                         return vec![self.send(
                             Pending::Queue("transfer"),
                             json!({"kind": "transfer", "ticket": ticket, "queue": queue}),
@@ -880,7 +1060,11 @@ impl App {
                 vec![]
             }
             Popup::TicketMenu { ticket } => {
-                let number = self.hall.tickets.get(&ticket).map_or(ticket.clone(), |t| t.number.clone());
+                let number = self
+                    .hall
+                    .tickets
+                    .get(&ticket)
+                    .map_or(ticket.clone(), |t| t.number.clone());
                 match key.code {
                     KeyCode::Char('1') => {
                         self.popup = Some(Popup::Confirm {
@@ -907,7 +1091,12 @@ impl App {
                     }
                 }
             }
-            Popup::Preview { title, text, draft, mut scroll } => match (key.code, draft) {
+            Popup::Preview {
+                title,
+                text,
+                draft,
+                mut scroll,
+            } => match (key.code, draft) {
                 (KeyCode::Esc, _) => vec![],
                 (KeyCode::Enter, Some(d)) => self.decide(d, None),
                 (KeyCode::F(10), None) => self.act(Action::Print),
@@ -920,7 +1109,12 @@ impl App {
                         KeyCode::PageDown => scroll = scroll.saturating_add(10),
                         _ => {}
                     }
-                    self.popup = Some(Popup::Preview { title, text, draft, scroll });
+                    self.popup = Some(Popup::Preview {
+                        title,
+                        text,
+                        draft,
+                        scroll,
+                    });
                     vec![]
                 }
             },
@@ -955,11 +1149,16 @@ impl App {
         match purpose {
             InputFor::TicketLookup => match self.hall.find_ticket(&text) {
                 Some(t) => {
-                    self.popup = Some(Popup::TicketMenu { ticket: t.id.clone() });
+                    self.popup = Some(Popup::TicketMenu {
+                        ticket: t.id.clone(),
+                    });
                     vec![]
                 }
                 None => {
-                    self.say(Level::Warning, format!("{} {text}", self.lang.pick("未找到号", "no ticket")));
+                    self.say(
+                        Level::Warning,
+                        format!("{} {text}", self.lang.pick("未找到号", "no ticket")),
+                    );
                     vec![]
                 }
             },
@@ -992,7 +1191,13 @@ impl App {
     #[must_use]
     pub fn case_done(&self) -> bool {
         self.case().is_some_and(|c| {
-            matches!(c.state, CaseState::Rejected | CaseState::Completed | CaseState::Accepted | CaseState::DeemedAccepted)
+            matches!(
+                c.state,
+                CaseState::Rejected
+                    | CaseState::Completed
+                    | CaseState::Accepted
+                    | CaseState::DeemedAccepted
+            )
         })
     }
 

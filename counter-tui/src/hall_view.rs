@@ -197,7 +197,8 @@ impl HallView {
     #[must_use]
     pub fn current_ticket(&self, window: u32) -> Option<&Ticket> {
         self.tickets.values().find(|t| {
-            t.window == Some(window) && matches!(t.state, TicketState::Called | TicketState::Serving)
+            t.window == Some(window)
+                && matches!(t.state, TicketState::Called | TicketState::Serving)
         })
     }
 

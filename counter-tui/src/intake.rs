@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use queue_core::ids::{self, IdError, IdKind};
-use queue_core::intake::{Authorisation, Case, CaseState, Decision, MaterialStatus, ReportedStatus};
+use queue_core::intake::{
+    Authorisation, Case, CaseState, Decision, MaterialStatus, ReportedStatus,
+};
 use serde_json::{json, Value};
 
 use crate::hall_view::{HallView, Item};
@@ -251,7 +253,13 @@ impl Intake {
         }
     }
 
-    fn key_item(&mut self, key: KeyEvent, hall: &HallView, mut query: String, mut selected: usize) -> Request {
+    fn key_item(
+        &mut self,
+        key: KeyEvent,
+        hall: &HallView,
+        mut query: String,
+        mut selected: usize,
+    ) -> Request {
         let n = search(&hall.catalogue, &query).len();
         match key.code {
             KeyCode::Esc => {
@@ -265,7 +273,10 @@ impl Intake {
                 selected = 0;
             }
             KeyCode::Enter => {
-                let Some(item) = search(&hall.catalogue, &query).get(selected).map(|i| i.code.clone()) else {
+                let Some(item) = search(&hall.catalogue, &query)
+                    .get(selected)
+                    .map(|i| i.code.clone())
+                else {
                     return Request::Say("没有匹配的事项", "no matching item");
                 };
                 self.item = Some(item);
@@ -408,7 +419,13 @@ impl Intake {
         Request::Open(cmd)
     }
 
-    fn key_case(&mut self, key: KeyEvent, hall: &HallView, case_id: &str, mut selected: usize) -> Request {
+    fn key_case(
+        &mut self,
+        key: KeyEvent,
+        hall: &HallView,
+        case_id: &str,
+        mut selected: usize,
+    ) -> Request {
         let Some(case) = hall.cases.get(case_id) else {
             return match key.code {
                 KeyCode::Esc => Request::Leave,
@@ -461,12 +478,22 @@ impl Intake {
             );
         }
         if status == ReportedStatus::Tolerated && !m.tolerable {
-            return Request::Say("该材料不在容缺受理清单内", "this material may not be tolerated");
+            return Request::Say(
+                "该材料不在容缺受理清单内",
+                "this material may not be tolerated",
+            );
         }
         if status == ReportedStatus::Committed && !m.commitment {
-            return Request::Say("该材料不适用告知承诺", "no commitment allowed for this material");
+            return Request::Say(
+                "该材料不适用告知承诺",
+                "no commitment allowed for this material",
+            );
         }
-        let note = self.edits.get(&m.id).and_then(|e| e.note.clone()).or_else(|| m.note.clone());
+        let note = self
+            .edits
+            .get(&m.id)
+            .and_then(|e| e.note.clone())
+            .or_else(|| m.note.clone());
         self.edits.insert(m.id.clone(), Edit { status, note });
         // Next material: marking a checklist goes top to bottom.
         self.stage = Stage::Case {
@@ -503,20 +530,28 @@ impl Intake {
             .collect()
     }
 
-    /// Sets a note on a material (kept with its status, or `submitted` when it had none).
+    /// Sets a note on a material, keeping its status; a note on a material not yet marked
+    /// usually says what is wrong with it, so it becomes `nonconforming`.
     pub fn set_note(&mut self, case: &Case, material: &str, note: String) {
         let current = case.material(material).map(|m| m.status);
-        let status = self.edits.get(material).map(|e| e.status).or_else(|| match current {
-            Some(MaterialStatus::Missing) => Some(ReportedStatus::Missing),
-            Some(MaterialStatus::Nonconforming) => Some(ReportedStatus::Nonconforming),
-            Some(MaterialStatus::CorrectedOnSpot) => Some(ReportedStatus::CorrectedOnSpot),
-            Some(MaterialStatus::Tolerated) => Some(ReportedStatus::Tolerated),
-            Some(MaterialStatus::Committed) => Some(ReportedStatus::Committed),
-            _ => Some(ReportedStatus::Nonconforming),
-        });
-        if let Some(status) = status {
-            self.edits.insert(material.to_string(), Edit { status, note: Some(note) });
-        }
+        let status = self.edits.get(material).map_or_else(
+            || match current {
+                Some(MaterialStatus::Missing) => ReportedStatus::Missing,
+                Some(MaterialStatus::Submitted) => ReportedStatus::Submitted,
+                Some(MaterialStatus::CorrectedOnSpot) => ReportedStatus::CorrectedOnSpot,
+                Some(MaterialStatus::Tolerated) => ReportedStatus::Tolerated,
+                Some(MaterialStatus::Committed) => ReportedStatus::Committed,
+                _ => ReportedStatus::Nonconforming,
+            },
+            |e| e.status,
+        );
+        self.edits.insert(
+            material.to_string(),
+            Edit {
+                status,
+                note: Some(note),
+            },
+        );
     }
 }
 
@@ -540,9 +575,18 @@ mod tests {
     fn live_id_check() {
         assert_eq!(check_id(""), IdCheck::Empty);
         assert_eq!(check_id("44052418"), IdCheck::Typing(8));
-        assert_eq!(check_id("440524188001010014"), IdCheck::Valid(IdKind::Resident));
+        assert_eq!(
+            check_id("440524188001010014"),
+            IdCheck::Valid(IdKind::Resident)
+        );
         assert_eq!(check_id("91350100M000100Y43"), IdCheck::Valid(IdKind::Uscc));
-        assert!(matches!(check_id("91350100M000100Y4Z"), IdCheck::Invalid(_) | IdCheck::Overridable(_)));
-        assert!(matches!(check_id("440524188001010015"), IdCheck::Invalid(_)));
+        assert!(matches!(
+            check_id("91350100M000100Y4Z"),
+            IdCheck::Invalid(_) | IdCheck::Overridable(_)
+        ));
+        assert!(matches!(
+            check_id("440524188001010015"),
+            IdCheck::Invalid(_)
+        ));
     }
 }

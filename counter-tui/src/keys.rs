@@ -32,7 +32,12 @@ pub struct Binding {
 }
 
 const fn b(action: Action, key: &'static str, zh: &'static str, en: &'static str) -> Binding {
-    Binding { action, key, zh, en }
+    Binding {
+        action,
+        key,
+        zh,
+        en,
+    }
 }
 
 /// Every global key, in help order.
@@ -47,12 +52,27 @@ pub const BINDINGS: &[Binding] = &[
     b(Action::PauseResume, "F8", "暂停/恢复", "pause/resume"),
     b(Action::Intake, "F9", "受理", "intake"),
     b(Action::Print, "F10", "打印/重打", "print/reprint"),
-    b(Action::TicketLookup, "F11", "查号(越序/恢复/取消)", "ticket (out of order/reinstate/cancel)"),
+    b(
+        Action::TicketLookup,
+        "F11",
+        "查号(越序/恢复/取消)",
+        "ticket (out of order/reinstate/cancel)",
+    ),
     b(Action::Language, "F12", "中文/English", "English/中文"),
     b(Action::NewIntake, "Ctrl+N", "新办件", "new case"),
-    b(Action::ShowPrintout, "Ctrl+O", "查看打印输出", "show printout"),
+    b(
+        Action::ShowPrintout,
+        "Ctrl+O",
+        "查看打印输出",
+        "show printout",
+    ),
     b(Action::SimScan, "Ctrl+S", "模拟扫码", "simulated scan"),
-    b(Action::SimPaper, "Ctrl+P", "模拟缺纸/装纸", "simulated paper out/in"),
+    b(
+        Action::SimPaper,
+        "Ctrl+P",
+        "模拟缺纸/装纸",
+        "simulated paper out/in",
+    ),
     b(Action::Quit, "Ctrl+Q", "退出", "quit"),
 ];
 

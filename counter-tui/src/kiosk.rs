@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 use crate::hall_view::HallView;
 use crate::i18n::{self, Lang};
 use crate::msg::{
-    Effect, Level, Msg, Notice, PrinterInfo, PrinterKind, PrinterReport, PrinterState,
-    ScannerInfo, ScannerKind, ScannerState,
+    Effect, Level, Msg, Notice, PrinterInfo, PrinterKind, PrinterReport, PrinterState, ScannerInfo,
+    ScannerKind, ScannerState,
 };
 use crate::slips;
 
@@ -38,11 +38,19 @@ pub enum KioskInput {
 #[derive(Debug, Clone, PartialEq)]
 pub enum KioskStage {
     Queue,
-    Channel { queue: String },
-    Typing { what: KioskInput, text: String },
+    Channel {
+        queue: String,
+    },
+    Typing {
+        what: KioskInput,
+        text: String,
+    },
     /// Sent; waiting for the hall.
     Waiting,
-    Issued { ticket: Box<Ticket>, slip: String },
+    Issued {
+        ticket: Box<Ticket>,
+        slip: String,
+    },
 }
 
 /// The channels offered at the kiosk, in key order 1–3.
@@ -135,7 +143,14 @@ impl Kiosk {
             Incoming::Link(l) => self.link = l,
             Incoming::Welcome { role, .. } => {
                 if role != "kiosk" && role != "counter" {
-                    self.say(Level::Error, format!("{} {role}", self.lang.pick("令牌不能取号：", "this token cannot issue tickets:")));
+                    self.say(
+                        Level::Error,
+                        format!(
+                            "{} {role}",
+                            self.lang
+                                .pick("令牌不能取号：", "this token cannot issue tickets:")
+                        ),
+                    );
                 }
             }
             Incoming::Snapshot { state, .. } => {
@@ -143,9 +158,16 @@ impl Kiosk {
                 self.hall.recount(self.now);
             }
             Incoming::Event { at, event, .. } => {
-                self.hall.apply(&event, DateTime::parse_from_rfc3339(&at).ok());
+                self.hall
+                    .apply(&event, DateTime::parse_from_rfc3339(&at).ok());
             }
-            Incoming::Reply { id, ok, result, error, .. } => {
+            Incoming::Reply {
+                id,
+                ok,
+                result,
+                error,
+                ..
+            } => {
                 if !self.pending.remove(&id) {
                     return vec![];
                 }
@@ -160,7 +182,10 @@ impl Kiosk {
                     return vec![];
                 };
                 self.id_number = None;
-                let queue = self.hall.queue(&t.queue).map_or(t.queue.clone(), |q| q.name.clone());
+                let queue = self
+                    .hall
+                    .queue(&t.queue)
+                    .map_or(t.queue.clone(), |q| q.name.clone());
                 match slips::ticket_job(&t, &self.hall.centre_name, &queue) {
                     Ok(job) => {
                         self.stage = KioskStage::Issued {
@@ -176,7 +201,9 @@ impl Kiosk {
                     Err(e) => self.say(Level::Error, e),
                 }
             }
-            Incoming::Error { code, message } => self.say(Level::Error, format!("{message} [{code}]")),
+            Incoming::Error { code, message } => {
+                self.say(Level::Error, format!("{message} [{code}]"))
+            }
         }
         vec![]
     }
@@ -194,9 +221,20 @@ impl Kiosk {
                 }
                 ScanKind::ResidentId(id) => self.set_id(&id.number),
                 ScanKind::Invalid { reason, .. } => {
-                    self.say(Level::Error, format!("{} {reason}", self.lang.pick("无法识别：", "not valid:")));
+                    self.say(
+                        Level::Error,
+                        format!("{} {reason}", self.lang.pick("无法识别：", "not valid:")),
+                    );
                 }
-                _ => self.say(Level::Warning, self.lang.pick("请扫描身份证或预约码", "scan an ID card or an appointment code").to_string()),
+                _ => self.say(
+                    Level::Warning,
+                    self.lang
+                        .pick(
+                            "请扫描身份证或预约码",
+                            "scan an ID card or an appointment code",
+                        )
+                        .to_string(),
+                ),
             },
         }
         vec![]
@@ -206,7 +244,11 @@ impl Kiosk {
         self.id_number = Some(number.to_string());
         self.say(
             Level::Info,
-            format!("{} {}", self.lang.pick("已读取证件", "ID read"), ids::mask(number)),
+            format!(
+                "{} {}",
+                self.lang.pick("已读取证件", "ID read"),
+                ids::mask(number)
+            ),
         );
     }
 
@@ -261,7 +303,9 @@ impl Kiosk {
                 KeyCode::Char(c @ '1'..='9') => {
                     let i = (c as usize) - ('1' as usize);
                     if let Some(q) = self.hall.queues.get(i) {
-                        self.stage = KioskStage::Channel { queue: q.code.clone() };
+                        self.stage = KioskStage::Channel {
+                            queue: q.code.clone(),
+                        };
                     }
                 }
                 KeyCode::Char('i' | 'I') | KeyCode::F(2) => {

@@ -122,21 +122,27 @@ async fn async_main(cli: &Cli, kiosk: bool, who: &str) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
 
     // Printer: the real one, or the simulator whose output lands in a text file.
-    let (printer, printer_kind, sim_printer, file): (Box<dyn Printer>, _, _, _) = match &cli.printer {
+    let (printer, printer_kind, sim_printer, file): (Box<dyn Printer>, _, _, _) = match &cli.printer
+    {
         Some(p) => (
             Box::new(SerialPrinter::new(SerialPrinterConfig::new(p))),
-            PrinterKind::Serial { path: p.display().to_string() },
+            PrinterKind::Serial {
+                path: p.display().to_string(),
+            },
             None,
             None,
         ),
         None => {
             let sim = SimPrinter::new(SimPrinterState::Normal, slips::PAPER.columns());
             let dir = dashboard::paths::data_dir();
-            std::fs::create_dir_all(&dir).with_context(|| format!("data directory {}", dir.display()))?;
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("data directory {}", dir.display()))?;
             let file = dir.join(format!("printer-{who}.txt"));
             (
                 Box::new(sim.clone()),
-                PrinterKind::Simulated { file: file.display().to_string() },
+                PrinterKind::Simulated {
+                    file: file.display().to_string(),
+                },
                 Some(sim),
                 Some(file),
             )
@@ -147,17 +153,27 @@ async fn async_main(cli: &Cli, kiosk: bool, who: &str) -> anyhow::Result<()> {
     let (scanner_setup, scanner_kind, sim_scanner) = match &cli.scanner {
         Some(p) => (
             ScannerSetup::Serial(p.clone()),
-            ScannerKind::Serial { path: p.display().to_string() },
+            ScannerKind::Serial {
+                path: p.display().to_string(),
+            },
             None,
         ),
         None => {
             let sim = SimScanner::default();
-            (ScannerSetup::Simulated(sim.clone()), ScannerKind::Simulated, Some(sim))
+            (
+                ScannerSetup::Simulated(sim.clone()),
+                ScannerKind::Simulated,
+                Some(sim),
+            )
         }
     };
     let _scanner = scanning::start(scanner_setup, tx.clone()).context("scanner")?;
 
-    let (client, incoming) = Client::spawn(ClientConfig::new(&target.url, &target.token, &format!("counter {who}")));
+    let (client, incoming) = Client::spawn(ClientConfig::new(
+        &target.url,
+        &target.token,
+        &format!("counter {who}"),
+    ));
     run::feed(incoming, &tx);
     let dev = Devices {
         client: client.clone(),

@@ -40,9 +40,15 @@ pub enum PrinterReport {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// A protocol command, queued by the reconnecting client under `id`.
-    Send { id: String, command: Value },
+    Send {
+        id: String,
+        command: Value,
+    },
     /// Print this job (kept in the print queue until it prints).
-    Print { label: String, bytes: Vec<u8> },
+    Print {
+        label: String,
+        bytes: Vec<u8>,
+    },
     /// Try the kept jobs again.
     RetryPrint,
     /// Simulated printer only: paper out (true) or back to normal.
@@ -58,8 +64,12 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrinterKind {
     /// In-process simulator; its output is also written to a text file.
-    Simulated { file: String },
-    Serial { path: String },
+    Simulated {
+        file: String,
+    },
+    Serial {
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

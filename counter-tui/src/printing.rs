@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use device::printer::{render_bytes, JobId, Printer, PrintQueue, PrinterError};
+use device::printer::{render_bytes, JobId, PrintQueue, Printer, PrinterError};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::msg::{Msg, PrinterReport};
@@ -99,7 +99,11 @@ impl Worker {
         for (_, label, bytes) in known.into_iter().filter(|(id, ..)| !still.contains(id)) {
             let text = render_bytes(&bytes, PAPER.columns());
             self.append(&label, &text);
-            self.send(PrinterReport::Printed { label, text, pending });
+            self.send(PrinterReport::Printed {
+                label,
+                text,
+                pending,
+            });
         }
         match failed {
             Some(f) => {
@@ -121,7 +125,11 @@ impl Worker {
             .append(true)
             .open(path)
             .and_then(|mut f| {
-                writeln!(f, "===== {label} · {} =====", chrono::Local::now().format("%Y-%m-%d %H:%M:%S"))?;
+                writeln!(
+                    f,
+                    "===== {label} · {} =====",
+                    chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
+                )?;
                 writeln!(f, "{text}")
             });
         if let Err(e) = r {

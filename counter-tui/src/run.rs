@@ -83,7 +83,10 @@ impl HallClock {
     pub fn observe(&mut self, m: &Msg) {
         match m {
             Msg::Hall(Incoming::Snapshot { state, .. }) => {
-                if let Some(t) = state["now"].as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
+                if let Some(t) = state["now"]
+                    .as_str()
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                {
                     self.set(t);
                 }
             }
@@ -108,25 +111,27 @@ pub fn feed(mut incoming: UnboundedReceiver<Incoming>, tx: &UnboundedSender<Msg>
         }
     });
     let key_tx = tx.clone();
-    let spawned = std::thread::Builder::new().name("keys".into()).spawn(move || loop {
-        match crossterm::event::read() {
-            Ok(crossterm::event::Event::Key(k)) => {
-                if key_tx.send(Msg::Key(k)).is_err() {
+    let spawned = std::thread::Builder::new()
+        .name("keys".into())
+        .spawn(move || loop {
+            match crossterm::event::read() {
+                Ok(crossterm::event::Event::Key(k)) => {
+                    if key_tx.send(Msg::Key(k)).is_err() {
+                        return;
+                    }
+                }
+                Ok(crossterm::event::Event::Resize(..)) => {
+                    if key_tx.send(Msg::Redraw).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "terminal input failed");
                     return;
                 }
             }
-            Ok(crossterm::event::Event::Resize(..)) => {
-                if key_tx.send(Msg::Redraw).is_err() {
-                    return;
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "terminal input failed");
-                return;
-            }
-        }
-    });
+        });
     if let Err(e) = spawned {
         tracing::error!(error = %e, "cannot start the key reader");
     }
@@ -188,7 +193,11 @@ fn apply(e: Effect, dev: &Devices) -> bool {
         }
         Effect::SimPaperOut(out) => {
             if let Some(p) = &dev.sim_printer {
-                p.set_state(if out { SimPrinterState::PaperOut } else { SimPrinterState::Normal });
+                p.set_state(if out {
+                    SimPrinterState::PaperOut
+                } else {
+                    SimPrinterState::Normal
+                });
             }
         }
         Effect::SimScan(text) => {

@@ -52,9 +52,14 @@ pub async fn resolve(a: HallArgs) -> anyhow::Result<HallTarget> {
     }
     let db = a.db.unwrap_or_else(dashboard::paths::default_db);
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("data directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("data directory {}", dir.display()))?;
     }
-    let label = format!("{} window {}", a.role, a.window.map_or("-".into(), |w| w.to_string()));
+    let label = format!(
+        "{} window {}",
+        a.role,
+        a.window.map_or("-".into(), |w| w.to_string())
+    );
     // Probe the port first: never open a second writer on a database a running hall owns.
     let free = std::net::TcpListener::bind(a.listen).is_ok();
     let token_for = |db: &std::path::Path| {
@@ -85,9 +90,13 @@ pub async fn resolve(a: HallArgs) -> anyhow::Result<HallTarget> {
             .and_hms_opt(8, 55, 0)
             .and_then(|t| t.and_local_timezone(offset).single());
     }
-    let hall = dashboard::server::start(opts)
-        .await
-        .with_context(|| format!("starting the hall on {} with database {}", a.listen, db.display()))?;
+    let hall = dashboard::server::start(opts).await.with_context(|| {
+        format!(
+            "starting the hall on {} with database {}",
+            a.listen,
+            db.display()
+        )
+    })?;
     let token = token_for(&db)?;
     Ok(HallTarget {
         url: format!("ws://{}", hall.addr),

@@ -50,7 +50,7 @@ pub fn ticket_job(t: &Ticket, centre: &str, queue_name: &str) -> Result<Job, Str
 fn material_line(name: &str, status: MaterialStatus, note: Option<&str>) -> String {
     let mut s = format!("{name}（{}）", status.label_zh());
     if let Some(n) = note.filter(|n| !n.is_empty()) {
-        s.push_str("：");
+        s.push('：');
         s.push_str(n);
     }
     s
@@ -69,7 +69,12 @@ pub fn document_job(d: &Document) -> Result<Job, String> {
     if let Some(a) = &b.agent {
         fields.push((
             "代理人".into(),
-            format!("{}（{}，{}）", a.name, a.id_masked, a.authorisation.label_zh()),
+            format!(
+                "{}（{}，{}）",
+                a.name,
+                a.id_masked,
+                a.authorisation.label_zh()
+            ),
         ));
     }
     fields.push(("事项".into(), format!("{}（{}）", b.item.name, b.item.code)));
@@ -150,12 +155,18 @@ pub fn draft_text(
                     queue_core::ids::mask(&case.applicant.id_number)
                 ),
             ),
-            ("事项".into(), format!("{}（{}）", case.item_name, case.item)),
+            (
+                "事项".into(),
+                format!("{}（{}）", case.item_name, case.item),
+            ),
             ("办理部门".into(), case.terms.department.clone()),
         ],
         materials,
         verification: "DV1.DRAFT".into(),
-        footer: vec!["草稿：确认后由大厅出具并加盖印章 draft: the hall issues and seals it on confirmation".into()],
+        footer: vec![
+            "草稿：确认后由大厅出具并加盖印章 draft: the hall issues and seals it on confirmation"
+                .into(),
+        ],
     };
     match document(&slip, PAPER) {
         Ok(j) => render_bytes(&j.bytes, PAPER.columns()),

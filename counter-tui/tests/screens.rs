@@ -16,7 +16,9 @@ fn called(lang: Lang) -> (Fx, App) {
     let mut fx = Fx::new();
     let mut app = app(&fx, lang);
     app.update(Msg::Printer(PrinterReport::Status(Ok(()))));
-    app.update(Msg::Scanner(device::scanner::ScannerEvent::Connected { path: "sim".into() }));
+    app.update(Msg::Scanner(device::scanner::ScannerEvent::Connected {
+        path: "sim".into(),
+    }));
     let e = app.update(key(KeyCode::F(2)));
     pump(&mut app, &mut fx, e);
     (fx, app)
@@ -60,7 +62,10 @@ fn applicant_form_masks_the_id_after_entry() {
     app.update(key(KeyCode::Enter));
     type_text(&mut app, "440524188001010014");
     let typing = draw_app(&app, 80, 24);
-    assert!(typing.contains("440524188001010014"), "shown while typing: {typing}");
+    assert!(
+        typing.contains("440524188001010014"),
+        "shown while typing: {typing}"
+    );
     app.update(key(KeyCode::Enter));
     let s = draw_app(&app, 80, 24);
     assert!(!s.contains("440524188001010014"), "masked after entry: {s}");
@@ -96,7 +101,9 @@ fn help_and_offline_and_printer_fault() {
     insta::assert_snapshot!("help_en_80x24", draw_app(&app, 80, 24));
     app.update(key(KeyCode::Esc));
     let (_, mut app) = called(Lang::Zh);
-    app.update(Msg::Hall(Incoming::Link(Link::Offline("connection refused".into()))));
+    app.update(Msg::Hall(Incoming::Link(Link::Offline(
+        "connection refused".into(),
+    ))));
     app.update(Msg::Printer(PrinterReport::Failed {
         label: "号 ticket A005".into(),
         error: PrinterError::Fault(PrinterFault::PaperOut),
@@ -113,9 +120,17 @@ fn kiosk_screens() {
     k.update(key(KeyCode::Char('1')));
     insta::assert_snapshot!("kiosk_channel_zh_80x24", draw_kiosk(&k, 80, 24));
     let e = k.update(key(KeyCode::Char('1')));
-    let counter_tui::msg::Effect::Send { id, command } = &e[0] else { panic!() };
+    let counter_tui::msg::Effect::Send { id, command } = &e[0] else {
+        panic!()
+    };
     let (result, _) = fx.exec(KIOSK, command.clone()).unwrap();
-    k.update(Msg::Hall(Incoming::Reply { id: id.clone(), ok: true, seq: None, result, error: None }));
+    k.update(Msg::Hall(Incoming::Reply {
+        id: id.clone(),
+        ok: true,
+        seq: None,
+        result,
+        error: None,
+    }));
     k.update(key(KeyCode::F(12)));
     insta::assert_snapshot!("kiosk_issued_en_80x24", draw_kiosk(&k, 80, 24));
     insta::assert_snapshot!("kiosk_issued_en_160x48", draw_kiosk(&k, 160, 48));
@@ -126,7 +141,16 @@ fn kiosk_screens() {
 fn small_sizes_do_not_panic() {
     let (mut fx, mut app) = with_case(Lang::Zh);
     let k = kiosk(&fx, Lang::Zh);
-    for (w, h) in [(80, 24), (79, 23), (60, 20), (40, 10), (20, 5), (10, 3), (1, 1), (0, 0)] {
+    for (w, h) in [
+        (80, 24),
+        (79, 23),
+        (60, 20),
+        (40, 10),
+        (20, 5),
+        (10, 3),
+        (1, 1),
+        (0, 0),
+    ] {
         draw_app(&app, w, h);
         draw_kiosk(&k, w, h);
     }

@@ -31,7 +31,10 @@ fn call(app: &mut counter_tui::app::App, fx: &mut Fx) -> String {
     let e = app.update(key(KeyCode::F(2)));
     assert_eq!(sends(&e)[0]["kind"], "call_next");
     pump(app, fx, e);
-    app.current_ticket().expect("a ticket was called").number.clone()
+    app.current_ticket()
+        .expect("a ticket was called")
+        .number
+        .clone()
 }
 
 #[test]
@@ -89,7 +92,10 @@ fn cancelling_a_ticket_needs_confirmation() {
     type_text(&mut app, "a003");
     app.update(key(KeyCode::Enter));
     assert!(matches!(app.popup, Some(Popup::TicketMenu { .. })));
-    assert!(sends(&app.update(key(KeyCode::Char('3')))).is_empty(), "a confirm popup, not immediate");
+    assert!(
+        sends(&app.update(key(KeyCode::Char('3')))).is_empty(),
+        "a confirm popup, not immediate"
+    );
     assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
     // Esc cancels: nothing sent.
     assert!(app.update(key(KeyCode::Esc)).is_empty());
@@ -109,11 +115,24 @@ fn calling_out_of_order_needs_a_reason() {
     let mut fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
     // A scanned ticket opens its menu.
-    let id = fx.hall.queue.tickets.values().find(|t| t.number == "A004").unwrap().id.clone();
-    app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify(&format!("TK:{id}")))));
+    let id = fx
+        .hall
+        .queue
+        .tickets
+        .values()
+        .find(|t| t.number == "A004")
+        .unwrap()
+        .id
+        .clone();
+    app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify(
+        &format!("TK:{id}"),
+    ))));
     assert_eq!(app.popup, Some(Popup::TicketMenu { ticket: id.clone() }));
     app.update(key(KeyCode::Char('1')));
-    assert!(sends(&app.update(key(KeyCode::Enter))).is_empty(), "no reason, no call");
+    assert!(
+        sends(&app.update(key(KeyCode::Enter))).is_empty(),
+        "no reason, no call"
+    );
     assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
     type_text(&mut app, "预约改签");
     let e = app.update(key(KeyCode::Enter));
@@ -129,9 +148,13 @@ fn calling_out_of_order_needs_a_reason() {
 fn scans_land_where_they_belong() {
     let fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
-    app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify("440524188001010014"))));
+    app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify(
+        "440524188001010014",
+    ))));
     assert_eq!(app.intake.form.id_number, "440524188001010014");
-    let e = app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify("YY2026112301"))));
+    let e = app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify(
+        "YY2026112301",
+    ))));
     assert_eq!(sends(&e)[0]["kind"], "check_in");
     assert_eq!(sends(&e)[0]["appointment_code"], "YY2026112301");
 }
@@ -157,7 +180,10 @@ fn intake_to_correction_notice_and_supplement() {
     assert_eq!(open["kind"], "case_open");
     assert_eq!(open["applicant"]["kind"], "person");
     assert_eq!(open["applicant"]["id_number"], "440524188001010014");
-    assert!(open["ticket"].as_str().unwrap().ends_with("A002"), "linked to the ticket served");
+    assert!(
+        open["ticket"].as_str().unwrap().ends_with("A002"),
+        "linked to the ticket served"
+    );
     assert_eq!(app.intake.stage, Stage::Opening);
     pump(&mut app, &mut fx, e);
     let case_id = app.intake.case_id().expect("case open").to_string();
@@ -168,17 +194,37 @@ fn intake_to_correction_notice_and_supplement() {
     assert_eq!(app.intake.edits.len(), 5);
     // `t`: a draft preview first, nothing sent yet.
     assert!(app.update(key(KeyCode::Char('t'))).is_empty());
-    let Some(Popup::Preview { draft: Some(_), text, .. }) = &app.popup else { panic!("draft preview") };
+    let Some(Popup::Preview {
+        draft: Some(_),
+        text,
+        ..
+    }) = &app.popup
+    else {
+        panic!("draft preview")
+    };
     assert!(text.contains("补正材料通知书"), "{text}");
-    assert!(text.contains("公司章程"), "the missing material is listed: {text}");
+    assert!(
+        text.contains("公司章程"),
+        "the missing material is listed: {text}"
+    );
     let e = app.update(key(KeyCode::Enter));
-    assert_eq!(sends(&e)[0]["kind"], "case_materials", "materials are recorded before the decision");
+    assert_eq!(
+        sends(&e)[0]["kind"],
+        "case_materials",
+        "materials are recorded before the decision"
+    );
     let out = pump(&mut app, &mut fx, e);
     let printed = printed_text(&out);
     assert!(printed.contains("补正材料通知书"), "{printed}");
-    assert!(printed.contains(&case_id), "serial on the notice: {printed}");
+    assert!(
+        printed.contains(&case_id),
+        "serial on the notice: {printed}"
+    );
     assert_eq!(app.hall.cases[&case_id].state, CaseState::NoticeIssued);
-    assert!(matches!(app.popup, Some(Popup::Preview { draft: None, .. })));
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Preview { draft: None, .. })
+    ));
     // F10 reprints the same document.
     app.update(key(KeyCode::Esc));
     let again = app.update(key(KeyCode::F(10)));
@@ -187,7 +233,9 @@ fn intake_to_correction_notice_and_supplement() {
     // The applicant comes back with 公司章程: supplement → accepted, receipt printed.
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Up));
-    let Stage::Case { selected, .. } = app.intake.stage.clone() else { panic!() };
+    let Stage::Case { selected, .. } = app.intake.stage.clone() else {
+        panic!()
+    };
     for _ in 0..selected {
         app.update(key(KeyCode::Up));
     }
@@ -214,7 +262,10 @@ fn rejection_needs_confirmation_and_reasons() {
     let e = app.update(key(KeyCode::Enter));
     pump(&mut app, &mut fx, e);
     assert!(app.update(key(KeyCode::Char('r'))).is_empty());
-    assert!(sends(&app.update(key(KeyCode::Enter))).is_empty(), "reasons required");
+    assert!(
+        sends(&app.update(key(KeyCode::Enter))).is_empty(),
+        "reasons required"
+    );
     type_text(&mut app, "不属于本中心受理范围");
     let e = app.update(key(KeyCode::Enter));
     assert_eq!(sends(&e)[0]["kind"], "case_decide");
@@ -238,7 +289,10 @@ fn credit_code_with_bad_check_char_needs_an_override() {
     app.update(key(KeyCode::Enter));
     let e = app.update(key(KeyCode::Enter));
     assert!(sends(&e).is_empty());
-    assert!(matches!(app.popup, Some(Popup::Confirm { .. })), "override asked");
+    assert!(
+        matches!(app.popup, Some(Popup::Confirm { .. })),
+        "override asked"
+    );
     let e = app.update(key(KeyCode::Enter));
     let cmd = sends(&e)[0].clone();
     assert_eq!(cmd["id_override"], true);
@@ -255,16 +309,25 @@ fn offline_keeps_the_form_and_queues_commands() {
     type_text(&mut app, "QY001");
     app.update(key(KeyCode::Enter));
     type_text(&mut app, "王五");
-    app.update(Msg::Hall(Incoming::Link(Link::Offline("connection reset".into()))));
+    app.update(Msg::Hall(Incoming::Link(Link::Offline(
+        "connection reset".into(),
+    ))));
     type_text(&mut app, "六");
     app.update(Msg::Hall(Incoming::Link(Link::Connecting)));
     app.update(Msg::Hall(Incoming::Link(Link::Online)));
-    app.update(Msg::Hall(Incoming::Snapshot { seq: fx.seq, state: fx.snapshot() }));
+    app.update(Msg::Hall(Incoming::Snapshot {
+        seq: fx.seq,
+        state: fx.snapshot(),
+    }));
     assert_eq!(app.intake.form.name, "王五六", "nothing typed is lost");
     assert_eq!(app.intake.stage, Stage::Applicant);
     app.update(Msg::Hall(Incoming::Link(Link::Offline("x".into()))));
     let e = app.update(key(KeyCode::F(2)));
-    assert_eq!(sends(&e).len(), 1, "handed to the client, which sends it after reconnecting");
+    assert_eq!(
+        sends(&e).len(),
+        1,
+        "handed to the client, which sends it after reconnecting"
+    );
     let screen = draw_app(&app, 80, 24);
     assert!(screen.contains("离线"), "{screen}");
 }
@@ -287,10 +350,16 @@ fn printer_fault_is_reported_kept_and_reprinted() {
     assert!(matches!(app.printer.state, PrinterState::Fault(_)));
     assert!(draw_app(&app, 80, 24).contains("打印机缺纸"));
     // A second failure is not reported again.
-    let e = app.update(Msg::Printer(PrinterReport::Status(Err(PrinterError::Fault(PrinterFault::PaperOut)))));
+    let e = app.update(Msg::Printer(PrinterReport::Status(Err(
+        PrinterError::Fault(PrinterFault::PaperOut),
+    ))));
     assert!(sends(&e).is_empty());
     assert_eq!(app.update(key(KeyCode::F(10))), vec![Effect::RetryPrint]);
-    let e = app.update(Msg::Printer(PrinterReport::Printed { label: "x".into(), text: "x".into(), pending: 0 }));
+    let e = app.update(Msg::Printer(PrinterReport::Printed {
+        label: "x".into(),
+        text: "x".into(),
+        pending: 0,
+    }));
     assert_eq!(sends(&e)[0]["ok"], true, "recovery reported");
 }
 
@@ -302,7 +371,10 @@ fn simulated_devices_are_driven_by_keys() {
     assert_eq!(app.update(ctrl('p')), vec![Effect::SimPaperOut(false)]);
     app.update(ctrl('s'));
     type_text(&mut app, "YY2026112301");
-    assert_eq!(app.update(key(KeyCode::Enter)), vec![Effect::SimScan("YY2026112301".into())]);
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        vec![Effect::SimScan("YY2026112301".into())]
+    );
     app.update(key(KeyCode::F(12)));
     assert_eq!(app.lang, Lang::En);
     app.update(ctrl('q'));
@@ -316,13 +388,21 @@ fn kiosk_issues_a_ticket_and_prints_it_after_the_reply() {
     assert!(k.update(key(KeyCode::Char('1'))).is_empty());
     assert!(matches!(k.stage, KioskStage::Channel { .. }));
     let e = k.update(key(KeyCode::Char('2')));
-    let Effect::Send { id, command } = &e[0] else { panic!("{e:?}") };
+    let Effect::Send { id, command } = &e[0] else {
+        panic!("{e:?}")
+    };
     assert_eq!(command["kind"], "issue_ticket");
     assert_eq!(command["queue"], "A");
     assert_eq!(command["channel"], "green");
     assert_eq!(k.stage, KioskStage::Waiting);
     let (result, _) = fx.exec(KIOSK, command.clone()).unwrap();
-    let e = k.update(Msg::Hall(Incoming::Reply { id: id.clone(), ok: true, seq: None, result, error: None }));
+    let e = k.update(Msg::Hall(Incoming::Reply {
+        id: id.clone(),
+        ok: true,
+        seq: None,
+        result,
+        error: None,
+    }));
     let text = printed_text(&e);
     assert!(text.contains("A005"), "{text}");
     assert!(text.contains("前面还有"), "{text}");

@@ -22,6 +22,8 @@ struct Cli {
 enum Cmd {
     /// Run the hall server (websocket protocol, web pages, documents).
     Serve(ServeArgs),
+    /// Supervisor view in the terminal: live queues, windows, alerts; managers open windows.
+    Watch(dashboard::watch::WatchArgs),
     /// Create, list and revoke access tokens.
     Token(tokens::TokenArgs),
     /// The centre's signing key for receipts.
@@ -134,6 +136,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.cmd {
         Cmd::Serve(a) => serve(a),
+        Cmd::Watch(a) => dashboard::watch::watch(a),
         Cmd::Token(a) => tokens::token(a),
         Cmd::Keys(a) => keys::keys(a),
         Cmd::VerifyReceipt(a) => keys::verify_receipt_cmd(a),

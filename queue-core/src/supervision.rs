@@ -356,7 +356,10 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
                 Some(code.clone()),
                 None,
                 None,
-                format!("{} 队列等候 {waiting} 人，超过 {} 人", cfg.name, cfg.max_waiting),
+                format!(
+                    "{} 队列等候 {waiting} 人，超过 {} 人",
+                    cfg.name, cfg.max_waiting
+                ),
                 format!("{waiting} waiting in {code} (limit {})", cfg.max_waiting),
             );
         }
@@ -420,7 +423,10 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
                 Some(w.number),
                 None,
                 format!("{} 号窗口空闲 {minutes} 分钟，而有人等候", w.number),
-                format!("window {} idle for {minutes} min while people wait", w.number),
+                format!(
+                    "window {} idle for {minutes} min while people wait",
+                    w.number
+                ),
             );
         }
     }
@@ -480,7 +486,11 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         }
     }
     for ((window, device), message) in &s.faults {
-        let zh_device = if device == "printer" { "打印机" } else { "扫描枪" };
+        let zh_device = if device == "printer" {
+            "打印机"
+        } else {
+            "扫描枪"
+        };
         a.add(
             format!("device_fault:{window}:{device}"),
             AlertKind::DeviceFault,

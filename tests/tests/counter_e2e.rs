@@ -20,7 +20,10 @@ fn profile_dir() -> PathBuf {
     exe.parent()
         .filter(|d| d.ends_with("deps"))
         .and_then(Path::parent)
-        .map_or_else(|| workspace_root().join("target").join("debug"), Path::to_path_buf)
+        .map_or_else(
+            || workspace_root().join("target").join("debug"),
+            Path::to_path_buf,
+        )
 }
 
 /// The `counter` binary, built once per test process so it is never stale.
@@ -33,14 +36,26 @@ fn counter_bin() -> PathBuf {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
         cmd.current_dir(workspace_root())
-            .args(["build", "--quiet", "-p", "counter-tui", "--bin", "counter", "--target-dir"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "counter-tui",
+                "--bin",
+                "counter",
+                "--target-dir",
+            ])
             .arg(&target);
         if dir.ends_with("release") {
             cmd.arg("--release");
         }
         let out = cmd.output().expect("run cargo build");
         if !out.status.success() {
-            assert!(bin.exists(), "building counter failed:\n{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                bin.exists(),
+                "building counter failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             eprintln!("warning: build failed, testing the existing binary");
         }
         bin
@@ -49,11 +64,18 @@ fn counter_bin() -> PathBuf {
 }
 
 fn have_tmux() -> bool {
-    let ok = || Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    let ok = || {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if ok() {
         return true;
     }
-    let _ = Command::new("apt-get").args(["install", "-y", "tmux"]).output();
+    let _ = Command::new("apt-get")
+        .args(["install", "-y", "tmux"])
+        .output();
     ok()
 }
 
@@ -70,12 +92,31 @@ impl Tmux {
     }
 
     fn tmux(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("tmux")
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux")
     }
 
     fn start(&self, name: &str, w: u16, h: u16, command: &str) {
-        let out = self.tmux(&["new-session", "-d", "-s", name, "-x", &w.to_string(), "-y", &h.to_string(), command]);
-        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+            command,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn keys(&self, name: &str, keys: &[&str]) {
@@ -102,7 +143,10 @@ impl Tmux {
             if pred(&s) {
                 return s;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -121,7 +165,11 @@ fn wait_file(path: &Path, what: &str, pred: impl Fn(&str) -> bool) -> String {
         if pred(&s) {
             return s;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what} in {}:\n{s}", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what} in {}:\n{s}",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -135,7 +183,9 @@ fn find_serial(s: &str) -> Option<String> {
         let ok = c.is_ascii()
             && b[6] == b'-'
             && b[15] == b'-'
-            && c.chars().enumerate().all(|(j, ch)| j == 6 || j == 15 || ch.is_ascii_digit());
+            && c.chars()
+                .enumerate()
+                .all(|(j, ch)| j == 6 || j == 15 || ch.is_ascii_digit());
         ok.then_some(c)
     })
 }
@@ -151,18 +201,25 @@ fn kiosk_ticket_then_counter_intake_to_correction_notice() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let db = dir.path().join("hall.db");
     let hall = rt
-        .block_on(dashboard::server::start(dashboard::server::ServeOptions::new(
-            "127.0.0.1:0".parse().unwrap(),
-            db.clone(),
-        )))
+        .block_on(dashboard::server::start(
+            dashboard::server::ServeOptions::new("127.0.0.1:0".parse().unwrap(), db.clone()),
+        ))
         .unwrap();
     let url = format!("ws://{}", hall.addr);
-    let kiosk_token = dashboard::tokens::create(&db, "kiosk", None, "e2e").unwrap().1;
-    let counter_token = dashboard::tokens::create(&db, "counter", Some(1), "e2e").unwrap().1;
+    let kiosk_token = dashboard::tokens::create(&db, "kiosk", None, "e2e")
+        .unwrap()
+        .1;
+    let counter_token = dashboard::tokens::create(&db, "counter", Some(1), "e2e")
+        .unwrap()
+        .1;
     let home = dir.path().join("home");
     let data = dir.path().join("data");
     let printer_dir = data.join("gov-hall");
-    let env = format!("env HOME={} XDG_DATA_HOME={}", home.display(), data.display());
+    let env = format!(
+        "env HOME={} XDG_DATA_HOME={}",
+        home.display(),
+        data.display()
+    );
     let tmux = Tmux::new();
 
     // Kiosk: queue 1 (A 企业开办), walk-in.
@@ -170,14 +227,23 @@ fn kiosk_ticket_then_counter_intake_to_correction_notice() {
         "kiosk",
         100,
         30,
-        &format!("{env} {} kiosk --hall {url} --token {kiosk_token}", bin.display()),
+        &format!(
+            "{env} {} kiosk --hall {url} --token {kiosk_token}",
+            bin.display()
+        ),
     );
-    tmux.wait("kiosk", "the queue list", |s| s.contains("企业开办") && s.contains("在线"));
+    tmux.wait("kiosk", "the queue list", |s| {
+        s.contains("企业开办") && s.contains("在线")
+    });
     tmux.keys("kiosk", &["1"]);
     tmux.wait("kiosk", "the channel choice", |s| s.contains("绿色通道"));
     tmux.keys("kiosk", &["1"]);
-    tmux.wait("kiosk", "the issued ticket", |s| s.contains("您的号码") && s.contains("前面还有"));
-    let kiosk_print = wait_file(&printer_dir.join("printer-kiosk.txt"), "the ticket", |s| s.contains("A001"));
+    tmux.wait("kiosk", "the issued ticket", |s| {
+        s.contains("您的号码") && s.contains("前面还有")
+    });
+    let kiosk_print = wait_file(&printer_dir.join("printer-kiosk.txt"), "the ticket", |s| {
+        s.contains("A001")
+    });
     assert!(kiosk_print.contains("前面还有 0 人"), "{kiosk_print}");
     assert!(kiosk_print.contains("[QR: TK:"), "{kiosk_print}");
 
@@ -186,9 +252,14 @@ fn kiosk_ticket_then_counter_intake_to_correction_notice() {
         "counter",
         160,
         48,
-        &format!("{env} {} --hall {url} --token {counter_token} --window 1", bin.display()),
+        &format!(
+            "{env} {} --hall {url} --token {counter_token} --window 1",
+            bin.display()
+        ),
     );
-    tmux.wait("counter", "the counter online", |s| s.contains("在线") && s.contains("企业开办"));
+    tmux.wait("counter", "the counter online", |s| {
+        s.contains("在线") && s.contains("企业开办")
+    });
     tmux.keys("counter", &["F2"]);
     tmux.wait("counter", "A001 called", |s| s.contains("已叫号 A001"));
     tmux.keys("counter", &["F9"]);
@@ -200,7 +271,9 @@ fn kiosk_ticket_then_counter_intake_to_correction_notice() {
     tmux.text("counter", "440524188001010014");
     tmux.wait("counter", "the ID validated", |s| s.contains("✓"));
     tmux.keys("counter", &["Enter", "Enter"]);
-    let s = tmux.wait("counter", "the case opened", |s| find_serial(s).is_some() && s.contains("材料清单"));
+    let s = tmux.wait("counter", "the case opened", |s| {
+        find_serial(s).is_some() && s.contains("材料清单")
+    });
     let serial = find_serial(&s).unwrap();
     // M1 submitted, M2 (公司章程, required) missing.
     tmux.keys("counter", &["1", "2"]);
@@ -212,12 +285,16 @@ fn kiosk_ticket_then_counter_intake_to_correction_notice() {
     tmux.wait("counter", "the notice issued", |s| {
         s.contains(&format!("补正材料通知书 {serial}")) && s.contains("F10 重打")
     });
-    let printed = wait_file(&printer_dir.join("printer-window-1.txt"), "the notice", |s| {
-        s.contains("补正材料通知书") && s.contains(&serial)
-    });
+    let printed = wait_file(
+        &printer_dir.join("printer-window-1.txt"),
+        "the notice",
+        |s| s.contains("补正材料通知书") && s.contains(&serial),
+    );
     assert!(printed.contains("公司章程（缺少）"), "{printed}");
     tmux.keys("counter", &["Escape"]);
-    tmux.wait("counter", "the case state", |s| s.contains("已一次性告知补正"));
+    tmux.wait("counter", "the case state", |s| {
+        s.contains("已一次性告知补正")
+    });
 
     // Quit cleanly (confirm), leaving the terminal usable.
     tmux.keys("counter", &["C-q", "Enter"]);

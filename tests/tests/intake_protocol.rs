@@ -180,7 +180,10 @@ async fn a_counter_takes_an_application_from_ticket_to_a_verified_receipt() {
         String::from_utf8_lossy(&status.stderr)
     );
     if let Some(dir) = std::env::var_os("KEEP_SCREENSHOTS") {
-        let _ = std::fs::copy(&shot, std::path::Path::new(&dir).join("acceptance-receipt.png"));
+        let _ = std::fs::copy(
+            &shot,
+            std::path::Path::new(&dir).join("acceptance-receipt.png"),
+        );
     }
     let decoded = Command::new("zbarimg")
         .args(["--raw", "-q"])

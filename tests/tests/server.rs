@@ -217,7 +217,11 @@ async fn malformed_and_oversized_frames_get_errors_and_the_connection_survives()
     assert_eq!(k.next_non_event().await.unwrap()["code"], "bad_request");
     k.send(json!({"type":"command","command":{"kind":"issue_ticket","queue":"A"}}))
         .await;
-    assert_eq!(k.next_non_event().await.unwrap()["code"], "bad_request", "missing id");
+    assert_eq!(
+        k.next_non_event().await.unwrap()["code"],
+        "bad_request",
+        "missing id"
+    );
     let r = k.command(json!({"kind":"issue_ticket"})).await;
     assert_eq!(r["error"]["code"], "bad_request", "malformed command");
     let r = k.command(json!({"kind":"launch_rockets"})).await;
@@ -239,7 +243,11 @@ async fn malformed_and_oversized_frames_get_errors_and_the_connection_survives()
     let big_cmd = json!({"type":"command","id":"big-1","command":{"kind":"issue_ticket","queue":"A","pad":"z".repeat(70 * 1024)}});
     k.send_raw(&big_cmd.to_string()).await;
     let v = k.next_non_event().await.unwrap();
-    assert_eq!((v["type"].as_str(), v["id"].as_str()), (Some("reply"), Some("big-1")), "{v}");
+    assert_eq!(
+        (v["type"].as_str(), v["id"].as_str()),
+        (Some("reply"), Some("big-1")),
+        "{v}"
+    );
     assert_eq!(v["error"]["code"], "frame_too_large");
     // A frame too large to read at all: error, then close.
     let huge = "y".repeat(2 * 1024 * 1024);

@@ -17,7 +17,10 @@ async fn pages_update_live_and_the_display_shows_no_personal_data() {
         web.join("node_modules/playwright-core").exists(),
         "run `npm install` in tests/web first (scripts/test.sh does it)"
     );
-    assert!(std::path::Path::new("/usr/bin/chromium").exists(), "apt-get install chromium (scripts/test.sh does it)");
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists(),
+        "apt-get install chromium (scripts/test.sh does it)"
+    );
     let h = TestHall::start().await;
     let args = [
         ("--supervisor-token", h.token("supervisor", None)),

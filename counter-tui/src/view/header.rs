@@ -16,8 +16,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let l = app.lang;
     let sep = Span::styled(" │ ", Style::default().fg(Color::DarkGray));
     let (link, link_style) = match &app.link {
-        Link::Online => (l.pick("● 在线", "● online"), Style::default().fg(Color::Green)),
-        Link::Connecting => (l.pick("◌ 重连中", "◌ connecting"), Style::default().fg(Color::Yellow)),
+        Link::Online => (
+            l.pick("● 在线", "● online"),
+            Style::default().fg(Color::Green),
+        ),
+        Link::Connecting => (
+            l.pick("◌ 重连中", "◌ connecting"),
+            Style::default().fg(Color::Yellow),
+        ),
         Link::Offline(_) => (
             l.pick("○ 离线 重连中", "○ offline, retrying"),
             Style::default().fg(Color::White).bg(Color::Red),
@@ -35,10 +41,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     };
     let printer = match &app.printer.state {
         PrinterState::Fault(e) => (i18n::printer_error(l, e), Color::Red),
-        PrinterState::Ready if app.printer.simulated() => {
-            (l.pick("打印机 模拟", "printer sim").to_string(), Color::Cyan)
-        }
-        PrinterState::Ready => (l.pick("打印机 正常", "printer ok").to_string(), Color::Green),
+        PrinterState::Ready if app.printer.simulated() => (
+            l.pick("打印机 模拟", "printer sim").to_string(),
+            Color::Cyan,
+        ),
+        PrinterState::Ready => (
+            l.pick("打印机 正常", "printer ok").to_string(),
+            Color::Green,
+        ),
         PrinterState::Unknown => (l.pick("打印机 —", "printer —").to_string(), Color::DarkGray),
     };
     let centre = if app.hall.centre_name.is_empty() {
@@ -55,7 +65,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             i18n::Lang::Zh => format!(" {} 号窗口", app.cfg.window),
             i18n::Lang::En => format!(" window {}", app.cfg.window),
         },
-        Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        Style::default()
+            .fg(Color::Yellow)
+            .add_modifier(Modifier::BOLD),
     );
     // Right-hand side first: link, devices and clock must always show.
     let mut right = vec![
@@ -87,7 +99,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let centre_w = centre.width() + 1 + sep.width();
     if left.iter().map(Span::width).sum::<usize>() + centre_w <= room {
         left.insert(0, sep.clone());
-        left.insert(0, Span::styled(format!(" {centre}"), Style::default().add_modifier(Modifier::BOLD)));
+        left.insert(
+            0,
+            Span::styled(
+                format!(" {centre}"),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+        );
         left[2] = Span::styled(window.content.trim_start().to_string(), window.style);
     }
     let used: usize = left.iter().map(Span::width).sum();

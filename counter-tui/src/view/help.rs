@@ -23,7 +23,10 @@ pub fn render(lang: Lang, f: &mut Frame, area: Rect) {
         ]));
     }
     lines.push(Line::from(Span::styled(
-        lang.pick("受理面板（核对材料时）", "Intake panel (checking materials)"),
+        lang.pick(
+            "受理面板（核对材料时）",
+            "Intake panel (checking materials)",
+        ),
         Style::default().add_modifier(Modifier::BOLD),
     )));
     let mut row = Vec::new();

@@ -25,7 +25,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Stage::Applicant | Stage::Opening => applicant(app, focused),
         Stage::Case { case, selected } => case_lines(app, case, *selected, area.height),
     };
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        area,
+    );
 }
 
 fn dim(s: impl Into<String>) -> Span<'static> {
@@ -36,7 +41,13 @@ fn idle(app: &App) -> Vec<Line<'static>> {
     let l = app.lang;
     let mut v = vec![Line::from(vec![
         Span::styled(" F9 ", key_style()),
-        Span::raw(format!(" {}", l.pick("开始受理：选择事项 → 申请人 → 核对材料 → 出具文书", "start intake: item → applicant → materials → document"))),
+        Span::raw(format!(
+            " {}",
+            l.pick(
+                "开始受理：选择事项 → 申请人 → 核对材料 → 出具文书",
+                "start intake: item → applicant → materials → document"
+            )
+        )),
     ])];
     if !app.intake.form.id_number.is_empty() {
         v.push(Line::from(format!(
@@ -52,7 +63,10 @@ fn item_search(app: &App, query: &str, selected: usize, height: u16) -> Vec<Line
     let l = app.lang;
     let mut v = vec![
         Line::from(vec![
-            Span::styled(format!("{} ", l.pick("事项", "Item")), Style::default().add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("{} ", l.pick("事项", "Item")),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
             Span::styled(format!("{query}▏"), Style::default().fg(Color::Yellow)),
         ]),
         Line::from(dim(l.pick(
@@ -62,7 +76,10 @@ fn item_search(app: &App, query: &str, selected: usize, height: u16) -> Vec<Line
     ];
     let found = search(&app.hall.catalogue, query);
     if found.is_empty() {
-        v.push(Line::from(Span::styled(l.pick("没有匹配的事项", "no matching item"), Style::default().fg(Color::Red))));
+        v.push(Line::from(Span::styled(
+            l.pick("没有匹配的事项", "no matching item"),
+            Style::default().fg(Color::Red),
+        )));
     }
     let room = usize::from(height.saturating_sub(5)).max(1);
     let start = selected.saturating_sub(room.saturating_sub(1));
@@ -77,14 +94,27 @@ fn item_search(app: &App, query: &str, selected: usize, height: u16) -> Vec<Line
             Lang::En => format!("{}/{} working days", item.committed_days, item.legal_days),
         };
         v.push(Line::from(vec![
-            Span::styled(format!("{} {:<7}{}", if i == selected { "▸" } else { " " }, item.code, item.name), style),
+            Span::styled(
+                format!(
+                    "{} {:<7}{}",
+                    if i == selected { "▸" } else { " " },
+                    item.code,
+                    item.name
+                ),
+                style,
+            ),
             dim(format!("  {days}")),
         ]));
     }
     v
 }
 
-fn field_line(label: &str, value: String, focused: bool, extra: Vec<Span<'static>>) -> Line<'static> {
+fn field_line(
+    label: &str,
+    value: String,
+    focused: bool,
+    extra: Vec<Span<'static>>,
+) -> Line<'static> {
     let mut spans = vec![
         Span::raw(format!("{label} ")),
         Span::styled(
@@ -104,19 +134,31 @@ fn id_feedback(l: Lang, text: &str, override_ok: bool) -> Vec<Span<'static>> {
     match check_id(text) {
         IdCheck::Empty => vec![],
         IdCheck::Typing(n) => vec![dim(format!(" {n}/18"))],
-        IdCheck::Valid(k) => vec![Span::styled(format!(" ✓ {}", match l {
-            Lang::Zh => k.describe().split(' ').next().unwrap_or("").to_string(),
-            Lang::En => k.describe().split_once(' ').map_or("", |x| x.1).to_string(),
-        }), Style::default().fg(Color::Green))],
+        IdCheck::Valid(k) => vec![Span::styled(
+            format!(
+                " ✓ {}",
+                match l {
+                    Lang::Zh => k.describe().split(' ').next().unwrap_or("").to_string(),
+                    Lang::En => k.describe().split_once(' ').map_or("", |x| x.1).to_string(),
+                }
+            ),
+            Style::default().fg(Color::Green),
+        )],
         IdCheck::Overridable(m) if override_ok => vec![Span::styled(
             format!(" ! {} ({m})", l.pick("已人工确认", "override accepted")),
             Style::default().fg(Color::Yellow),
         )],
         IdCheck::Overridable(m) => vec![Span::styled(
-            format!(" ? {m} — {}", l.pick("提交时可人工确认", "staff may override on submit")),
+            format!(
+                " ? {m} — {}",
+                l.pick("提交时可人工确认", "staff may override on submit")
+            ),
             Style::default().fg(Color::Yellow),
         )],
-        IdCheck::Invalid(m) => vec![Span::styled(format!(" ✗ {m}"), Style::default().fg(Color::Red))],
+        IdCheck::Invalid(m) => vec![Span::styled(
+            format!(" ✗ {m}"),
+            Style::default().fg(Color::Red),
+        )],
     }
 }
 
@@ -131,7 +173,9 @@ fn shown_id(text: &str, focused: bool) -> String {
 
 fn item_header(app: &App) -> Vec<Line<'static>> {
     let l = app.lang;
-    let Some(code) = &app.intake.item else { return vec![] };
+    let Some(code) = &app.intake.item else {
+        return vec![];
+    };
     let Some(item) = app.hall.item(code) else {
         return vec![Line::from(code.clone())];
     };
@@ -144,12 +188,21 @@ fn item_header(app: &App) -> Vec<Line<'static>> {
     }
     vec![
         Line::from(vec![
-            Span::styled(format!("{} {}", item.code, item.name), Style::default().add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("{} {}", item.code, item.name),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
             dim(format!(" {}", notes.join(" "))),
         ]),
         Line::from(dim(match l {
-            Lang::Zh => format!("{} · 承诺{}个工作日 · 法定{}个工作日", item.department, item.committed_days, item.legal_days),
-            Lang::En => format!("{} · committed {} / legal {} working days", item.department, item.committed_days, item.legal_days),
+            Lang::Zh => format!(
+                "{} · 承诺{}个工作日 · 法定{}个工作日",
+                item.department, item.committed_days, item.legal_days
+            ),
+            Lang::En => format!(
+                "{} · committed {} / legal {} working days",
+                item.department, item.committed_days, item.legal_days
+            ),
         })),
     ]
 }
@@ -160,15 +213,26 @@ fn applicant(app: &App, focused: bool) -> Vec<Line<'static>> {
     let is = |f: Field| focused && form.focus == f && app.intake.stage == Stage::Applicant;
     let mut v = item_header(app);
     v.push(Line::from(""));
-    v.push(field_line(l.pick("申请人姓名/名称", "Applicant name "), form.name.clone(), is(Field::Name), vec![]));
+    v.push(field_line(
+        l.pick("申请人姓名/名称", "Applicant name "),
+        form.name.clone(),
+        is(Field::Name),
+        vec![],
+    ));
     v.push(field_line(
         l.pick("证件号码/信用代码", "ID / credit code"),
         shown_id(&form.id_number, is(Field::IdNumber)),
         is(Field::IdNumber),
         id_feedback(l, &form.id_number, form.id_override),
     ));
-    v.push(field_line(l.pick("代理人（可空）  ", "Agent (optional)"), form.agent_name.clone(), is(Field::AgentName), vec![]));
-    if !form.agent_name.trim().is_empty() || matches!(form.focus, Field::AgentId | Field::AgentAuth) {
+    v.push(field_line(
+        l.pick("代理人（可空）  ", "Agent (optional)"),
+        form.agent_name.clone(),
+        is(Field::AgentName),
+        vec![],
+    ));
+    if !form.agent_name.trim().is_empty() || matches!(form.focus, Field::AgentId | Field::AgentAuth)
+    {
         v.push(field_line(
             l.pick("代理人证件号码  ", "Agent ID        "),
             shown_id(&form.agent_id, is(Field::AgentId)),
@@ -181,12 +245,20 @@ fn applicant(app: &App, focused: bool) -> Vec<Line<'static>> {
             (Lang::En, Authorisation::Online) => "online".into(),
             (Lang::En, Authorisation::Phone) => "phone".into(),
         };
-        v.push(field_line(l.pick("授权方式 ←→     ", "Authorisation ←→"), format!("‹{auth}›"), is(Field::AgentAuth), vec![]));
+        v.push(field_line(
+            l.pick("授权方式 ←→     ", "Authorisation ←→"),
+            format!("‹{auth}›"),
+            is(Field::AgentAuth),
+            vec![],
+        ));
     }
     v.push(Line::from(""));
     if app.intake.stage == Stage::Opening {
         v.push(Line::from(Span::styled(
-            l.pick("已提交，等待大厅确认…（离线时会自动重发）", "sent; waiting for the hall… (resent after a reconnect)"),
+            l.pick(
+                "已提交，等待大厅确认…（离线时会自动重发）",
+                "sent; waiting for the hall… (resent after a reconnect)",
+            ),
             Style::default().fg(Color::Yellow),
         )));
     } else {
@@ -210,7 +282,10 @@ fn status_style(s: MaterialStatus) -> Style {
 fn case_lines(app: &App, case_id: &str, selected: usize, height: u16) -> Vec<Line<'static>> {
     let l = app.lang;
     let Some(case) = app.hall.cases.get(case_id) else {
-        return vec![Line::from(format!("{} {case_id}", l.pick("办件同步中", "loading case")))];
+        return vec![Line::from(format!(
+            "{} {case_id}",
+            l.pick("办件同步中", "loading case")
+        ))];
     };
     let state_color = match case.state {
         CaseState::Rejected => Color::Red,
@@ -220,8 +295,14 @@ fn case_lines(app: &App, case_id: &str, selected: usize, height: u16) -> Vec<Lin
     };
     let mut v = vec![
         Line::from(vec![
-            Span::styled(format!("{} ", l.pick("申请流水号", "Serial")), Style::default().fg(Color::DarkGray)),
-            Span::styled(case.serial.clone(), Style::default().add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("{} ", l.pick("申请流水号", "Serial")),
+                Style::default().fg(Color::DarkGray),
+            ),
+            Span::styled(
+                case.serial.clone(),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
             Span::raw("  "),
             Span::styled(
                 format!(" {} ", i18n::case_state(l, case.state)),
@@ -233,27 +314,55 @@ fn case_lines(app: &App, case_id: &str, selected: usize, height: u16) -> Vec<Lin
             case.item_name,
             case.applicant.name,
             ids::mask(&case.applicant.id_number),
-            case.agent.as_ref().map_or(String::new(), |a| format!(" · {} {}", l.pick("代理人", "agent"), a.name)),
+            case.agent.as_ref().map_or(String::new(), |a| format!(
+                " · {} {}",
+                l.pick("代理人", "agent"),
+                a.name
+            )),
         )),
     ];
     if let Some(due) = case.due_on {
-        v.push(Line::from(format!("{} {due}", l.pick("承诺办结日期", "due on"))));
+        v.push(Line::from(format!(
+            "{} {due}",
+            l.pick("承诺办结日期", "due on")
+        )));
     }
-    if let Some(due) = case.notice_due_on.filter(|_| case.state == CaseState::NoticeDue) {
+    if let Some(due) = case
+        .notice_due_on
+        .filter(|_| case.state == CaseState::NoticeDue)
+    {
         v.push(Line::from(Span::styled(
-            format!("{} {due}", l.pick("须在此日前书面告知，否则视为受理：", "written notice due by (else deemed accepted):")),
+            format!(
+                "{} {due}",
+                l.pick(
+                    "须在此日前书面告知，否则视为受理：",
+                    "written notice due by (else deemed accepted):"
+                )
+            ),
             Style::default().fg(Color::Yellow),
         )));
     }
     if let Some(n) = &case.notice {
         let names: Vec<String> = n.deficiencies.iter().map(|d| d.name.clone()).collect();
         v.push(Line::from(Span::styled(
-            format!("{} {}", l.pick("补正材料通知书已列明：", "correction notice lists:"), names.join("、")),
+            format!(
+                "{} {}",
+                l.pick("补正材料通知书已列明：", "correction notice lists:"),
+                names.join("、")
+            ),
             Style::default().fg(Color::Yellow),
         )));
     }
-    v.push(Line::from(dim(l.pick("材料清单（* 未发送的更改）", "materials (* = not yet sent)"))));
-    let room = usize::from(height.saturating_sub(u16::try_from(v.len()).unwrap_or(u16::MAX)).saturating_sub(5)).max(1);
+    v.push(Line::from(dim(l.pick(
+        "材料清单（* 未发送的更改）",
+        "materials (* = not yet sent)",
+    ))));
+    let room = usize::from(
+        height
+            .saturating_sub(u16::try_from(v.len()).unwrap_or(u16::MAX))
+            .saturating_sub(5),
+    )
+    .max(1);
     let start = selected.saturating_sub(room.saturating_sub(1));
     for (i, m) in case.materials.iter().enumerate().skip(start).take(room) {
         let edit = app.intake.edits.get(&m.id);
@@ -272,11 +381,23 @@ fn case_lines(app: &App, case_id: &str, selected: usize, height: u16) -> Vec<Lin
         }
         v.push(Line::from(vec![
             Span::styled(
-                format!("{}{} {} ", if sel { "▸" } else { " " }, if edit.is_some() { "*" } else { " " }, m.name),
-                if sel { Style::default().add_modifier(Modifier::REVERSED) } else { Style::default() },
+                format!(
+                    "{}{} {} ",
+                    if sel { "▸" } else { " " },
+                    if edit.is_some() { "*" } else { " " },
+                    m.name
+                ),
+                if sel {
+                    Style::default().add_modifier(Modifier::REVERSED)
+                } else {
+                    Style::default()
+                },
             ),
             dim(format!("{flags} ")),
-            Span::styled(format!("[{}]", i18n::material_status(l, status)), status_style(status)),
+            Span::styled(
+                format!("[{}]", i18n::material_status(l, status)),
+                status_style(status),
+            ),
             dim(note.map(|n| format!(" {n}")).unwrap_or_default()),
         ]));
     }

@@ -23,18 +23,38 @@ pub fn draw(k: &Kiosk, f: &mut Frame) {
     ])
     .areas(area);
     let link = match &k.link {
-        Link::Online => Span::styled(l.pick("● 在线", "● online"), Style::default().fg(Color::Green)),
-        Link::Connecting => Span::styled(l.pick("◌ 连接中", "◌ connecting"), Style::default().fg(Color::Yellow)),
-        _ => Span::styled(l.pick("○ 离线 重连中", "○ offline, retrying"), Style::default().fg(Color::White).bg(Color::Red)),
+        Link::Online => Span::styled(
+            l.pick("● 在线", "● online"),
+            Style::default().fg(Color::Green),
+        ),
+        Link::Connecting => Span::styled(
+            l.pick("◌ 连接中", "◌ connecting"),
+            Style::default().fg(Color::Yellow),
+        ),
+        _ => Span::styled(
+            l.pick("○ 离线 重连中", "○ offline, retrying"),
+            Style::default().fg(Color::White).bg(Color::Red),
+        ),
     };
     let printer = match &k.printer.state {
-        PrinterState::Fault(e) => Span::styled(i18n::printer_error(l, e), Style::default().fg(Color::White).bg(Color::Red)),
+        PrinterState::Fault(e) => Span::styled(
+            i18n::printer_error(l, e),
+            Style::default().fg(Color::White).bg(Color::Red),
+        ),
         _ => Span::raw(""),
     };
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(
-                format!(" {} · {} ", if k.hall.centre_name.is_empty() { l.pick("政务服务中心", "service centre") } else { &k.hall.centre_name }, l.pick("取号", "tickets")),
+                format!(
+                    " {} · {} ",
+                    if k.hall.centre_name.is_empty() {
+                        l.pick("政务服务中心", "service centre")
+                    } else {
+                        &k.hall.centre_name
+                    },
+                    l.pick("取号", "tickets")
+                ),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
             link,
@@ -51,24 +71,46 @@ pub fn draw(k: &Kiosk, f: &mut Frame) {
         KioskStage::Channel { queue } => channel_lines(k, l, queue),
         KioskStage::Typing { what, text } => {
             let label = match what {
-                KioskInput::IdNumber => l.pick("请输入身份证号码（可选），Enter 确定", "type your ID number (optional), Enter"),
-                KioskInput::Appointment => l.pick("请扫描或输入预约码，Enter 签到", "scan or type your appointment code, Enter"),
+                KioskInput::IdNumber => l.pick(
+                    "请输入身份证号码（可选），Enter 确定",
+                    "type your ID number (optional), Enter",
+                ),
+                KioskInput::Appointment => l.pick(
+                    "请扫描或输入预约码，Enter 签到",
+                    "scan or type your appointment code, Enter",
+                ),
             };
             vec![
-                Line::from(Span::styled(label, Style::default().add_modifier(Modifier::BOLD))),
+                Line::from(Span::styled(
+                    label,
+                    Style::default().add_modifier(Modifier::BOLD),
+                )),
                 Line::from(""),
-                Line::from(Span::styled(format!(" {text}▏ "), Style::default().fg(Color::Black).bg(Color::Yellow))),
+                Line::from(Span::styled(
+                    format!(" {text}▏ "),
+                    Style::default().fg(Color::Black).bg(Color::Yellow),
+                )),
                 Line::from(""),
-                Line::from(Span::styled(l.pick("Esc 返回", "Esc back"), Style::default().fg(Color::DarkGray))),
+                Line::from(Span::styled(
+                    l.pick("Esc 返回", "Esc back"),
+                    Style::default().fg(Color::DarkGray),
+                )),
             ]
         }
         KioskStage::Waiting => vec![Line::from(Span::styled(
             l.pick("正在取号，请稍候…", "issuing your ticket…"),
-            Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Style::default()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
         ))],
         KioskStage::Issued { ticket, slip } => issued_lines(l, ticket, slip, body),
     };
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), body);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        body,
+    );
     let notice = match &k.notice {
         Some(n) => Span::styled(
             n.text.clone(),
@@ -79,7 +121,10 @@ pub fn draw(k: &Kiosk, f: &mut Frame) {
             },
         ),
         None => Span::styled(
-            l.pick("F12 English · Ctrl+S 模拟扫码 · Ctrl+Q 退出", "F12 中文 · Ctrl+S simulated scan · Ctrl+Q quit"),
+            l.pick(
+                "F12 English · Ctrl+S 模拟扫码 · Ctrl+Q 退出",
+                "F12 中文 · Ctrl+S simulated scan · Ctrl+Q quit",
+            ),
             Style::default().fg(Color::DarkGray),
         ),
     };
@@ -93,7 +138,10 @@ fn big(s: &str) -> Span<'static> {
 fn queue_lines(k: &Kiosk, l: Lang) -> Vec<Line<'static>> {
     let mut v = vec![
         Line::from(Span::styled(
-            l.pick("请选择办理业务（按数字键）", "Choose your service (press a number)"),
+            l.pick(
+                "请选择办理业务（按数字键）",
+                "Choose your service (press a number)",
+            ),
             Style::default().add_modifier(Modifier::BOLD),
         )),
         Line::from(""),
@@ -103,10 +151,15 @@ fn queue_lines(k: &Kiosk, l: Lang) -> Vec<Line<'static>> {
             Lang::En if !q.name_en.is_empty() => q.name_en.clone(),
             _ => q.name.clone(),
         };
-        let est = q.estimated_wait.map_or(String::new(), |w| i18n::wait_range(l, w.low_minutes, w.high_minutes));
+        let est = q.estimated_wait.map_or(String::new(), |w| {
+            i18n::wait_range(l, w.low_minutes, w.high_minutes)
+        });
         v.push(Line::from(vec![
             big(&(i + 1).to_string()),
-            Span::styled(format!(" {} {name}", q.code), Style::default().add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!(" {} {name}", q.code),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
             Span::raw(match l {
                 Lang::Zh => format!("  {} 人等候 {est}", q.waiting),
                 Lang::En => format!("  {} waiting {est}", q.waiting),
@@ -116,11 +169,23 @@ fn queue_lines(k: &Kiosk, l: Lang) -> Vec<Line<'static>> {
     v.push(Line::from(""));
     v.push(Line::from(vec![
         big("Y"),
-        Span::raw(l.pick(" 预约签到（或直接扫描预约码）", " appointment check-in (or scan the code)").to_string()),
+        Span::raw(
+            l.pick(
+                " 预约签到（或直接扫描预约码）",
+                " appointment check-in (or scan the code)",
+            )
+            .to_string(),
+        ),
     ]));
     v.push(Line::from(vec![
         big("I"),
-        Span::raw(l.pick(" 输入身份证号（可选，或刷身份证）", " enter your ID number (optional, or scan it)").to_string()),
+        Span::raw(
+            l.pick(
+                " 输入身份证号（可选，或刷身份证）",
+                " enter your ID number (optional, or scan it)",
+            )
+            .to_string(),
+        ),
     ]));
     if let Some(id) = &k.id_number {
         v.push(Line::from(Span::styled(
@@ -132,15 +197,24 @@ fn queue_lines(k: &Kiosk, l: Lang) -> Vec<Line<'static>> {
 }
 
 fn channel_lines(k: &Kiosk, l: Lang, queue: &str) -> Vec<Line<'static>> {
-    let name = k.hall.queue(queue).map_or(queue.to_string(), |q| q.name.clone());
+    let name = k
+        .hall
+        .queue(queue)
+        .map_or(queue.to_string(), |q| q.name.clone());
     let mut v = vec![
-        Line::from(Span::styled(format!("{queue} {name}"), Style::default().add_modifier(Modifier::BOLD))),
+        Line::from(Span::styled(
+            format!("{queue} {name}"),
+            Style::default().add_modifier(Modifier::BOLD),
+        )),
         Line::from(l.pick("请选择通道：", "Choose a channel:").to_string()),
         Line::from(""),
     ];
     for (i, c) in CHANNELS.iter().enumerate() {
         let note = match c {
-            queue_core::queue::Channel::Green => l.pick("老年人、残疾人、孕妇等优先", "elderly, disabled, pregnant: priority"),
+            queue_core::queue::Channel::Green => l.pick(
+                "老年人、残疾人、孕妇等优先",
+                "elderly, disabled, pregnant: priority",
+            ),
             queue_core::queue::Channel::Urgent => l.pick("急事急办", "urgent matters"),
             _ => "",
         };
@@ -152,17 +226,34 @@ fn channel_lines(k: &Kiosk, l: Lang, queue: &str) -> Vec<Line<'static>> {
         ]));
     }
     v.push(Line::from(""));
-    v.push(Line::from(Span::styled(l.pick("Esc 返回", "Esc back"), Style::default().fg(Color::DarkGray))));
+    v.push(Line::from(Span::styled(
+        l.pick("Esc 返回", "Esc back"),
+        Style::default().fg(Color::DarkGray),
+    )));
     v
 }
 
-fn issued_lines(l: Lang, t: &queue_core::queue::Ticket, slip: &str, area: Rect) -> Vec<Line<'static>> {
+fn issued_lines(
+    l: Lang,
+    t: &queue_core::queue::Ticket,
+    slip: &str,
+    area: Rect,
+) -> Vec<Line<'static>> {
     let mut v = vec![
         Line::from(vec![
             Span::raw(l.pick("您的号码 ", "Your number ").to_string()),
-            Span::styled(format!(" {} ", t.number), Style::default().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!(" {} ", t.number),
+                Style::default()
+                    .fg(Color::Black)
+                    .bg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            ),
             Span::raw(" "),
-            Span::styled(format!(" {} ", i18n::channel(l, t.channel)), badge_style(t.channel)),
+            Span::styled(
+                format!(" {} ", i18n::channel(l, t.channel)),
+                badge_style(t.channel),
+            ),
         ]),
         Line::from(match l {
             Lang::Zh => format!("前面还有 {} 人", t.ahead),
@@ -170,9 +261,19 @@ fn issued_lines(l: Lang, t: &queue_core::queue::Ticket, slip: &str, area: Rect) 
         }),
     ];
     if let Some(w) = t.estimated_wait {
-        v.push(Line::from(format!("{} {}", l.pick("预计等候", "estimated wait"), i18n::wait_range(l, w.low_minutes, w.high_minutes))));
+        v.push(Line::from(format!(
+            "{} {}",
+            l.pick("预计等候", "estimated wait"),
+            i18n::wait_range(l, w.low_minutes, w.high_minutes)
+        )));
     }
-    v.push(Line::from(Span::styled(l.pick("请取走号票；按任意键继续", "take your ticket; press any key"), Style::default().fg(Color::DarkGray))));
+    v.push(Line::from(Span::styled(
+        l.pick(
+            "请取走号票；按任意键继续",
+            "take your ticket; press any key",
+        ),
+        Style::default().fg(Color::DarkGray),
+    )));
     if area.height > 14 {
         v.push(Line::from(""));
         v.extend(slip.lines().map(|s| Line::from(s.to_string())));

@@ -51,9 +51,8 @@ pub fn draw(app: &App, f: &mut Frame) {
         intake_or_preview(app, f, right);
     } else {
         // Too small for columns: the ticket first, then whatever of the intake fits.
-        let [t, i] =
-            Layout::vertical([Constraint::Length(6.min(body.height)), Constraint::Min(0)])
-                .areas(body);
+        let [t, i] = Layout::vertical([Constraint::Length(6.min(body.height)), Constraint::Min(0)])
+            .areas(body);
         ticket::render(app, f, t);
         intake_or_preview(app, f, i);
     }

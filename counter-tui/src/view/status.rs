@@ -17,16 +17,25 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let offline = match &app.link {
         Link::Offline(why) => Some(format!(
             "{} ({why})",
-            l.pick("与大厅的连接已断开，正在自动重连；已输入的内容不会丢失", "hall connection lost, reconnecting; nothing typed is lost")
+            l.pick(
+                "与大厅的连接已断开，正在自动重连；已输入的内容不会丢失",
+                "hall connection lost, reconnecting; nothing typed is lost"
+            )
         )),
         Link::Refused(why) => Some(format!(
             "{} {why}",
-            l.pick("大厅拒绝了令牌，请检查 --token：", "the hall refused the token; check --token:")
+            l.pick(
+                "大厅拒绝了令牌，请检查 --token：",
+                "the hall refused the token; check --token:"
+            )
         )),
         _ => None,
     };
     let line = match (&app.notice, offline) {
-        (_, Some(o)) => Line::from(Span::styled(o, Style::default().fg(Color::White).bg(Color::Red))),
+        (_, Some(o)) => Line::from(Span::styled(
+            o,
+            Style::default().fg(Color::White).bg(Color::Red),
+        )),
         (Some(n), None) => {
             let style = match n.level {
                 Level::Info => Style::default().fg(Color::Cyan),
@@ -45,7 +54,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let gap = if hints.width >= 100 { " " } else { "" };
     let mut spans = Vec::new();
     for (key, zh, en) in HINTS {
-        spans.push(Span::styled(format!("{key}"), key_style()));
+        spans.push(Span::styled(key.to_string(), key_style()));
         spans.push(Span::raw(format!("{}{gap}", l.pick(zh, en))));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), hints);

@@ -18,12 +18,18 @@ pub fn badge_style(c: Channel) -> Style {
         Channel::Urgent => Color::Red,
         Channel::Appointment => Color::Blue,
     };
-    Style::default().fg(Color::Black).bg(bg).add_modifier(Modifier::BOLD)
+    Style::default()
+        .fg(Color::Black)
+        .bg(bg)
+        .add_modifier(Modifier::BOLD)
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let l = app.lang;
-    let block = panel(l.pick("当前号", "Current ticket"), app.focus == Focus::Counter);
+    let block = panel(
+        l.pick("当前号", "Current ticket"),
+        app.focus == Focus::Counter,
+    );
     let mut lines = Vec::new();
     match app.current_ticket() {
         Some(t) => {
@@ -31,11 +37,20 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             lines.push(Line::from(vec![
                 Span::styled(
                     format!(" {} ", spaced.trim_end()),
-                    Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD | Modifier::REVERSED),
+                    Style::default()
+                        .fg(Color::Yellow)
+                        .add_modifier(Modifier::BOLD | Modifier::REVERSED),
                 ),
                 Span::raw(" "),
-                Span::styled(format!(" {} ", i18n::channel(l, t.channel)), badge_style(t.channel)),
-                Span::raw(if t.returning { l.pick(" 补正回访", " returning") } else { "" }),
+                Span::styled(
+                    format!(" {} ", i18n::channel(l, t.channel)),
+                    badge_style(t.channel),
+                ),
+                Span::raw(if t.returning {
+                    l.pick(" 补正回访", " returning")
+                } else {
+                    ""
+                }),
             ]));
             lines.push(Line::from(format!(
                 "{} {} · {} {}",
@@ -61,9 +76,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     let ws = app.window_state();
     let (txt, color) = match ws {
-        Some(WindowState::Paused) => (l.pick("窗口暂停（F8 恢复）", "window paused (F8 resumes)"), Color::Red),
+        Some(WindowState::Paused) => (
+            l.pick("窗口暂停（F8 恢复）", "window paused (F8 resumes)"),
+            Color::Red,
+        ),
         Some(s) => (i18n::window_state(l, s), Color::Green),
-        None => (l.pick("等待大厅数据…", "waiting for the hall…"), Color::DarkGray),
+        None => (
+            l.pick("等待大厅数据…", "waiting for the hall…"),
+            Color::DarkGray,
+        ),
     };
     lines.push(Line::from(vec![
         Span::raw(format!("{} ", l.pick("窗口", "window"))),

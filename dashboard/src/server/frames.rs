@@ -68,7 +68,10 @@ pub fn event_frame(r: &EventRecord, visible: Option<Event>) -> String {
         .and_then(|e| serde_json::to_string(&e).ok())
         .unwrap_or_else(|| r#"{"kind":"redacted"}"#.to_string());
     let at = serde_json::to_string(&r.at).unwrap_or_else(|_| "null".into());
-    format!(r#"{{"type":"event","seq":{},"at":{at},"event":{event}}}"#, r.seq)
+    format!(
+        r#"{{"type":"event","seq":{},"at":{at},"event":{event}}}"#,
+        r.seq
+    )
 }
 
 #[must_use]

@@ -396,7 +396,10 @@ impl Session {
             return vec![reply_error(
                 &id,
                 "forbidden",
-                &format!("角色 {} 不能发送 {kind} role may not send {kind}", self.actor.role.as_str()),
+                &format!(
+                    "角色 {} 不能发送 {kind} role may not send {kind}",
+                    self.actor.role.as_str()
+                ),
             )];
         }
         if *in_flight >= self.state.limits.max_in_flight {
@@ -431,7 +434,11 @@ impl Session {
         let id_number = cmd.get("id_number").and_then(Value::as_str);
         let g = self.state.service.read();
         if serial.is_none() && id_number.is_some() && self.actor.role == Role::Display {
-            return reply_error(id, "forbidden", "公共显示屏不能按证件号查询 a display may query by serial only");
+            return reply_error(
+                id,
+                "forbidden",
+                "公共显示屏不能按证件号查询 a display may query by serial only",
+            );
         }
         let cases: Vec<&queue_core::intake::Case> = match (serial, id_number) {
             (Some(s), _) => g.hall.cases.by_serial(s.trim()).into_iter().collect(),

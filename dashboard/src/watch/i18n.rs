@@ -361,25 +361,12 @@ impl Lang {
         }
     }
 
-    /// The hall writes alert messages as "中文 English": the part in this language, or the
-    /// whole message when it does not split that way.
+    /// An alert's message in this language (the hall sends both; Chinese when no English).
     #[must_use]
-    pub fn pick(self, message: &str) -> &str {
-        let Some((i, c)) = message.char_indices().rev().find(|(_, c)| is_cjk(*c)) else {
-            return message;
-        };
-        let (zh, en) = message.split_at(i + c.len_utf8());
-        let (zh, en) = (zh.trim(), en.trim());
-        let usable = !en.is_empty() && en.chars().any(|c| c.is_ascii_alphabetic());
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
-            Self::Zh if usable => zh,
-            Self::En if usable => en,
-            _ => message,
+            Self::En if !en.is_empty() => en,
+            _ => zh,
         }
     }
-}
-
-/// Han characters and CJK punctuation (what the Chinese half of a message is made of).
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
 }

@@ -273,7 +273,9 @@ pub fn render_alerts(app: &App, f: &mut Frame, area: Rect) {
                 Cell::from(subject),
             ];
             if wide {
-                cells.push(Cell::from(app.lang.pick(&a.message).to_string()));
+                cells.push(Cell::from(
+                    app.lang.pick(&a.message, &a.message_en).to_string(),
+                ));
             }
             Row::new(cells).style(style)
         })
