@@ -55,8 +55,8 @@ pub const BINDINGS: &[Binding] = &[
     b(
         Action::TicketLookup,
         "F11",
-        "查号(越序/恢复/取消)",
-        "ticket (out of order/reinstate/cancel)",
+        "查号：越序/恢复/取消",
+        "ticket: call/reinstate/cancel",
     ),
     b(Action::Language, "F12", "中文/English", "English/中文"),
     b(Action::NewIntake, "Ctrl+N", "新办件", "new case"),

@@ -46,6 +46,9 @@ fn profile(t: DateTime<FixedOffset>) -> f64 {
     }
 }
 
+/// A window as the demo reads it: number, state, and the state of its ticket if any.
+type WindowView = (u32, WindowState, Option<TicketState>);
+
 #[derive(Debug, Clone, Copy)]
 enum Desk {
     Idle,
@@ -83,11 +86,7 @@ async fn run(state: Arc<AppState>) {
         let now = state.clock.now();
         let hours = (now - last).num_milliseconds().max(0) as f64 / 3_600_000.0;
         last = now;
-        let (queues, windows, service): (
-            Vec<String>,
-            Vec<(u32, WindowState, Option<TicketState>)>,
-            BTreeMap<String, f64>,
-        ) = {
+        let (queues, windows, service): (Vec<String>, Vec<WindowView>, BTreeMap<String, f64>) = {
             let g = state.service.read();
             let q = &g.hall.queue;
             (

@@ -103,6 +103,9 @@ fn map_case(e: &CaseEvent, f: impl Fn(&Case) -> Case) -> CaseEvent {
 }
 
 /// Any event in the log. Each family is tagged by `kind`; kinds are distinct across families.
+// Events live briefly (decided, stored, published); boxing the ticket would only add an
+// allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Event {

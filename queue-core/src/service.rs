@@ -73,6 +73,8 @@ pub type Publisher = Box<dyn Fn(&[EventRecord]) + Send + Sync>;
 
 type Done = Box<dyn FnOnce(Outcome) + Send>;
 
+// Nearly every job is a submission; `Stop` comes once.
+#[allow(clippy::large_enum_variant)]
 enum Job {
     Submit {
         actor: Actor,
@@ -209,11 +211,8 @@ impl HallService {
             .unwrap_or_else(|_| Outcome::error("unavailable", "the hall writer stopped"))
     }
 
-    /// Read access to the committed state.
-    ///
-    /// # Panics
-    /// Never: a poisoned lock still holds consistent committed state, so it is used as is.
-    #[must_use]
+    /// Read access to the committed state. A poisoned lock still holds consistent committed
+    /// state (the writer only swaps in whole applied batches), so it is used as is.
     pub fn read(&self) -> RwLockReadGuard<'_, Published> {
         match self.shared.read() {
             Ok(g) => g,

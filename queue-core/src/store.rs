@@ -212,8 +212,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         let mut prev = vec![0u8; 32];
-        let mut expect_seq = 1u64;
-        for row in rows {
+        for (expect_seq, row) in (1u64..).zip(rows) {
             let (seq, at, body, prev_hash, hash) = row.map_err(|e| self.err(e))?;
             let seq = u64::try_from(seq).unwrap_or(0);
             if seq != expect_seq {
@@ -248,7 +247,6 @@ impl Store {
                 event,
             });
             prev = hash;
-            expect_seq += 1;
         }
         Ok(out)
     }

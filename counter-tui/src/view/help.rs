@@ -11,16 +11,25 @@ use crate::i18n::Lang;
 use crate::keys::{BINDINGS, CASE_KEYS};
 
 pub fn render(lang: Lang, f: &mut Frame, area: Rect) {
-    let r = centered(area, 76, 36);
+    let r = centered(area, 78, 22);
     let mut lines = vec![Line::from(Span::styled(
         lang.pick("窗口按键（任意键关闭）", "Counter keys (any key closes)"),
         Style::default().add_modifier(Modifier::BOLD),
     ))];
-    for b in BINDINGS {
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<7}", b.key), key_style()),
-            Span::raw(format!(" {}", lang.pick(b.zh, b.en))),
-        ]));
+    // Two bindings a line: the whole map fits an 80×24 screen.
+    for pair in BINDINGS.chunks(2) {
+        let mut row = Vec::new();
+        for (i, b) in pair.iter().enumerate() {
+            let label = lang.pick(b.zh, b.en);
+            let pad = if i == 0 {
+                28usize.saturating_sub(unicode_width::UnicodeWidthStr::width(label))
+            } else {
+                0
+            };
+            row.push(Span::styled(format!(" {:<7}", b.key), key_style()));
+            row.push(Span::raw(format!(" {label}{}", " ".repeat(pad))));
+        }
+        lines.push(Line::from(row));
     }
     lines.push(Line::from(Span::styled(
         lang.pick(

@@ -35,6 +35,8 @@ pub struct Evaluation {
     pub queue: Option<String>,
 }
 
+// Most variants carry a whole ticket; the small ones are rare.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum QueueEvent {

@@ -160,7 +160,7 @@ impl Conn {
 
     /// Reads events until one satisfies `f` (or times out).
     pub async fn wait_event(&mut self, f: impl Fn(&Value) -> bool) -> Value {
-        if let Some(i) = self.events.iter().position(|e| f(e)) {
+        if let Some(i) = self.events.iter().position(&f) {
             return self.events.remove(i);
         }
         loop {
