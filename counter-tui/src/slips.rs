@@ -133,13 +133,19 @@ pub fn draft_text(
     today: DateTime<FixedOffset>,
     centre: &str,
 ) -> String {
+    // As the hall will list them: a required material never checked counts as missing.
     let materials: Vec<String> = statuses
         .iter()
-        .filter(|(_, s, _)| {
-            kind != DocumentKind::CorrectionNotice
-                || matches!(s, MaterialStatus::Missing | MaterialStatus::Nonconforming)
+        .zip(&case.materials)
+        .filter_map(|((name, s, note), m)| {
+            let s = match s {
+                MaterialStatus::Pending if m.required => MaterialStatus::Missing,
+                other => *other,
+            };
+            let listed = kind != DocumentKind::CorrectionNotice
+                || matches!(s, MaterialStatus::Missing | MaterialStatus::Nonconforming);
+            listed.then(|| material_line(name, s, note.as_deref()))
         })
-        .map(|(name, s, note)| material_line(name, *s, note.as_deref()))
         .collect();
     let slip = DocumentSlip {
         title: format!("{}（预览）", kind.title_zh()),

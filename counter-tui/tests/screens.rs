@@ -86,7 +86,10 @@ fn materials_checklist() {
 fn notice_preview_after_issue() {
     let (mut fx, mut app) = with_case(Lang::Zh);
     app.update(key(KeyCode::Char('t')));
-    insta::assert_snapshot!("notice_draft_zh_160x48", draw_app(&app, 160, 48));
+    let draft = draw_app(&app, 160, 48);
+    // The draft lists what the hall will: required materials never checked count as missing.
+    assert!(draft.contains("住所使用证明（缺少）"), "{draft}");
+    insta::assert_snapshot!("notice_draft_zh_160x48", draft);
     let e = app.update(key(KeyCode::Enter));
     pump(&mut app, &mut fx, e);
     let s = draw_app(&app, 160, 48);

@@ -411,3 +411,161 @@ fn kiosk_issues_a_ticket_and_prints_it_after_the_reply() {
     k.update(key(KeyCode::Char('x')));
     assert_eq!(k.stage, KioskStage::Queue);
 }
+
+#[test]
+fn accept_then_extend_within_the_legal_limit_only() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "QY001");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "张三");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "440524188001010014");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    pump(&mut app, &mut fx, e);
+    for _ in 0..5 {
+        app.update(key(KeyCode::Char('1')));
+    }
+    app.update(key(KeyCode::Char('a')));
+    let e = app.update(key(KeyCode::Enter));
+    let out = pump(&mut app, &mut fx, e);
+    assert!(printed_text(&out).contains("受理通知书"));
+    let case = app.intake.case_id().unwrap().to_string();
+    assert_eq!(app.hall.cases[&case].state, CaseState::Accepted);
+    app.update(key(KeyCode::Esc)); // close the printed document
+                                   // Committed 1 day, legal 3: three more days would exceed the law and the hall says so.
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, "3 需现场核查");
+    let e = app.update(key(KeyCode::Enter));
+    assert_eq!(sends(&e)[0]["kind"], "case_extend");
+    assert_eq!(sends(&e)[0]["days"], 3);
+    pump(&mut app, &mut fx, e);
+    assert!(
+        app.notice.as_ref().unwrap().text.contains("法定时限"),
+        "{:?}",
+        app.notice
+    );
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, "2 需现场核查");
+    let e = app.update(key(KeyCode::Enter));
+    pump(&mut app, &mut fx, e);
+    assert_eq!(app.hall.cases[&case].extensions.len(), 1);
+}
+
+#[test]
+fn kiosk_appointment_and_refusals_are_plain() {
+    let fx = Fx::new();
+    let mut k = kiosk(&fx, Lang::Zh);
+    k.update(key(KeyCode::Char('y')));
+    for c in "YY2026112301".chars() {
+        k.update(key(KeyCode::Char(c)));
+    }
+    let e = k.update(key(KeyCode::Enter));
+    let Effect::Send { id, command } = &e[0] else {
+        panic!("{e:?}")
+    };
+    assert_eq!(command["kind"], "check_in");
+    assert_eq!(command["appointment_code"], "YY2026112301");
+    k.update(Msg::Hall(Incoming::Reply {
+        id: id.clone(),
+        ok: false,
+        seq: None,
+        result: serde_json::Value::Null,
+        error: Some((
+            "not_found".into(),
+            "未找到 not found: 预约 appointment YY2026112301".into(),
+        )),
+    }));
+    assert_eq!(k.stage, KioskStage::Queue);
+    let screen = draw_kiosk(&k, 80, 24);
+    assert!(screen.contains("未找到"), "{screen}");
+    // A scanned ID goes on the next ticket.
+    k.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify(
+        "440524188001010014",
+    ))));
+    k.update(key(KeyCode::Char('2')));
+    let e = k.update(key(KeyCode::Char('1')));
+    let Effect::Send { command, .. } = &e[0] else {
+        panic!()
+    };
+    assert_eq!(command["id_number"], "440524188001010014");
+    assert_eq!(command["queue"], "B");
+}
+
+#[test]
+fn the_token_decides_the_window() {
+    let fx = Fx::new();
+    let mut app = counter_tui::app::App::new(config(Lang::Zh), fx.now);
+    app.update(Msg::Hall(Incoming::Welcome {
+        role: "counter".into(),
+        window: Some(3),
+        seq: 0,
+    }));
+    assert_eq!(app.cfg.window, 3);
+    assert!(app.notice.as_ref().unwrap().text.contains("窗口 3"));
+}
+
+#[test]
+fn an_f_key_closes_the_printed_document_and_acts() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    let e = app.update(key(KeyCode::F(2)));
+    pump(&mut app, &mut fx, e);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "QY002");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "李四");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "11010519491231002x");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    pump(&mut app, &mut fx, e);
+    for _ in 0..3 {
+        app.update(key(KeyCode::Char('1')));
+    }
+    app.update(key(KeyCode::Char('c')));
+    let e = app.update(key(KeyCode::Enter));
+    let out = pump(&mut app, &mut fx, e);
+    assert!(
+        printed_text(&out).contains("办结通知单"),
+        "completed on the spot"
+    );
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Preview { draft: None, .. })
+    ));
+    let e = app.update(key(KeyCode::F(6)));
+    assert!(app.popup.is_none());
+    let finish = sends(&e)[0].clone();
+    assert_eq!(finish["kind"], "finish");
+    assert_eq!(
+        finish["outcome"], "completed",
+        "the case outcome goes with the ticket"
+    );
+}
+
+#[test]
+fn rating_after_finish_needs_a_reason_when_dissatisfied() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    let e = app.update(key(KeyCode::F(2)));
+    pump(&mut app, &mut fx, e);
+    let e = app.update(key(KeyCode::F(6)));
+    pump(&mut app, &mut fx, e);
+    app.update(ctrl('e'));
+    type_text(&mut app, "2");
+    assert!(
+        sends(&app.update(key(KeyCode::Enter))).is_empty(),
+        "reason required for 1–2"
+    );
+    type_text(&mut app, " 等候太久");
+    let e = app.update(key(KeyCode::Enter));
+    let cmd = sends(&e)[0].clone();
+    assert_eq!(cmd["kind"], "evaluate");
+    assert_eq!(cmd["rating"], 2);
+    assert_eq!(cmd["reason"], "等候太久");
+    pump(&mut app, &mut fx, e);
+    assert_eq!(fx.hall.queue.evaluations.len(), 1);
+}

@@ -27,6 +27,52 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[i]
 }
 
+/// Submits submitter `i`'s command number `n` (issue, then cancel that ticket, and so on:
+/// both durable, and the lines stay as short as in a real hall).
+fn chain(
+    svc: HallService,
+    i: usize,
+    n: usize,
+    last: Option<String>,
+    until: Instant,
+    latencies: Arc<Mutex<Vec<f64>>>,
+    done: std::sync::mpsc::Sender<()>,
+) {
+    if Instant::now() >= until {
+        drop(done);
+        return;
+    }
+    let queues = ["A", "B", "C", "D", "E", "F"];
+    let json = match &last {
+        None => {
+            serde_json::json!({"kind": "issue_ticket", "queue": queues[(i + n) % queues.len()]})
+        }
+        Some(id) => serde_json::json!({"kind": "cancel_ticket", "ticket": id}),
+    };
+    let cmd = Command::from_json(&json).unwrap();
+    let actor = Actor {
+        role: Role::Kiosk,
+        window: None,
+    };
+    let t = Instant::now();
+    let svc2 = svc.clone();
+    svc.submit(actor, cmd, Some(format!("b:{i}:{n}")), move |o| {
+        assert!(o.ok, "{o:?}");
+        latencies
+            .lock()
+            .unwrap()
+            .push(t.elapsed().as_secs_f64() * 1e3);
+        let next = if last.is_none() {
+            o.result
+                .as_ref()
+                .and_then(|r| r["ticket"]["id"].as_str().map(str::to_string))
+        } else {
+            None
+        };
+        chain(svc2, i, n + 1, next, until, latencies, done);
+    });
+}
+
 fn main() {
     let secs: f64 = std::env::args()
         .skip(1)
@@ -71,52 +117,27 @@ fn main() {
             },
         )
         .unwrap();
+        // Each submitter keeps one command in flight: its next command is submitted from the
+        // completion of the previous one, as the hall's async sessions do. No OS thread per
+        // submitter, so the figure is the writer's, not the scheduler's.
         let latencies = Arc::new(Mutex::new(Vec::new()));
         let t0 = Instant::now();
         let until = t0 + Duration::from_secs_f64(secs);
-        let threads: Vec<_> = (0..submitters)
-            .map(|i| {
-                let svc = svc.clone();
-                let latencies = Arc::clone(&latencies);
-                std::thread::spawn(move || {
-                    let queues = ["A", "B", "C", "D", "E", "F"];
-                    let actor = Actor {
-                        role: Role::Kiosk,
-                        window: None,
-                    };
-                    let mut mine = Vec::new();
-                    let mut n = i;
-                    // Issue, then cancel the ticket: both durable commands, and the lines stay
-                    // as short as in a real hall instead of growing for the whole run.
-                    let mut last: Option<String> = None;
-                    while Instant::now() < until {
-                        let json = match last.take() {
-                            None => serde_json::json!({
-                                "kind": "issue_ticket", "queue": queues[n % queues.len()]
-                            }),
-                            Some(id) => serde_json::json!({"kind": "cancel_ticket", "ticket": id}),
-                        };
-                        let issuing = json["kind"] == "issue_ticket";
-                        let cmd = Command::from_json(&json).unwrap();
-                        let t = Instant::now();
-                        let o = svc.submit_wait(actor, cmd, Some(format!("b:{i}:{n}")));
-                        assert!(o.ok, "{o:?}");
-                        mine.push(t.elapsed().as_secs_f64() * 1e3);
-                        if issuing {
-                            last = o
-                                .result
-                                .as_ref()
-                                .and_then(|r| r["ticket"]["id"].as_str().map(str::to_string));
-                        }
-                        n += submitters;
-                    }
-                    latencies.lock().unwrap().extend(mine);
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        for i in 0..submitters {
+            chain(
+                svc.clone(),
+                i,
+                0,
+                None,
+                until,
+                Arc::clone(&latencies),
+                done_tx.clone(),
+            );
         }
+        drop(done_tx);
+        // Every chain ends by dropping its sender.
+        while done_rx.recv().is_ok() {}
         let elapsed = t0.elapsed().as_secs_f64();
         svc.shutdown();
         let after = raw_probe(secs / 3.0);

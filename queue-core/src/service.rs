@@ -5,7 +5,9 @@
 //! A double call is impossible by construction: commands are decided one after another
 //! against the state that includes every earlier command.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
@@ -66,6 +68,10 @@ pub struct Published {
     /// Hall time of the last commit or tick.
     pub now: DateTime<FixedOffset>,
 }
+
+/// A command retried later than this is treated as new: no client retries for a week, and
+/// the key index stays small.
+const REPLY_HORIZON_DAYS: i64 = 7;
 
 /// Called after each commit with the new records, while readers are held off, so a reader
 /// that takes a snapshot and then subscribes can never miss or double an event.
@@ -155,7 +161,16 @@ impl HallService {
             now,
         }));
         let (tx, rx) = mpsc::sync_channel(options.queue_depth);
+        let stopped = Arc::new(AtomicBool::new(false));
+        let writer_stopped = Arc::clone(&stopped);
+        let since = (now - chrono::Duration::days(REPLY_HORIZON_DAYS)).to_rfc3339();
+        let recent = store.reply_keys_since(&since)?;
+        // Loaded keys count from start-up: they are forgotten a horizon later at the latest.
+        let key_ages = recent.iter().map(|(k, _)| (now, k.clone())).collect();
+        let keys: HashMap<String, i64> = recent.into_iter().collect();
         let writer = Writer {
+            keys,
+            key_ages,
             store,
             hall,
             seq,
@@ -168,8 +183,12 @@ impl HallService {
         };
         let handle = std::thread::Builder::new()
             .name("hall-writer".into())
-            .spawn(move || writer.run(&rx))
+            .spawn(move || {
+                writer.run(&rx);
+                writer_stopped.store(true, Ordering::Release);
+            })
             .map_err(ServiceError::Thread)?;
+        spawn_checkpointer(db, stopped)?;
         Ok(Self {
             shared,
             tx,
@@ -232,6 +251,10 @@ impl HallService {
 
 struct Writer {
     store: Store,
+    /// Idempotency key → reply row, for the retry horizon (see `REPLY_HORIZON_DAYS`).
+    keys: HashMap<String, i64>,
+    /// The same keys in insertion order with their time, to forget them after the horizon.
+    key_ages: std::collections::VecDeque<(DateTime<FixedOffset>, String)>,
     hall: Hall,
     seq: u64,
     head: Vec<u8>,
@@ -316,6 +339,8 @@ impl Writer {
         let mut records: Vec<EventRecord> = Vec::new();
         let mut pending: Vec<Pending> = Vec::with_capacity(submits.len());
         let store = &mut self.store;
+        let keys = &self.keys;
+        let mut new_keys: Vec<(String, i64)> = Vec::new();
         let hall = &mut self.hall;
         let clock = &self.clock;
         let last_at = &mut self.last_at;
@@ -323,8 +348,7 @@ impl Writer {
         let mut head = self.head.clone();
         let result = (|| -> Result<(), StoreError> {
             let mut b = store.begin()?;
-            let mut in_batch: std::collections::HashMap<String, usize> =
-                std::collections::HashMap::new();
+            let mut in_batch: HashMap<String, usize> = HashMap::new();
             for (actor, command, key, done) in submits {
                 if let Some(k) = &key {
                     // A retry: answer as the first time, apply nothing.
@@ -335,7 +359,11 @@ impl Writer {
                         });
                         continue;
                     }
-                    if let Some(stored) = b.reply(k)? {
+                    let stored = match keys.get(k) {
+                        Some(&row) => b.reply(row)?,
+                        None => None,
+                    };
+                    if let Some(stored) = stored {
                         let outcome = serde_json::from_str(&stored).unwrap_or_else(|_| {
                             Outcome::error("internal", "stored reply unreadable")
                         });
@@ -371,7 +399,8 @@ impl Writer {
                 };
                 if let Some(k) = &key {
                     let text = serde_json::to_string(&outcome).unwrap_or_default();
-                    b.put_reply(k, outcome.seq, &text)?;
+                    let row = b.put_reply(k, outcome.seq, &now.to_rfc3339(), &text)?;
+                    new_keys.push((k.clone(), row));
                     in_batch.insert(k.clone(), pending.len());
                 }
                 pending.push(Pending {
@@ -406,6 +435,17 @@ impl Writer {
         if result.is_ok() {
             self.seq = seq;
             self.head = head;
+            let now = self.last_at;
+            for (k, row) in new_keys {
+                self.key_ages.push_back((now, k.clone()));
+                self.keys.insert(k, row);
+            }
+            let horizon = now - chrono::Duration::days(REPLY_HORIZON_DAYS);
+            while self.key_ages.front().is_some_and(|(t, _)| *t < horizon) {
+                if let Some((_, k)) = self.key_ages.pop_front() {
+                    self.keys.remove(&k);
+                }
+            }
         }
         match result {
             Ok(()) => {
@@ -453,6 +493,24 @@ impl Writer {
             }
         }
     }
+}
+
+/// Checkpoints the WAL every second on its own connection, so the writer's commits never pay
+/// for it. Stops when the writer does.
+fn spawn_checkpointer(db: &Path, stopped: Arc<AtomicBool>) -> Result<(), ServiceError> {
+    let store = Store::open(db)?;
+    std::thread::Builder::new()
+        .name("hall-checkpoint".into())
+        .spawn(move || {
+            while !stopped.load(Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(500));
+                if let Err(e) = store.checkpoint() {
+                    tracing::warn!(error = %e, "checkpoint failed");
+                }
+            }
+        })
+        .map_err(ServiceError::Thread)?;
+    Ok(())
 }
 
 /// Hall time never runs backwards, even across a restart with another `--start`.

@@ -106,6 +106,37 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL,
         revoked_at TEXT
     );",
+    // 2: fewer pages per commit. Replies are appended in order (the writer keeps the key
+    // index in memory) instead of landing on a random B-tree page each; the tickets projection
+    // keeps its columns (the event log holds the full tickets) in one B-tree without rowid.
+    "CREATE TABLE replies2 (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        seq INTEGER,
+        at TEXT NOT NULL DEFAULT '',
+        reply TEXT NOT NULL
+    );
+    INSERT INTO replies2 (key, seq, reply) SELECT key, seq, reply FROM replies;
+    DROP TABLE replies;
+    ALTER TABLE replies2 RENAME TO replies;
+    CREATE TABLE tickets2 (
+        id TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        day TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL,
+        window INTEGER,
+        issued_at TEXT NOT NULL,
+        called_at TEXT,
+        served_at TEXT,
+        finished_at TEXT
+    ) WITHOUT ROWID;
+    INSERT INTO tickets2 SELECT id, number, queue, day, channel, state, window, issued_at,
+        called_at, served_at, finished_at FROM tickets;
+    DROP TABLE tickets;
+    ALTER TABLE tickets2 RENAME TO tickets;
+    CREATE INDEX tickets_day ON tickets(day);",
 ];
 
 /// The schema version this build writes.
@@ -149,12 +180,25 @@ impl Store {
         self.conn
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| self.err(e))?;
+        // Checkpoints normally run on a separate connection (`checkpoint`), off the writer's
+        // commit path; the high auto-checkpoint only bounds the WAL if that ever stops.
         self.conn
             .execute_batch(
                 "PRAGMA journal_mode=WAL;
                  PRAGMA synchronous=FULL;
-                 PRAGMA foreign_keys=ON;",
+                 PRAGMA foreign_keys=ON;
+                 PRAGMA wal_autocheckpoint=20000;",
             )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Copies committed WAL pages into the database file without blocking the writer.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
             .map_err(|e| self.err(e))
     }
 
@@ -416,14 +460,14 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Ticket projection bodies for service days in `[from, to]` (`YYYY-MM-DD`).
+    /// Ticket ids of the service days in `[from, to]` (`YYYY-MM-DD`), in issue order.
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn ticket_bodies(&self, from: &str, to: &str) -> Result<Vec<String>, StoreError> {
+    pub fn ticket_ids(&self, from: &str, to: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT body FROM tickets WHERE day >= ?1 AND day <= ?2 ORDER BY issued_at")
+            .prepare("SELECT id FROM tickets WHERE day >= ?1 AND day <= ?2 ORDER BY issued_at")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![from, to], |r| r.get::<_, String>(0))
@@ -431,19 +475,21 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
-    /// The stored reply for an idempotency key, if that command was already decided.
+    /// Idempotency keys of replies stored at or after `since` (RFC 3339), with their row ids,
+    /// for the writer's in-memory index. Rows without a time (from before it was recorded)
+    /// are included.
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn reply(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT reply FROM replies WHERE key = ?1",
-                params![key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
+    pub fn reply_keys_since(&self, since: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, id FROM replies WHERE at >= ?1 OR at = '' ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
     /// Measures one fsync'd commit of a small row: the floor every acknowledgement pays.
@@ -487,31 +533,29 @@ impl Batch<'_> {
             .and_then(|mut st| st.execute(params![seq, at, rec.event.kind(), body, prev_hash, hash]))
             .map_err(|e| sqlite(&self.path, e))?;
         for t in rec.event.tickets() {
-            let body = serde_json::to_string(t).unwrap_or_default();
-            let channel = t.channel.as_str();
-            let state = t.state.as_str();
             self.tx
                 .prepare_cached(
-                    "INSERT INTO tickets (id, number, queue, day, channel, state, window, issued_at, called_at, served_at, finished_at, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                    "INSERT INTO tickets (id, number, queue, day, channel, state, window, issued_at, called_at, served_at, finished_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                      ON CONFLICT(id) DO UPDATE SET state=excluded.state, window=excluded.window,
                         called_at=excluded.called_at, served_at=excluded.served_at,
-                        finished_at=excluded.finished_at, body=excluded.body",
+                        finished_at=excluded.finished_at",
                 )
-                .and_then(|mut st| st.execute(params![
+                .and_then(|mut st| {
+                    st.execute(params![
                         t.id,
                         t.number,
                         t.queue,
                         t.issued_at.date_naive().to_string(),
-                        channel,
-                        state,
+                        t.channel.as_str(),
+                        t.state.as_str(),
                         t.window,
                         t.issued_at.to_rfc3339(),
                         t.called_at.map(|x| x.to_rfc3339()),
                         t.served_at.map(|x| x.to_rfc3339()),
                         t.finished_at.map(|x| x.to_rfc3339()),
-                        body
-                    ]))
+                    ])
+                })
                 .map_err(|e| sqlite(&self.path, e))?;
         }
         if let Some(c) = rec.event.case_row() {
@@ -528,7 +572,8 @@ impl Batch<'_> {
         Ok(hash)
     }
 
-    /// Keeps a command's reply for idempotent retries.
+    /// Keeps a command's reply for idempotent retries; returns its row id for the writer's
+    /// in-memory key index.
     ///
     /// # Errors
     /// SQLite errors.
@@ -536,25 +581,31 @@ impl Batch<'_> {
         &mut self,
         key: &str,
         seq: Option<u64>,
+        at: &str,
         reply: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<i64, StoreError> {
         self.tx
-            .prepare_cached("INSERT OR REPLACE INTO replies (key, seq, reply) VALUES (?1, ?2, ?3)")
+            .prepare_cached("INSERT INTO replies (key, seq, at, reply) VALUES (?1, ?2, ?3, ?4)")
             .and_then(|mut st| {
-                st.execute(params![key, seq.and_then(|s| i64::try_from(s).ok()), reply])
+                st.execute(params![
+                    key,
+                    seq.and_then(|s| i64::try_from(s).ok()),
+                    at,
+                    reply
+                ])
             })
             .map_err(|e| sqlite(&self.path, e))?;
-        Ok(())
+        Ok(self.tx.last_insert_rowid())
     }
 
-    /// A stored reply, seen from inside the transaction.
+    /// A stored reply by row id.
     ///
     /// # Errors
     /// SQLite errors.
-    pub fn reply(&self, key: &str) -> Result<Option<String>, StoreError> {
+    pub fn reply(&self, id: i64) -> Result<Option<String>, StoreError> {
         self.tx
-            .prepare_cached("SELECT reply FROM replies WHERE key = ?1")
-            .and_then(|mut st| st.query_row(params![key], |r| r.get(0)).optional())
+            .prepare_cached("SELECT reply FROM replies WHERE id = ?1")
+            .and_then(|mut st| st.query_row(params![id], |r| r.get(0)).optional())
             .map_err(|e| sqlite(&self.path, e))
     }
 
@@ -618,4 +669,43 @@ pub fn chain_hash(prev: &[u8], seq: u64, at: &str, body: &str) -> Vec<u8> {
 #[must_use]
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_database_is_migrated_keeping_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO replies (key, seq, reply) VALUES ('t:1', 3, '{\"ok\":true}')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO tickets (id, number, queue, day, channel, state, issued_at, body)
+             VALUES ('20261123-A001', 'A001', 'A', '2026-11-23', 'walk_in', 'waiting', 't', '{}')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let v: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let keys = store.reply_keys_since("2026-01-01").unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].0, "t:1");
+        assert_eq!(
+            store.ticket_ids("2026-11-23", "2026-11-23").unwrap(),
+            vec!["20261123-A001"]
+        );
+    }
 }

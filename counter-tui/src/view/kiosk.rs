@@ -260,6 +260,18 @@ fn issued_lines(
             Lang::En => format!("{} people ahead", t.ahead),
         }),
     ];
+    if area.height >= 16 && area.width >= 40 {
+        // The number in block letters, with room to read it across the hall.
+        let mut big = vec![Line::from("")];
+        for row in super::bigtext::lines(&t.number) {
+            big.push(Line::from(Span::styled(
+                format!("   {row}"),
+                Style::default().fg(Color::Yellow),
+            )));
+        }
+        big.push(Line::from(""));
+        v.splice(1..1, big);
+    }
     if let Some(w) = t.estimated_wait {
         v.push(Line::from(format!(
             "{} {}",
@@ -274,7 +286,7 @@ fn issued_lines(
         ),
         Style::default().fg(Color::DarkGray),
     )));
-    if area.height > 14 {
+    if area.height > 30 {
         v.push(Line::from(""));
         v.extend(slip.lines().map(|s| Line::from(s.to_string())));
     }

@@ -1,5 +1,6 @@
 //! Drawing: `draw(&App)` cannot change state. One module per screen region.
 
+mod bigtext;
 mod header;
 mod help;
 mod intake;

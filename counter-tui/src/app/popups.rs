@@ -1,0 +1,265 @@
+//! Keys inside popups: confirmations, inputs, menus, the document preview.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use queue_core::intake::Decision;
+use serde_json::json;
+
+use super::{App, Confirm, InputFor, Pending, Popup};
+use crate::keys::{self, Action};
+use crate::msg::{Effect, Level};
+
+impl App {
+    pub(super) fn popup_key(&mut self, p: Popup, key: KeyEvent) -> Vec<Effect> {
+        match p {
+            Popup::Help => vec![],
+            Popup::Confirm { act, mut reason } => match key.code {
+                KeyCode::Esc => vec![],
+                KeyCode::Char('n' | 'N') if !act.needs_reason() => vec![],
+                KeyCode::Enter | KeyCode::Char('y' | 'Y')
+                    if !act.needs_reason() || key.code == KeyCode::Enter =>
+                {
+                    if act.needs_reason() && reason.trim().is_empty() {
+                        self.say2(Level::Warning, "请填写理由", "a reason is required");
+                        self.popup = Some(Popup::Confirm { act, reason });
+                        return vec![];
+                    }
+                    self.confirmed(act, reason.trim().to_string())
+                }
+                KeyCode::Backspace => {
+                    reason.pop();
+                    self.popup = Some(Popup::Confirm { act, reason });
+                    vec![]
+                }
+                KeyCode::Char(c) if act.needs_reason() => {
+                    reason.push(c);
+                    self.popup = Some(Popup::Confirm { act, reason });
+                    vec![]
+                }
+                _ => {
+                    self.popup = Some(Popup::Confirm { act, reason });
+                    vec![]
+                }
+            },
+            Popup::Input { purpose, mut text } => match key.code {
+                KeyCode::Esc => vec![],
+                KeyCode::Enter => self.input_done(purpose, text.trim().to_string()),
+                KeyCode::Backspace => {
+                    text.pop();
+                    self.popup = Some(Popup::Input { purpose, text });
+                    vec![]
+                }
+                KeyCode::Char(c) => {
+                    text.push(c);
+                    self.popup = Some(Popup::Input { purpose, text });
+                    vec![]
+                }
+                _ => {
+                    self.popup = Some(Popup::Input { purpose, text });
+                    vec![]
+                }
+            },
+            Popup::Transfer {
+                ticket,
+                mut selected,
+            } => {
+                let from = self.hall.tickets.get(&ticket).map(|t| t.queue.clone());
+                let targets: Vec<String> = self
+                    .hall
+                    .queues
+                    .iter()
+                    .filter(|q| Some(&q.code) != from.as_ref())
+                    .map(|q| q.code.clone())
+                    .collect();
+                match key.code {
+                    KeyCode::Esc => return vec![],
+                    KeyCode::Up => selected = selected.saturating_sub(1),
+                    KeyCode::Down => selected = (selected + 1).min(targets.len().saturating_sub(1)),
+                    KeyCode::Enter => {
+                        let Some(queue) = targets.get(selected) else {
+                            return vec![];
+                        };
+                        return vec![self.send(
+                            Pending::Queue("transfer"),
+                            json!({"kind": "transfer", "ticket": ticket, "queue": queue}),
+                        )];
+                    }
+                    _ => {}
+                }
+                self.popup = Some(Popup::Transfer { ticket, selected });
+                vec![]
+            }
+            Popup::TicketMenu { ticket } => {
+                let number = self
+                    .hall
+                    .tickets
+                    .get(&ticket)
+                    .map_or(ticket.clone(), |t| t.number.clone());
+                match key.code {
+                    KeyCode::Char('1') => {
+                        self.popup = Some(Popup::Confirm {
+                            act: Confirm::CallOutOfOrder { ticket, number },
+                            reason: String::new(),
+                        });
+                        vec![]
+                    }
+                    KeyCode::Char('2') => vec![self.send(
+                        Pending::Queue("reinstate"),
+                        json!({"kind": "reinstate", "ticket": ticket}),
+                    )],
+                    KeyCode::Char('3') => {
+                        self.popup = Some(Popup::Confirm {
+                            act: Confirm::CancelTicket { ticket, number },
+                            reason: String::new(),
+                        });
+                        vec![]
+                    }
+                    KeyCode::Esc => vec![],
+                    _ => {
+                        self.popup = Some(Popup::TicketMenu { ticket });
+                        vec![]
+                    }
+                }
+            }
+            Popup::Preview {
+                title,
+                text,
+                draft,
+                mut scroll,
+            } => match (key.code, draft) {
+                (KeyCode::Esc, _) => vec![],
+                (KeyCode::Enter, Some(d)) => self.decide(d, None),
+                (KeyCode::F(10), None) => self.act(Action::Print),
+                (KeyCode::Enter, None) => vec![],
+                // Any other F-key closes what was printed and does its job (F6 finish…).
+                (_, None) if keys::action(&key, false).is_some() => match keys::action(&key, false)
+                {
+                    Some(a) => self.act(a),
+                    None => vec![],
+                },
+                (code, draft) => {
+                    match code {
+                        KeyCode::Up => scroll = scroll.saturating_sub(1),
+                        KeyCode::Down => scroll = scroll.saturating_add(1),
+                        KeyCode::PageUp => scroll = scroll.saturating_sub(10),
+                        KeyCode::PageDown => scroll = scroll.saturating_add(10),
+                        _ => {}
+                    }
+                    self.popup = Some(Popup::Preview {
+                        title,
+                        text,
+                        draft,
+                        scroll,
+                    });
+                    vec![]
+                }
+            },
+        }
+    }
+
+    pub(super) fn confirmed(&mut self, act: Confirm, reason: String) -> Vec<Effect> {
+        match act {
+            Confirm::Quit => vec![Effect::Quit],
+            Confirm::Reject { .. } => self.decide(Decision::Reject, Some(vec![reason])),
+            Confirm::CancelTicket { ticket, .. } => {
+                let mut cmd = json!({"kind": "cancel_ticket", "ticket": ticket});
+                if !reason.is_empty() {
+                    cmd["reason"] = json!(reason);
+                }
+                vec![self.send(Pending::Queue("cancel_ticket"), cmd)]
+            }
+            Confirm::CallOutOfOrder { ticket, .. } => vec![self.send(
+                Pending::Queue("call_next"),
+                json!({"kind": "call_next", "ticket": ticket, "reason": reason}),
+            )],
+            Confirm::IdOverride => {
+                self.intake.form.id_override = true;
+                let ticket = self.current_ticket().map(|t| t.id.clone());
+                let r = self.intake.submit(ticket.as_deref());
+                self.request(r)
+            }
+        }
+    }
+
+    pub(super) fn input_done(&mut self, purpose: InputFor, text: String) -> Vec<Effect> {
+        match purpose {
+            InputFor::TicketLookup => match self.hall.find_ticket(&text) {
+                Some(t) => {
+                    self.popup = Some(Popup::TicketMenu {
+                        ticket: t.id.clone(),
+                    });
+                    vec![]
+                }
+                None => {
+                    self.say(
+                        Level::Warning,
+                        format!("{} {text}", self.lang.pick("未找到号", "no ticket")),
+                    );
+                    vec![]
+                }
+            },
+            InputFor::SimScan => vec![Effect::SimScan(text)],
+            InputFor::Evaluate { ticket } => {
+                let mut parts = text.splitn(2, char::is_whitespace);
+                let rating = parts
+                    .next()
+                    .and_then(|d| d.parse::<u8>().ok())
+                    .filter(|r| (1..=5).contains(r));
+                let reason = parts.next().unwrap_or("").trim().to_string();
+                match rating {
+                    Some(r) if r <= 2 && reason.is_empty() => {
+                        self.say2(
+                            Level::Warning,
+                            "不满意评价须填写理由，例如「2 等候太久」",
+                            "a dissatisfied rating needs a reason, e.g. \"2 waited too long\"",
+                        );
+                        self.popup = Some(Popup::Input {
+                            purpose: InputFor::Evaluate { ticket },
+                            text,
+                        });
+                        vec![]
+                    }
+                    Some(r) => {
+                        let mut cmd = json!({"kind": "evaluate", "ticket": ticket, "rating": r});
+                        if !reason.is_empty() {
+                            cmd["reason"] = json!(reason);
+                        }
+                        vec![self.send(Pending::Queue("evaluate"), cmd)]
+                    }
+                    None => {
+                        self.say2(
+                            Level::Warning,
+                            "评价为 1–5：5 非常满意 … 1 非常不满意",
+                            "rating 1–5: 5 very satisfied … 1 very dissatisfied",
+                        );
+                        self.popup = Some(Popup::Input {
+                            purpose: InputFor::Evaluate { ticket },
+                            text,
+                        });
+                        vec![]
+                    }
+                }
+            }
+            InputFor::Note { material } => {
+                if let Some(case) = self.case().cloned() {
+                    self.intake.set_note(&case, &material, text);
+                }
+                vec![]
+            }
+            InputFor::Extend => {
+                let mut parts = text.splitn(2, char::is_whitespace);
+                let days = parts.next().and_then(|d| d.parse::<u32>().ok());
+                let reason = parts.next().unwrap_or("").trim().to_string();
+                match (days, self.intake.case_id().map(str::to_string)) {
+                    (Some(days), Some(case)) if !reason.is_empty() => vec![self.send(
+                        Pending::Extend,
+                        json!({"kind": "case_extend", "case": case, "days": days, "reason": reason}),
+                    )],
+                    _ => {
+                        self.say2(Level::Warning, "格式：天数 理由，例如「3 需现场核查」", "format: days reason, e.g. \"3 site inspection\"");
+                        vec![]
+                    }
+                }
+            }
+        }
+    }
+}
