@@ -196,7 +196,7 @@ async fn session(
 ) -> Ended {
     let connect = tokio::time::timeout(
         Duration::from_secs(5),
-        tokio_tungstenite::connect_async(&cfg.url),
+        tokio_tungstenite::connect_async_with_config(&cfg.url, None, true),
     );
     let ws = match connect.await {
         Ok(Ok((ws, _))) => ws,

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use chrono::{DateTime, FixedOffset};
 use queue_core::calendar::Calendar;
 use queue_core::clock::{Clock, ScaledClock, SystemClock};
@@ -186,6 +187,11 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     let router = http::router(Arc::clone(&state));
     let shutdown = state.shutdown.clone();
     let server = tokio::spawn(async move {
+        // Small frames must go out at once: without TCP_NODELAY a reply can wait ~40 ms
+        // on Nagle's algorithm and the peer's delayed ACK.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
