@@ -129,7 +129,17 @@ async fn run(state: Arc<AppState>) {
             )
             .await;
         }
+        let staffed: Vec<u32> = state
+            .staffed
+            .lock()
+            .map(|m| m.keys().copied().collect())
+            .unwrap_or_default();
         for (number, wstate, ticket) in windows {
+            // A person is at this counter: the demo keeps its hands off.
+            if staffed.contains(&number) {
+                desks.remove(&number);
+                continue;
+            }
             let actor = Actor {
                 role: Role::Counter,
                 window: Some(number),

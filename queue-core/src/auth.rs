@@ -51,8 +51,9 @@ impl Role {
             "issue_ticket" | "check_in" | "refuse_urgent" => matches!(self, Kiosk | Counter),
             "book_appointment" => matches!(self, Kiosk | Manager),
             "cancel_ticket" => matches!(self, Kiosk | Counter | Supervisor | Manager),
+            "report_device" => matches!(self, Counter | Kiosk),
             "call_next" | "recall" | "no_show" | "start_service" | "finish" | "transfer"
-            | "reinstate" | "pause" | "resume" | "report_device" => self == Counter,
+            | "reinstate" | "pause" | "resume" => self == Counter,
             "case_open" | "case_materials" | "case_decide" | "case_supplement" | "case_extend" => {
                 self == Counter
             }

@@ -141,7 +141,7 @@ pub struct Supervision {
     pub alerts: BTreeMap<String, Alert>,
     recommendations: BTreeMap<String, Recommendation>,
     /// Current device faults by (window, device).
-    faults: BTreeMap<(u32, String), String>,
+    faults: BTreeMap<(Option<u32>, String), String>,
     /// Urgent refusals not yet acknowledged, by alert id.
     refusals: BTreeMap<String, Refusal>,
 }
@@ -491,14 +491,22 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         } else {
             "扫描枪"
         };
+        let (where_zh, where_en, tag) = match window {
+            Some(w) => (format!("{w} 号窗口"), format!("window {w}"), w.to_string()),
+            None => (
+                "取号机".to_string(),
+                "the kiosk".to_string(),
+                "kiosk".to_string(),
+            ),
+        };
         a.add(
-            format!("device_fault:{window}:{device}"),
+            format!("device_fault:{tag}:{device}"),
             AlertKind::DeviceFault,
             None,
-            Some(*window),
+            *window,
             None,
-            format!("{window} 号窗口{zh_device}故障：{message}"),
-            format!("window {window} {device} fault: {message}"),
+            format!("{where_zh}{zh_device}故障：{message}"),
+            format!("{where_en} {device} fault: {message}"),
         );
     }
     for (id, r) in &s.refusals {

@@ -169,6 +169,14 @@ fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
     .unwrap();
     d.tick();
     assert!(!has(&d, "device_fault:3:printer"));
+    // The entrance kiosk has no window: its faults are reported as the kiosk's.
+    d.run(
+        kiosk(),
+        json!({"kind":"report_device","device":"printer","ok":false,"message":"缺纸"}),
+    )
+    .unwrap();
+    d.tick();
+    assert!(has(&d, "device_fault:kiosk:printer"), "{:?}", kinds(&d));
     d.run(
         kiosk(),
         json!({"kind":"refuse_urgent","queue":"A","reason":"非本中心事项"}),

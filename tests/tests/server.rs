@@ -492,3 +492,32 @@ impl SendRaw for Conn {
             .unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_feed_leaves_a_staffed_window_to_its_person() {
+    let h = TestHall::start_with(|o| {
+        o.demo = true;
+        o.start = Some(chrono::DateTime::parse_from_rfc3339("2026-11-23T09:30:00+08:00").unwrap());
+        o.time_scale = 120.0;
+    })
+    .await;
+    let mut counter = h.connect("counter", Some(1)).await;
+    // Let anything already under way at window 1 settle, then watch.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    counter.events.clear();
+    let until = tokio::time::Instant::now() + Duration::from_secs(4);
+    let mut calls_elsewhere = 0;
+    while tokio::time::Instant::now() < until {
+        let Ok(Some(v)) = tokio::time::timeout(Duration::from_millis(500), counter.next()).await
+        else {
+            continue;
+        };
+        if v["type"] == "event" && v["event"]["kind"] == "ticket_called" {
+            let w = v["event"]["ticket"]["window"].as_u64().unwrap();
+            assert_ne!(w, 1, "the demo called a ticket at the staffed window");
+            calls_elsewhere += 1;
+        }
+    }
+    assert!(calls_elsewhere > 0, "the demo kept the other windows busy");
+    h.hall.stop().await.unwrap();
+}

@@ -112,7 +112,8 @@ async fn connect(
     >,
     u64,
 )> {
-    let (ws, _) = tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws"), None, true).await?;
+    let (ws, _) =
+        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws"), None, true).await?;
     let (mut tx, mut rx) = ws.split();
     tx.send(Message::Text(
         json!({"type":"hello","token":token,"client":name})

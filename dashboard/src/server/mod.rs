@@ -78,6 +78,9 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
     pub clock: Arc<dyn Clock>,
+    /// Windows with a counter connected now (window → sessions): the demo leaves them to
+    /// the person at the counter.
+    pub staffed: Mutex<std::collections::HashMap<u32, usize>>,
 }
 
 /// A running hall: its address, and how to stop it.
@@ -180,6 +183,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         shutdown: CancellationToken::new(),
         tracker: TaskTracker::new(),
         clock,
+        staffed: Mutex::new(std::collections::HashMap::new()),
     });
     if opts.demo {
         crate::demo::spawn(Arc::clone(&state));

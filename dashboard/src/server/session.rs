@@ -79,6 +79,10 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
         window: token.window,
     };
     tracing::info!(%peer, role = token.role.as_str(), window = ?token.window, client, "connected");
+    let _staffed = (token.role == Role::Counter)
+        .then_some(token.window)
+        .flatten()
+        .map(|w| Staffed::new(&state, w));
     let mut session = Session {
         state: Arc::clone(&state),
         peer,
@@ -109,6 +113,37 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
     }
     drop(permit);
     tracing::info!(%peer, end = ?end, "disconnected");
+}
+
+/// Marks a window as staffed while a counter session for it lives.
+struct Staffed {
+    state: Arc<AppState>,
+    window: u32,
+}
+
+impl Staffed {
+    fn new(state: &Arc<AppState>, window: u32) -> Self {
+        if let Ok(mut m) = state.staffed.lock() {
+            *m.entry(window).or_insert(0) += 1;
+        }
+        Self {
+            state: Arc::clone(state),
+            window,
+        }
+    }
+}
+
+impl Drop for Staffed {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.state.staffed.lock() {
+            if let Some(n) = m.get_mut(&self.window) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    m.remove(&self.window);
+                }
+            }
+        }
+    }
 }
 
 async fn send_close(tx: &mut Sink, code: &str, message: &str) -> Result<(), axum::Error> {

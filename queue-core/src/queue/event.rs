@@ -92,7 +92,9 @@ pub enum QueueEvent {
         evaluation: Evaluation,
     },
     DeviceReported {
-        window: u32,
+        /// The reporting window; `null` for the entrance kiosk.
+        #[serde(default)]
+        window: Option<u32>,
         device: DeviceKind,
         ok: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]

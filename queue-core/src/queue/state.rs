@@ -14,7 +14,7 @@ use super::command::{QueueCommand, WindowSetting};
 use super::event::{Appointment, Evaluation, QueueEvent};
 use super::ticket::{Channel, Ticket, TicketState};
 use super::window::{Window, WindowState};
-use crate::auth::Actor;
+use crate::auth::{Actor, Role};
 use crate::calendar::Calendar;
 use crate::config::{HallConfig, QueueConfig, Rules};
 use crate::error::DomainError;
@@ -519,10 +519,14 @@ impl QueueState {
                 ok,
                 message,
             } => {
-                let w = self.own_window(ctx)?;
+                // Counters report for their window; the entrance kiosk has none.
+                let window = match ctx.actor.role {
+                    Role::Counter => Some(self.own_window(ctx)?.number),
+                    _ => None,
+                };
                 Ok(Decision {
                     events: vec![QueueEvent::DeviceReported {
-                        window: w.number,
+                        window,
                         device: *device,
                         ok: *ok,
                         message: message.clone(),
