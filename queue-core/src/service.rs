@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::auth::Actor;
 use crate::clock::Clock;
 use crate::error::DomainError;
-use crate::hall::{Command, Event, Hall};
+use crate::hall::{Command, Hall};
 use crate::store::{EventRecord, Store, StoreError};
 
 /// A reply as the protocol sends it (`ok`, then `seq`+`result` or `error`).
@@ -327,6 +327,9 @@ impl Writer {
                 if !rest.is_empty() {
                     self.batch(rest, false);
                 }
+                if let Err(e) = self.store.checkpoint_all() {
+                    tracing::warn!(error = %e, "final checkpoint failed; the WAL keeps the data");
+                }
                 tracing::info!(seq = self.seq, "hall writer stopped");
                 return;
             }
@@ -518,27 +521,4 @@ fn advance(clock: &dyn Clock, last_at: &mut DateTime<FixedOffset>) -> DateTime<F
     let t = clock.now().max(*last_at);
     *last_at = t;
     t
-}
-
-/// Convenience for tests and tools: decide a JSON command.
-///
-/// # Errors
-/// `bad_request` for a malformed command.
-pub fn parse_command(v: &Value) -> Result<Command, DomainError> {
-    Command::from_json(v)
-}
-
-/// The events of `records` as a role sees them (helper for servers).
-#[must_use]
-pub fn visible(records: &[EventRecord], f: impl Fn(&Event) -> Option<Event>) -> Vec<EventRecord> {
-    records
-        .iter()
-        .filter_map(|r| {
-            f(&r.event).map(|event| EventRecord {
-                seq: r.seq,
-                at: r.at,
-                event,
-            })
-        })
-        .collect()
 }

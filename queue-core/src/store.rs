@@ -192,6 +192,16 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// On a clean stop: everything into the database file, and the WAL emptied.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn checkpoint_all(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|e| self.err(e))
+    }
+
     /// Copies committed WAL pages into the database file without blocking the writer.
     ///
     /// # Errors
@@ -444,21 +454,6 @@ impl Store {
     }
 
     // ------------------------------------------------------------------ queries
-
-    /// A case's projection row body by serial (for reports and tools that do not replay).
-    ///
-    /// # Errors
-    /// SQLite errors.
-    pub fn case_body(&self, serial: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT body FROM cases WHERE serial = ?1",
-                params![serial],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
-    }
 
     /// Ticket ids of the service days in `[from, to]` (`YYYY-MM-DD`), in issue order.
     ///
