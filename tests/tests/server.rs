@@ -521,3 +521,20 @@ async fn the_demo_feed_leaves_a_staffed_window_to_its_person() {
     assert!(calls_elsewhere > 0, "the demo kept the other windows busy");
     h.hall.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_are_told_and_closed() {
+    let h = TestHall::start_with(|o| o.limits.max_connections = 2).await;
+    let _a = h.connect("supervisor", None).await;
+    let _b = h.connect("supervisor", None).await;
+    let mut third = raw(h.addr()).await;
+    let v = next_json(&mut third).await.expect("an error frame");
+    assert_eq!(v["code"], "too_many_connections");
+    assert!(next_json(&mut third).await.is_none(), "closed");
+    drop(_a);
+    // A freed place is usable again.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let c = h.connect("kiosk", None).await;
+    assert_eq!(c.welcome["role"], "kiosk");
+    h.hall.stop().await.unwrap();
+}

@@ -165,3 +165,68 @@ async fn sigterm_closes_sockets_and_exits_zero() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_cli_creates_lists_and_revokes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hall.db");
+    let run = |args: &[&str]| {
+        Command::new(common::dashboard_bin())
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "token",
+        "create",
+        "--role",
+        "counter",
+        "--window",
+        "4",
+        "--label",
+        "王老师",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let token = stdout.lines().last().unwrap().trim().to_string();
+    assert_eq!(token.len(), 48, "the token is the last line: {stdout}");
+    let bad = run(&["token", "create", "--role", "counter"]);
+    assert_eq!(bad.status.code(), Some(2), "a counter token needs a window");
+    let bad = run(&["token", "create", "--role", "janitor"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let list = String::from_utf8_lossy(&run(&["token", "list"]).stdout).to_string();
+    assert!(
+        list.contains("counter") && list.contains("王老师") && !list.contains(&token),
+        "{list}"
+    );
+    // The token works against a server on that database, until revoked.
+    let port = free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut child = spawn_server(&db, port);
+    wait_ready(addr).await;
+    let c = Conn::open(addr, &token, None).await;
+    assert_eq!(c.welcome["window"], 4);
+    let id = list
+        .lines()
+        .find(|l| l.contains("王老师"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert!(run(&["token", "revoke", &id]).status.success());
+    assert_eq!(
+        run(&["token", "revoke", &id]).status.code(),
+        Some(1),
+        "already revoked"
+    );
+    let mut ws = common::hall::raw(addr).await;
+    Conn::handshake(&mut ws, &token, None).await;
+    assert_eq!(next_json(&mut ws).await.unwrap()["code"], "unauthorized");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
