@@ -194,19 +194,24 @@ impl Session {
         }
     }
 
-    /// Writes a batch of events with one flush (one write for many frames).
-    async fn send_batch(&mut self, tx: &mut Sink, batch: &[Outgoing]) -> Result<(), End> {
+    /// Writes batches of events with one flush (one write for many frames).
+    async fn send_batches(
+        &mut self,
+        tx: &mut Sink,
+        batches: &[Arc<Vec<Outgoing>>],
+    ) -> Result<(), End> {
         let (role, window) = (self.actor.role, self.actor.window);
         let already = self.sent;
         let write = async {
-            for o in batch.iter().filter(|o| o.seq > already) {
+            for o in batches.iter().flat_map(|b| b.iter()).filter(|o| o.seq > already) {
                 tx.feed(Message::Text(o.frame_for(role, window))).await?;
             }
             tx.flush().await
         };
         match tokio::time::timeout(self.state.limits.send_timeout, write).await {
             Ok(Ok(())) => {
-                self.sent = self.sent.max(batch.last().map_or(0, |o| o.seq));
+                let last = batches.iter().filter_map(|b| b.last()).map(|o| o.seq).max();
+                self.sent = self.sent.max(last.unwrap_or(0));
                 Ok(())
             }
             Ok(Err(e)) => Err(End::Error(e.to_string())),
@@ -303,8 +308,32 @@ impl Session {
                 }
                 batch = events.recv() => match batch {
                     Ok(batch) => {
-                        if let Err(e) = self.send_batch(tx, &batch).await {
+                        // Whatever else is already waiting goes out in the same write: under
+                        // load a session falls behind a little and then pays one flush for
+                        // many commits, at no cost in latency when it keeps up.
+                        let mut batches = vec![batch];
+                        let mut lagged = false;
+                        while batches.len() < 64 {
+                            match events.try_recv() {
+                                Ok(b) => batches.push(b),
+                                Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                                    lagged = true;
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        if let Err(e) = self.send_batches(tx, &batches).await {
                             return e;
+                        }
+                        if lagged {
+                            // Same as below: the receiver skipped ahead, so resynchronise.
+                            let (snap, seq, rx2) = self.snapshot();
+                            events = rx2;
+                            if let Err(e) = self.send(tx, snap).await {
+                                return e;
+                            }
+                            self.sent = seq;
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(n)) => {
