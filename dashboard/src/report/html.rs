@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::stats::MonthlyReport;
 use super::table::{mean_minutes, minutes, rating_mean, Table};
+use crate::document_page::esc;
 
 const CSS: &str = "body{font-family:\"Microsoft YaHei\",\"PingFang SC\",\"Noto Sans CJK SC\",sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:22px;margin:0 0 4px}h1 small{font-size:14px;color:#666;font-weight:normal}
@@ -252,20 +253,4 @@ fn notes(h: &mut String) {
          <li>空白表示无可统计数据。A blank cell means there was nothing to measure.</li>\n\
          </ul>\n",
     );
-}
-
-/// HTML-escapes text for element content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }

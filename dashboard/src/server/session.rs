@@ -203,7 +203,11 @@ impl Session {
         let (role, window) = (self.actor.role, self.actor.window);
         let already = self.sent;
         let write = async {
-            for o in batches.iter().flat_map(|b| b.iter()).filter(|o| o.seq > already) {
+            for o in batches
+                .iter()
+                .flat_map(|b| b.iter())
+                .filter(|o| o.seq > already)
+            {
                 tx.feed(Message::Text(o.frame_for(role, window))).await?;
             }
             tx.flush().await
