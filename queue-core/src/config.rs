@@ -585,4 +585,39 @@ mod tests {
             "{err}"
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+        /// A mangled file (lines dropped, values replaced) gives a config or an error naming
+        /// the file, never a panic.
+        #[test]
+        fn mangled_files_give_errors_not_panics(
+            drop_line in proptest::option::of(0usize..400),
+            edit_line in 0usize..400,
+            replacement in proptest::prop_oneof![
+                proptest::prelude::Just("-1".to_string()),
+                proptest::prelude::Just("\"\"".to_string()),
+                proptest::prelude::Just("1e309".to_string()),
+                proptest::prelude::Just("[".to_string()),
+                proptest::prelude::Just("\"ZZ\"".to_string()),
+                "\\PC{0,8}",
+            ],
+        ) {
+            let mut lines: Vec<String> = SAMPLE_HALL_TOML.lines().map(str::to_string).collect();
+            if let Some(d) = drop_line {
+                if d < lines.len() {
+                    lines.remove(d);
+                }
+            }
+            let i = edit_line % lines.len();
+            if let Some((key, _)) = lines[i].split_once('=') {
+                lines[i] = format!("{key}= {replacement}");
+            }
+            match HallConfig::from_toml_str(&lines.join("\n"), "fuzz.toml") {
+                Ok(h) => proptest::prop_assert!(h.validate("again").is_ok()),
+                Err(e) => proptest::prop_assert!(e.to_string().starts_with("fuzz.toml"), "{}", e),
+            }
+        }
+    }
 }
