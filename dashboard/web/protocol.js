@@ -53,15 +53,15 @@
 
   /* ------------------------------------------------------------------ state */
 
-  /** Window from a `window_changed` event, in the snapshot's shape (`ticket` = number). */
+  /** Window from a `window_changed` event (same shape as in the snapshot: `ticket` = number). */
   function windowFromEvent(w) {
     return {
       number: w.number,
       kind: w.kind,
       state: w.state,
       queues: Array.isArray(w.queues) ? w.queues.slice() : [],
-      ticket: w.ticket_number != null ? w.ticket_number : null,
-      ticket_id: w.ticket != null ? w.ticket : null,
+      ticket: w.ticket != null ? w.ticket : null,
+      ticket_id: w.ticket_id != null ? w.ticket_id : null,
       since: w.since != null ? w.since : null,
     };
   }

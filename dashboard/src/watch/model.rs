@@ -57,7 +57,7 @@ pub struct QueueInfo {
     pub open_windows: u32,
 }
 
-/// A window as shown: snapshots name the ticket `ticket`/`ticket_id`, events `ticket_number`/`ticket`.
+/// A window as shown (the wire has `ticket` = number and `ticket_id`, in snapshots and events).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowInfo {
     pub number: u32,
@@ -87,21 +87,6 @@ struct SnapshotWindow {
     ticket: Option<String>,
     #[serde(default)]
     ticket_id: Option<String>,
-    #[serde(default)]
-    since: Option<DateTime<FixedOffset>>,
-}
-
-#[derive(Deserialize)]
-struct EventWindow {
-    number: u32,
-    kind: WindowKind,
-    state: WindowState,
-    #[serde(default)]
-    queues: Vec<String>,
-    #[serde(default)]
-    ticket: Option<String>,
-    #[serde(default)]
-    ticket_number: Option<String>,
     #[serde(default)]
     since: Option<DateTime<FixedOffset>>,
 }
@@ -260,7 +245,7 @@ impl HallView {
                 self.put(&t, at);
             }
             "window_changed" => {
-                let w: EventWindow = field(&event["window"], "window")?;
+                let w: SnapshotWindow = field(&event["window"], "window")?;
                 self.windows.insert(
                     w.number,
                     WindowInfo {
@@ -268,8 +253,8 @@ impl HallView {
                         kind: w.kind,
                         state: w.state,
                         queues: w.queues,
-                        ticket_id: w.ticket,
-                        ticket_number: w.ticket_number,
+                        ticket_id: w.ticket_id,
+                        ticket_number: w.ticket,
                         since: w.since,
                     },
                 );

@@ -159,7 +159,7 @@ fn window_changed_updates_open_windows_and_estimate() {
     );
     let opened = json!({"kind": "window_changed", "window": {
         "number": 11, "kind": "comprehensive", "state": "open", "queues": ["A"],
-        "ticket": null, "ticket_number": null, "since": AT
+        "ticket": null, "ticket_id": null, "since": AT
     }});
     update(&mut app, event(101, opened, t0));
     let hall = app.hall.as_ref().unwrap();

@@ -23,10 +23,11 @@ pub struct Window {
     pub queues: Vec<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub weights: BTreeMap<String, f64>,
-    /// Id of the ticket at this window (called or serving).
+    /// Id of the ticket at this window (called or serving); `ticket_id` on the wire.
+    #[serde(rename = "ticket_id", default)]
     pub ticket: Option<String>,
-    /// Its number, for displays.
-    #[serde(default)]
+    /// Its number, for displays; `ticket` on the wire, as in the snapshot.
+    #[serde(rename = "ticket", default)]
     pub ticket_number: Option<String>,
     /// Since when the window has been in its current state with its current ticket (idle alerts).
     pub since: Option<DateTime<FixedOffset>>,
@@ -41,5 +42,29 @@ impl Window {
     #[must_use]
     pub fn weight(&self, queue: &str) -> f64 {
         self.weights.get(queue).copied().unwrap_or(1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn on_the_wire_ticket_is_the_number_and_ticket_id_the_id() {
+        let w = Window {
+            number: 3,
+            kind: WindowKind::Comprehensive,
+            state: WindowState::Open,
+            queues: vec!["A".into()],
+            weights: BTreeMap::new(),
+            ticket: Some("20261123-A023".into()),
+            ticket_number: Some("A023".into()),
+            since: None,
+        };
+        let v = serde_json::to_value(&w).unwrap();
+        assert_eq!(v["ticket"], "A023");
+        assert_eq!(v["ticket_id"], "20261123-A023");
+        let back: Window = serde_json::from_value(v).unwrap();
+        assert_eq!(back, w);
     }
 }
