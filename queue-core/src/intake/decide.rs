@@ -313,7 +313,9 @@ impl Cases {
             }
             Decision::Complete => {
                 case.state.check(Action::Complete, &case.id)?;
-                if !case.terms.on_the_spot {
+                // From `open` only on-the-spot items finish at the counter; an accepted case
+                // is finished once the department is done with it.
+                if !case.state.is_accepted() && !case.terms.on_the_spot {
                     return Err(IntakeError::NotOnTheSpot {
                         item: case.item.clone(),
                     });
