@@ -15,7 +15,7 @@ use crate::error::DomainError;
 use crate::ids;
 use crate::intake::{Case, CaseCommand, CaseEvent, CaseState, Cases, IntakeCtx};
 use crate::queue::{
-    Ctx, Decision, Evaluation, QueueCommand, QueueEvent, QueueState, Ticket, TicketState,
+    Ctx, Decision, Evaluation, QueueCommand, QueueEvent, QueueState, Ticket, TicketState, Window,
 };
 use crate::store::CaseRow;
 use crate::supervision::{Supervision, SupervisionCommand, SupervisionEvent};
@@ -544,22 +544,8 @@ impl Hall {
                 v
             })
             .collect();
-        let windows: Vec<Value> = self
-            .queue
-            .windows
-            .values()
-            .map(|w| {
-                json!({
-                    "number": w.number,
-                    "kind": w.kind,
-                    "state": w.state,
-                    "queues": w.queues,
-                    "ticket": w.ticket_number,
-                    "ticket_id": w.ticket,
-                    "since": w.since,
-                })
-            })
-            .collect();
+        // The same object as in `window_changed`: `ticket` is the number, `ticket_id` the id.
+        let windows: Vec<&Window> = self.queue.windows.values().collect();
         let recent: Vec<Value> = self
             .queue
             .recently_called(10)

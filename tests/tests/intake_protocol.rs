@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::hall::{Conn, TestHall};
+use common::hall::{http_get, Conn, TestHall};
 use serde_json::{json, Value};
 
 const ID: &str = "440524188001010014";
@@ -319,15 +319,4 @@ async fn an_unnoticed_deferred_case_is_deemed_accepted_by_the_hall_clock() {
         "not before the due date passed: {at}"
     );
     h.hall.stop().await.unwrap();
-}
-
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    String::from_utf8_lossy(&buf).to_string()
 }

@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::hall::{next_json, raw, Conn, TestHall};
+use common::hall::{http_get, next_json, raw, Conn, TestHall};
 use futures_util::SinkExt;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
@@ -264,13 +264,7 @@ async fn malformed_and_oversized_frames_get_errors_and_the_connection_survives()
         }
     }
     assert!(closed, "connection closed after an unreadable frame");
-    let mut other = h.connect("kiosk", None).await;
-    assert_eq!(
-        other
-            .command(json!({"kind":"issue_ticket","queue":"A"}))
-            .await["ok"],
-        true
-    );
+    h.assert_serves_others().await;
     h.hall.stop().await.unwrap();
 }
 
@@ -448,13 +442,7 @@ async fn a_flooding_client_is_rate_limited_and_others_are_served() {
         "about the burst was accepted: {ok}"
     );
     assert!(limited >= 35);
-    let mut other = h.connect("kiosk", None).await;
-    assert_eq!(
-        other
-            .command(json!({"kind":"issue_ticket","queue":"A"}))
-            .await["ok"],
-        true
-    );
+    h.assert_serves_others().await;
     h.hall.stop().await.unwrap();
 }
 
@@ -467,17 +455,6 @@ async fn health_answers_with_status() {
     assert_eq!(json["status"], "ok");
     assert!(json["seq"].is_u64());
     h.hall.stop().await.unwrap();
-}
-
-pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    String::from_utf8_lossy(&buf).to_string()
 }
 
 trait SendRaw {

@@ -174,3 +174,26 @@ impl Conn {
         }
     }
 }
+
+/// A plain HTTP GET over loopback; the whole response (status line, headers, body).
+pub async fn http_get(addr: SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    String::from_utf8_lossy(&buf).to_string()
+}
+
+impl TestHall {
+    /// A fresh client is served: whatever a test did to its own connection, the hall goes on.
+    pub async fn assert_serves_others(&self) {
+        let mut other = self.connect("kiosk", None).await;
+        let r = other
+            .command(json!({"kind":"issue_ticket","queue":"A"}))
+            .await;
+        assert_eq!(r["ok"], true, "{r}");
+    }
+}
