@@ -86,7 +86,7 @@ pub fn case_state(lang: Lang, s: CaseState) -> &'static str {
         CaseState::Accepted => lang.pick("已受理", "accepted"),
         CaseState::DeemedAccepted => lang.pick("视为受理", "deemed accepted"),
         CaseState::Rejected => lang.pick("不予受理", "rejected"),
-        CaseState::Completed => lang.pick("当场办结", "completed"),
+        CaseState::Completed => lang.pick("已办结", "completed"),
     }
 }
 

@@ -92,7 +92,7 @@ pub const CASE_KEYS: &[(&str, &str, &str)] = &[
     ("t", "一次性告知补正", "correction notice"),
     ("d", "5日内书面告知", "defer notice"),
     ("r", "不予受理", "reject"),
-    ("c", "当场办结", "complete"),
+    ("c", "办结", "complete"),
     ("s", "补正材料", "supplement"),
     ("e", "延期", "extend"),
 ];

@@ -15,7 +15,12 @@ use crate::slips::PAPER;
 
 #[derive(Debug)]
 pub enum PrintCmd {
-    Submit { label: String, bytes: Vec<u8> },
+    /// A job; `tz` is the centre's offset, for the time stamped in the simulated printout.
+    Submit {
+        label: String,
+        bytes: Vec<u8>,
+        tz: chrono::FixedOffset,
+    },
     Retry,
 }
 
@@ -27,6 +32,8 @@ struct Worker {
     out: UnboundedSender<Msg>,
     file: Option<PathBuf>,
     last_status: Option<Result<(), PrinterError>>,
+    /// The centre's offset (UTC+8 until the hall says otherwise).
+    tz: chrono::FixedOffset,
 }
 
 /// Starts the printer thread.
@@ -42,6 +49,7 @@ pub fn spawn(
     let mut w = Worker {
         queue: PrintQueue::new(printer),
         out,
+        tz: queue_core::config::UTC8,
         file,
         last_status: None,
     };
@@ -51,7 +59,10 @@ pub fn spawn(
             w.poll();
             loop {
                 match rx.recv_timeout(POLL) {
-                    Ok(PrintCmd::Submit { label, bytes }) => w.run(Some((label, bytes))),
+                    Ok(PrintCmd::Submit { label, bytes, tz }) => {
+                        w.tz = tz;
+                        w.run(Some((label, bytes)));
+                    }
                     Ok(PrintCmd::Retry) => w.run(None),
                     Err(RecvTimeoutError::Timeout) => w.poll(),
                     Err(RecvTimeoutError::Disconnected) => return,
@@ -128,7 +139,9 @@ impl Worker {
                 writeln!(
                     f,
                     "===== {label} · {} =====",
-                    chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
+                    chrono::Utc::now()
+                        .with_timezone(&self.tz)
+                        .format("%Y-%m-%d %H:%M:%S")
                 )?;
                 writeln!(f, "{text}")
             });

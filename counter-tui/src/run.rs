@@ -170,7 +170,7 @@ pub async fn run<B: Backend, S: Screen>(
         for m in batch {
             clock.observe(&m);
             for e in screen.update(m) {
-                if apply(e, dev) {
+                if apply(e, dev, clock.now().offset().fix()) {
                     return Ok(());
                 }
             }
@@ -179,14 +179,14 @@ pub async fn run<B: Backend, S: Screen>(
 }
 
 /// Carries out one effect; true means quit.
-fn apply(e: Effect, dev: &Devices) -> bool {
+fn apply(e: Effect, dev: &Devices, tz: FixedOffset) -> bool {
     match e {
         Effect::Send { id, command } => {
             tracing::info!(%id, kind = command["kind"].as_str().unwrap_or(""), "command");
             dev.client.command(id, command);
         }
         Effect::Print { label, bytes } => {
-            let _ = dev.printer.send(PrintCmd::Submit { label, bytes });
+            let _ = dev.printer.send(PrintCmd::Submit { label, bytes, tz });
         }
         Effect::RetryPrint => {
             let _ = dev.printer.send(PrintCmd::Retry);

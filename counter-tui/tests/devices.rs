@@ -56,9 +56,18 @@ fn paper_out_keeps_the_job_and_f10_prints_it() {
 
     sim.set_state(SimPrinterState::PaperOut);
     let (label, bytes) = job();
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let local_hour = || {
+        chrono::Utc::now()
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H")
+            .to_string()
+    };
+    let before = local_hour();
     p.send(PrintCmd::Submit {
         label: label.clone(),
         bytes,
+        tz,
     })
     .unwrap();
     let r = next_report(&mut rx, |r| matches!(r, PrinterReport::Failed { .. }));
@@ -88,6 +97,9 @@ fn paper_out_keeps_the_job_and_f10_prints_it() {
     assert_eq!(sim.jobs().len(), 1, "printed once");
     let out = std::fs::read_to_string(&file).unwrap();
     assert!(out.contains("A023") && out.contains(&label), "{out}");
+    // The printout is stamped in the centre's local time, not the machine's.
+    let after = local_hour();
+    assert!(out.contains(&before) || out.contains(&after), "{out}");
 }
 
 #[test]
@@ -114,7 +126,12 @@ fn a_real_serial_printer_on_a_pty_prints() {
     let printer = SerialPrinter::new(SerialPrinterConfig::new(pty.path()));
     let p = printing::spawn(Box::new(printer), None, tx).unwrap();
     let (label, bytes) = job();
-    p.send(PrintCmd::Submit { label, bytes }).unwrap();
+    p.send(PrintCmd::Submit {
+        label,
+        bytes,
+        tz: queue_core::config::UTC8,
+    })
+    .unwrap();
     next_report(&mut rx, |r| matches!(r, PrinterReport::Printed { .. }));
     let jobs = pty.wait_for_jobs(1, Duration::from_secs(5));
     assert!(jobs[0].text.contains("A023"), "{}", jobs[0].text);
