@@ -137,6 +137,8 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE tickets;
     ALTER TABLE tickets2 RENAME TO tickets;
     CREATE INDEX tickets_day ON tickets(day);",
+    // 3: tokens that end (expiry; revocation already existed).
+    "ALTER TABLE tokens ADD COLUMN expires_at TEXT;",
 ];
 
 /// The schema version this build writes.
