@@ -248,7 +248,14 @@ pub struct Restored {
 /// `force` is not set; file-system errors.
 pub fn restore_db(file: &Path, db: &Path, force: bool) -> anyhow::Result<Restored> {
     let dir = parent_dir(db);
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+    }
     let name = db
         .file_name()
         .context("the database needs a file name")?

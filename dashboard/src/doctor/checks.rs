@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike as _, Duration, FixedOffset};
+use chrono::{DateTime, Datelike as _, Duration, FixedOffset, Offset as _};
 use queue_core::calendar::Calendar;
 use queue_core::config::HallConfig;
 
@@ -24,6 +24,13 @@ pub fn run_checks(a: &DoctorArgs, now: DateTime<FixedOffset>) -> Vec<Finding> {
         .filter(|d| !d.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let key = a.key.clone().unwrap_or_else(|| dir.join("centre.key"));
+    // Times in the centre's local time.
+    let offset = match &a.config {
+        Some(p) => HallConfig::load(p).ok(),
+        None => HallConfig::sample().ok(),
+    }
+    .map_or(now.offset().fix(), |c| c.centre.offset());
+    let now = now.with_timezone(&offset);
     let mut out = Vec::new();
     let position = database(&db, &mut out);
     out.push(database_permissions(&db, &dir));

@@ -30,7 +30,15 @@ pub fn record(dir: &Path, mut history: Vec<Sample>, sample: Sample) {
     let excess = history.len().saturating_sub(KEEP);
     history.drain(..excess);
     if let Ok(text) = serde_json::to_string(&history) {
-        let _ = std::fs::write(dir.join(HISTORY_FILE), text);
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(dir.join(HISTORY_FILE))
+            .and_then(|mut f| f.write_all(text.as_bytes()));
     }
 }
 
