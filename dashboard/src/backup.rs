@@ -314,7 +314,8 @@ pub fn restore_db(file: &Path, db: &Path, force: bool) -> anyhow::Result<Restore
             for suffix in ["-wal", "-shm"] {
                 let from = PathBuf::from(format!("{}{suffix}", db.display()));
                 if from.exists() {
-                    let _ = fs::rename(&from, PathBuf::from(format!("{}{suffix}", aside.display())));
+                    let _ =
+                        fs::rename(&from, PathBuf::from(format!("{}{suffix}", aside.display())));
                 }
             }
             kept_aside = Some(aside);
@@ -394,7 +395,12 @@ mod tests {
     #[test]
     fn prune_keeps_the_newest() {
         let d = tempfile::tempdir().unwrap();
-        for n in ["hall-20261101-020000.db", "hall-20261102-020000.db", "hall-20261103-020000.db", "other.db"] {
+        for n in [
+            "hall-20261101-020000.db",
+            "hall-20261102-020000.db",
+            "hall-20261103-020000.db",
+            "other.db",
+        ] {
             fs::write(d.path().join(n), b"x").unwrap();
         }
         let removed = prune(d.path(), 2).unwrap();

@@ -54,7 +54,10 @@ impl CommitFailure {
             window: None,
             case: None,
             message: format!("{zh}（{} 次失败）", self.failed_commits),
-            message_en: format!("{en} ({} failed commits: {})", self.failed_commits, self.error),
+            message_en: format!(
+                "{en} ({} failed commits: {})",
+                self.failed_commits, self.error
+            ),
             raised_at: self.since,
             acknowledged: false,
         }

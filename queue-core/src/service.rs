@@ -493,11 +493,7 @@ impl Writer {
                     Err(p) => p.into_inner(),
                 };
                 self.hall = g.hall.clone();
-                g.storage = Some(CommitFailure::record(
-                    g.storage.as_ref(),
-                    &e,
-                    self.last_at,
-                ));
+                g.storage = Some(CommitFailure::record(g.storage.as_ref(), &e, self.last_at));
                 drop(g);
                 if let Ok((seq, head)) = self.store.head() {
                     self.seq = seq;

@@ -87,6 +87,8 @@ async fn backup_under_load_restores_to_the_identical_state() {
             let mut acked: Vec<(u64, String)> = Vec::new();
             let mut i = 0;
             while !stop.load(Ordering::Relaxed) {
+                // Under the per-connection rate limit (50 commands/s).
+                tokio::time::sleep(Duration::from_millis(25)).await;
                 let id = format!("c{c}-{i}");
                 i += 1;
                 let queue = ["A", "B", "C"][i % 3];
@@ -153,12 +155,23 @@ async fn backup_under_load_restores_to_the_identical_state() {
         restored.to_str().unwrap(),
     ]);
     assert_eq!(r.code, Some(0), "restore: {}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains(&format!("seq {seq}, head {head}")), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("seq {seq}, head {head}")),
+        "{}",
+        r.stdout
+    );
     let original = events_of(&db);
     let back = events_of(&restored);
     assert_eq!(back.len() as u64, seq);
-    assert_eq!(back[..], original[..back.len()], "restored log differs from the original");
-    let (rseq, rhead) = queue_core::store::Store::open(&restored).unwrap().head().unwrap();
+    assert_eq!(
+        back[..],
+        original[..back.len()],
+        "restored log differs from the original"
+    );
+    let (rseq, rhead) = queue_core::store::Store::open(&restored)
+        .unwrap()
+        .head()
+        .unwrap();
     assert_eq!((rseq, hex_of(&rhead)), (seq, head));
 
     // A hall started on the restored database serves exactly the tickets acknowledged up to
@@ -179,7 +192,8 @@ async fn backup_under_load_restores_to_the_identical_state() {
         .unwrap()
         .1;
     let conn = Conn::open(addr2, &sup, None).await;
-    assert_eq!(conn.welcome["seq"].as_u64(), Some(seq));
+    // (Its first ticks may add alerts and advice after seq; no tickets.)
+    assert!(conn.welcome["seq"].as_u64().unwrap() >= seq);
     let tickets: std::collections::HashSet<String> = conn.snapshot["state"]["tickets"]
         .as_array()
         .unwrap()
@@ -187,16 +201,29 @@ async fn backup_under_load_restores_to_the_identical_state() {
         .map(|t| t["id"].as_str().unwrap().to_string())
         .collect();
     for (s, id) in &acked {
-        assert_eq!(tickets.contains(id), *s <= seq, "ticket {id} (seq {s}), backup at {seq}");
+        assert_eq!(
+            tickets.contains(id),
+            *s <= seq,
+            "ticket {id} (seq {s}), backup at {seq}"
+        );
     }
     drop(conn);
     sigterm(&mut child2);
 
     // The original is newer than the backup: restore refuses without --force.
-    let refused = common::run_dashboard(&["restore", copy.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    let refused = common::run_dashboard(&[
+        "restore",
+        copy.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
     assert_ne!(refused.code, Some(0));
     assert!(refused.stderr.contains("newer"), "{}", refused.stderr);
-    assert_eq!(events_of(&db), original, "a refused restore changes nothing");
+    assert_eq!(
+        events_of(&db),
+        original,
+        "a refused restore changes nothing"
+    );
     let forced = common::run_dashboard(&[
         "restore",
         copy.to_str().unwrap(),
@@ -209,7 +236,11 @@ async fn backup_under_load_restores_to_the_identical_state() {
     let aside: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with("hall.db.before-restore-"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("hall.db.before-restore-")
+        })
         .collect();
     assert_eq!(aside.len(), 1, "the replaced database is kept aside");
     assert_eq!(events_of(&aside[0].path()), original);
@@ -281,24 +312,62 @@ fn doctor_passes_a_healthy_hall_and_flags_a_missing_next_year_calendar() {
     let cal = dir.path().join("calendar.toml");
     std::fs::write(
         &cal,
-        format!("[years.{year}]\noff = []\nmakeup = []\n[years.{}]\noff = []\nmakeup = []\n", year + 1),
+        format!(
+            "[years.{year}]\noff = []\nmakeup = []\n[years.{}]\noff = []\nmakeup = []\n",
+            year + 1
+        ),
     )
     .unwrap();
-    let ok = doctor(&["--db", db.to_str().unwrap(), "--calendar", cal.to_str().unwrap(), "--now", &now]);
+    let ok = doctor(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--calendar",
+        cal.to_str().unwrap(),
+        "--now",
+        &now,
+    ]);
     assert_eq!(ok.code, Some(0), "{}{}", ok.stdout, ok.stderr);
     assert!(!ok.stdout.contains("FAIL "), "{}", ok.stdout);
     assert!(line(&ok.stdout, "log_chain").starts_with("OK"));
     // The same calendar in December of next year lacks the year after: the December failure.
     let december = format!("{}-12-01T09:00:00+08:00", year + 1);
-    let bad = doctor(&["--db", db.to_str().unwrap(), "--calendar", cal.to_str().unwrap(), "--now", &december, "--backup-max-age-hours", "100000"]);
+    let bad = doctor(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--calendar",
+        cal.to_str().unwrap(),
+        "--now",
+        &december,
+        "--backup-max-age-hours",
+        "100000",
+    ]);
     assert_eq!(bad.code, Some(1), "{}", bad.stdout);
     let l = line(&bad.stdout, "calendar");
-    assert!(l.starts_with("FAIL") && l.contains(&(year + 2).to_string()), "{l}");
-    assert!(bad.stdout.contains(&format!("[years.{}]", year + 2)), "the fix names the year");
+    assert!(
+        l.starts_with("FAIL") && l.contains(&(year + 2).to_string()),
+        "{l}"
+    );
+    assert!(
+        bad.stdout.contains(&format!("[years.{}]", year + 2)),
+        "the fix names the year"
+    );
     // In October the next 60 days stay inside next year: not flagged.
     let october = format!("{}-10-01T09:00:00+08:00", year + 1);
-    let oct = doctor(&["--db", db.to_str().unwrap(), "--calendar", cal.to_str().unwrap(), "--now", &october, "--backup-max-age-hours", "100000"]);
-    assert!(line(&oct.stdout, "calendar").starts_with("OK"), "{}", oct.stdout);
+    let oct = doctor(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--calendar",
+        cal.to_str().unwrap(),
+        "--now",
+        &october,
+        "--backup-max-age-hours",
+        "100000",
+    ]);
+    assert!(
+        line(&oct.stdout, "calendar").starts_with("OK"),
+        "{}",
+        oct.stdout
+    );
 }
 
 #[test]
@@ -315,7 +384,11 @@ fn doctor_flags_a_world_readable_key() {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = doctor(&["--db", db.to_str().unwrap(), "--key", key.to_str().unwrap()]);
-    assert!(line(&out.stdout, "db_permissions").starts_with("FAIL"), "{}", out.stdout);
+    assert!(
+        line(&out.stdout, "db_permissions").starts_with("FAIL"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -324,14 +397,57 @@ fn doctor_flags_a_stale_backup() {
     let (db, _) = healthy(dir.path());
     let year = chrono::Datelike::year(&chrono::Utc::now());
     let cal = dir.path().join("calendar.toml");
-    std::fs::write(&cal, format!("[years.{year}]\noff = []\nmakeup = []\n[years.{}]\noff = []\nmakeup = []\n", year + 1)).unwrap();
+    std::fs::write(
+        &cal,
+        format!(
+            "[years.{year}]\noff = []\nmakeup = []\n[years.{}]\noff = []\nmakeup = []\n",
+            year + 1
+        ),
+    )
+    .unwrap();
     let at = |hours: i64| (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339();
-    let fresh = doctor(&["--db", db.to_str().unwrap(), "--calendar", cal.to_str().unwrap(), "--now", &at(1)]);
-    assert!(line(&fresh.stdout, "backup").starts_with("OK"), "{}", fresh.stdout);
-    let late = doctor(&["--db", db.to_str().unwrap(), "--calendar", cal.to_str().unwrap(), "--now", &at(30)]);
-    assert!(line(&late.stdout, "backup").starts_with("WARN"), "{}", late.stdout);
-    let stale = doctor(&["--db", db.to_str().unwrap(), "--calendar", cal.to_str().unwrap(), "--now", &at(24 * 3)]);
+    let fresh = doctor(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--calendar",
+        cal.to_str().unwrap(),
+        "--now",
+        &at(1),
+    ]);
+    assert!(
+        line(&fresh.stdout, "backup").starts_with("OK"),
+        "{}",
+        fresh.stdout
+    );
+    let late = doctor(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--calendar",
+        cal.to_str().unwrap(),
+        "--now",
+        &at(30),
+    ]);
+    assert!(
+        line(&late.stdout, "backup").starts_with("WARN"),
+        "{}",
+        late.stdout
+    );
+    let stale = doctor(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--calendar",
+        cal.to_str().unwrap(),
+        "--now",
+        &at(24 * 3),
+    ]);
     assert_eq!(stale.code, Some(1), "{}", stale.stdout);
-    assert!(line(&stale.stdout, "backup").starts_with("FAIL"), "{}", stale.stdout);
-    assert!(stale.stdout.contains("gov-hall-backup"), "the fix names the timer");
+    assert!(
+        line(&stale.stdout, "backup").starts_with("FAIL"),
+        "{}",
+        stale.stdout
+    );
+    assert!(
+        stale.stdout.contains("gov-hall-backup"),
+        "the fix names the timer"
+    );
 }

@@ -48,7 +48,13 @@ fn free_port() -> u16 {
 
 fn spawn(db: &Path, port: u16) -> Child {
     Command::new(common::dashboard_bin())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--min-free-mb", "3"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--min-free-mb",
+            "3",
+        ])
         .args(["--start", "2026-11-23T09:00:00+08:00", "--db"])
         .arg(db)
         .env("HALL_LOG", "warn")
@@ -70,7 +76,9 @@ async fn wait_ready(addr: SocketAddr) {
 }
 
 fn stop(child: &mut Child) {
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let until = Instant::now() + Duration::from_secs(20);
     while Instant::now() < until {
         if child.try_wait().unwrap().is_some() {
@@ -86,7 +94,10 @@ fn stop(child: &mut Child) {
 async fn wait_snapshot(conn: &mut Conn, what: &str, f: impl Fn(&Value) -> bool) -> Value {
     let until = Instant::now() + Duration::from_secs(15);
     while Instant::now() < until {
-        let v = conn.next().await.unwrap_or_else(|| panic!("closed waiting for {what}"));
+        let v = conn
+            .next()
+            .await
+            .unwrap_or_else(|| panic!("closed waiting for {what}"));
         if v["type"] == "snapshot" && f(&v["state"]) {
             return v;
         }
@@ -105,7 +116,11 @@ fn alert_kinds(state: &Value) -> Vec<String> {
 
 /// Writes `bytes` (or until the disk is full when `None`) into `path`.
 fn fill(path: &Path, bytes: Option<u64>) {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
     let chunk = vec![0x5a_u8; 16 * 1024];
     let mut written = 0u64;
     loop {
@@ -128,8 +143,12 @@ async fn a_full_disk_alerts_refuses_plainly_loses_nothing_and_recovers() {
         return;
     };
     let db = fs.0.join("hall.db");
-    let kiosk_token = dashboard::tokens::create(&db, "kiosk", None, "kiosk").unwrap().1;
-    let sup_token = dashboard::tokens::create(&db, "supervisor", None, "sup").unwrap().1;
+    let kiosk_token = dashboard::tokens::create(&db, "kiosk", None, "kiosk")
+        .unwrap()
+        .1;
+    let sup_token = dashboard::tokens::create(&db, "supervisor", None, "sup")
+        .unwrap()
+        .1;
     let port = free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut child = spawn(&db, port);
@@ -141,7 +160,8 @@ async fn a_full_disk_alerts_refuses_plainly_loses_nothing_and_recovers() {
     let mut n = 0u32;
     let mut issue = |n: &mut u32| {
         *n += 1;
-        json!({"kind":"issue_ticket","queue":["A","B","C"][*n as usize % 3]})
+        let queue = ["A", "B", "C"][*n as usize % 3];
+        json!({"kind":"issue_ticket","queue":queue})
     };
     for _ in 0..20 {
         let r = kiosk.command(issue(&mut n)).await;
@@ -153,7 +173,10 @@ async fn a_full_disk_alerts_refuses_plainly_loses_nothing_and_recovers() {
     let space = dashboard::disk::space(&db).unwrap();
     let filler = fs.0.join("filler");
     fill(&filler, Some(space.free.saturating_sub(2 * 1024 * 1024)));
-    let s = wait_snapshot(&mut sup, "a disk_low alert", |st| alert_kinds(st).contains(&"disk_low".into())).await;
+    let s = wait_snapshot(&mut sup, "a disk_low alert", |st| {
+        alert_kinds(st).contains(&"disk_low".into())
+    })
+    .await;
     assert_eq!(s["state"]["storage"]["status"], "low_space");
     let r = kiosk.command(issue(&mut n)).await;
     assert_eq!(r["ok"], true, "still saving with space left: {r}");
@@ -163,6 +186,8 @@ async fn a_full_disk_alerts_refuses_plainly_loses_nothing_and_recovers() {
     fill(&filler, None);
     let mut refused = 0;
     for _ in 0..3000 {
+        // Under the per-connection rate limit (50 commands/s).
+        tokio::time::sleep(Duration::from_millis(25)).await;
         let r = kiosk.command(issue(&mut n)).await;
         if r["ok"] == true {
             // The WAL may still have room; such a ticket is committed and must survive.
@@ -171,25 +196,55 @@ async fn a_full_disk_alerts_refuses_plainly_loses_nothing_and_recovers() {
         }
         assert_eq!(r["error"]["code"], "storage_failure", "{r}");
         let msg = r["error"]["message"].as_str().unwrap();
-        assert!(msg.contains("磁盘已满") && msg.contains("disk is full"), "plain words: {msg}");
+        assert!(
+            msg.contains("磁盘已满") && msg.contains("disk is full"),
+            "plain words: {msg}"
+        );
         refused += 1;
         if refused >= 5 {
             break;
         }
     }
     assert!(refused >= 5, "the full disk never refused a commit");
-    let s = wait_snapshot(&mut sup, "a storage_failure alert", |st| alert_kinds(st).contains(&"storage_failure".into())).await;
+    let s = wait_snapshot(&mut sup, "a storage_failure alert", |st| {
+        alert_kinds(st).contains(&"storage_failure".into())
+    })
+    .await;
     assert_eq!(s["state"]["storage"]["status"], "failing");
-    let alert = s["state"]["alerts"].as_array().unwrap().iter().find(|a| a["kind"] == "storage_failure").unwrap().clone();
-    assert!(alert["message"].as_str().unwrap().contains("磁盘已满"), "{alert}");
+    let alert = s["state"]["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "storage_failure")
+        .unwrap()
+        .clone();
+    assert!(
+        alert["message"].as_str().unwrap().contains("磁盘已满"),
+        "{alert}"
+    );
     // The kiosk is told in its own snapshot, with words a person can act on.
-    let k = wait_snapshot(&mut kiosk, "storage failing", |st| st["storage"]["status"] == "failing").await;
-    assert!(k["state"]["storage"]["message"].as_str().unwrap().contains("磁盘已满"));
+    let k = wait_snapshot(&mut kiosk, "storage failing", |st| {
+        st["storage"]["status"] == "failing"
+    })
+    .await;
+    assert!(k["state"]["storage"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("磁盘已满"));
     // Reads keep being served: a new connection gets its snapshot, the health check answers.
     let reader = Conn::open(addr, &sup_token, None).await;
-    let tickets = reader.snapshot["state"]["tickets"].as_array().unwrap().len();
-    assert_eq!(tickets, acked.len(), "the snapshot holds exactly the acknowledged tickets");
-    assert!(http_get(addr, "/healthz").await.contains("\"storage\":\"failing\""));
+    let tickets = reader.snapshot["state"]["tickets"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        tickets,
+        acked.len(),
+        "the snapshot holds exactly the acknowledged tickets"
+    );
+    assert!(http_get(addr, "/healthz")
+        .await
+        .contains("\"storage\":\"failing\""));
     drop(reader);
 
     // Space returns: the alert clears by itself, commands succeed again.
@@ -219,7 +274,10 @@ async fn a_full_disk_alerts_refuses_plainly_loses_nothing_and_recovers() {
         .iter()
         .map(|t| t["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(stored, acked, "acknowledged = stored, after the disk filled and emptied");
+    assert_eq!(
+        stored, acked,
+        "acknowledged = stored, after the disk filled and emptied"
+    );
     drop(sup);
     stop(&mut child);
     drop(fs);

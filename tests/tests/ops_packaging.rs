@@ -80,10 +80,7 @@ fn server_unit_is_sandboxed_and_runs_as_its_own_user() {
             "gov-hall.service lacks {line}"
         );
     }
-    let exec = unit
-        .lines()
-        .find(|l| l.starts_with("ExecStart="))
-        .unwrap();
+    let exec = unit.lines().find(|l| l.starts_with("ExecStart=")).unwrap();
     for arg in [
         "serve",
         "--db /var/lib/gov-hall/hall.db",
@@ -94,7 +91,9 @@ fn server_unit_is_sandboxed_and_runs_as_its_own_user() {
     let timer = read("packaging/server/gov-hall-backup.timer");
     assert!(timer.contains("OnCalendar=") && timer.contains("Persistent=true"));
     let backup = read("packaging/server/gov-hall-backup.service");
-    assert!(backup.contains("dashboard backup --db /var/lib/gov-hall/hall.db --to /var/lib/gov-hall/backups"));
+    assert!(backup.contains(
+        "dashboard backup --db /var/lib/gov-hall/hall.db --to /var/lib/gov-hall/backups"
+    ));
 }
 
 #[test]

@@ -80,7 +80,9 @@ fn database(db: &Path, out: &mut Vec<Finding>) -> Option<Position> {
 }
 
 fn mode_of(p: &Path) -> Option<u32> {
-    std::fs::metadata(p).ok().map(|m| m.permissions().mode() & 0o777)
+    std::fs::metadata(p)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o777)
 }
 
 fn database_permissions(db: &Path, dir: &Path) -> Finding {
@@ -113,11 +115,7 @@ fn database_permissions(db: &Path, dir: &Path) -> Finding {
                 "readable by other users (the database holds names and ID numbers): {}",
                 open.join(", ")
             ),
-            format!(
-                "chmod 700 {} && chmod 600 {}*",
-                dir.display(),
-                db.display()
-            ),
+            format!("chmod 700 {} && chmod 600 {}*", dir.display(), db.display()),
         )
     }
 }
@@ -170,7 +168,10 @@ fn config(path: Option<&Path>) -> Finding {
             "config",
             format!(
                 "{} — {} ({} queues, {} windows)",
-                path.map_or_else(|| "built-in sample".to_string(), |p| p.display().to_string()),
+                path.map_or_else(
+                    || "built-in sample".to_string(),
+                    |p| p.display().to_string()
+                ),
                 c.centre.name,
                 c.queues.len(),
                 c.windows.len()
@@ -250,21 +251,23 @@ fn disk_space(db: &Path, dir: &Path, now: DateTime<FixedOffset>) -> Vec<Finding>
         disk::human(space.total),
         space.free_fraction() * 100.0
     );
-    let mut out = vec![if space.free < 64 * 1024 * 1024 || space.free_fraction() < 0.02 {
-        Finding::fail(
+    let mut out = vec![
+        if space.free < 64 * 1024 * 1024 || space.free_fraction() < 0.02 {
+            Finding::fail(
             "disk_space",
             detail,
             "free space now (old logs, old backups: `dashboard backup --keep N`); the hall refuses commands when the disk is full",
         )
-    } else if space.free < 1024 * 1024 * 1024 || space.free_fraction() < 0.10 {
-        Finding::warn(
-            "disk_space",
-            detail,
-            "plan more space for the data directory",
-        )
-    } else {
-        Finding::ok("disk_space", detail)
-    }];
+        } else if space.free < 1024 * 1024 * 1024 || space.free_fraction() < 0.10 {
+            Finding::warn(
+                "disk_space",
+                detail,
+                "plan more space for the data directory",
+            )
+        } else {
+            Finding::ok("disk_space", detail)
+        },
+    ];
     let history = trend::load(dir);
     let sample = Sample {
         at: now,
@@ -285,7 +288,11 @@ fn disk_space(db: &Path, dir: &Path, now: DateTime<FixedOffset>) -> Vec<Finding>
                 disk::human(rate as u64)
             );
             if days < 7.0 {
-                Finding::fail("disk_trend", detail, "add space or remove old files this week")
+                Finding::fail(
+                    "disk_trend",
+                    detail,
+                    "add space or remove old files this week",
+                )
             } else if days < 30.0 {
                 Finding::warn("disk_trend", detail, "plan more space within the month")
             } else {
@@ -376,10 +383,10 @@ fn certificate(cert: &Path, now: DateTime<FixedOffset>) -> Finding {
         .args(["x509", "-enddate", "-noout", "-in"])
         .arg(cert)
         .output();
-    let text = match out {
-        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
-        Ok(o) => {
-            return Finding::fail(
+    let text =
+        match out {
+            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+            Ok(o) => return Finding::fail(
                 "certificate",
                 format!(
                     "{}: {}",
@@ -387,28 +394,35 @@ fn certificate(cert: &Path, now: DateTime<FixedOffset>) -> Finding {
                     String::from_utf8_lossy(&o.stderr).trim()
                 ),
                 "install a valid PEM certificate (docs/operations.md, \"Keys and certificates\")",
-            )
-        }
-        Err(e) => {
-            return Finding::warn(
-                "certificate",
-                format!("cannot run openssl to read {}: {e}", cert.display()),
-                "apt-get install openssl",
-            )
-        }
-    };
+            ),
+            Err(e) => {
+                return Finding::warn(
+                    "certificate",
+                    format!("cannot run openssl to read {}: {e}", cert.display()),
+                    "apt-get install openssl",
+                )
+            }
+        };
     // notAfter=Mar  1 12:00:00 2027 GMT
     let Some(end) = text
         .trim()
         .strip_prefix("notAfter=")
         .and_then(|s| s.strip_suffix(" GMT"))
         .and_then(|s| {
-            chrono::NaiveDateTime::parse_from_str(&s.split_whitespace().collect::<Vec<_>>().join(" "), "%b %d %H:%M:%S %Y").ok()
+            chrono::NaiveDateTime::parse_from_str(
+                &s.split_whitespace().collect::<Vec<_>>().join(" "),
+                "%b %d %H:%M:%S %Y",
+            )
+            .ok()
         })
     else {
         return Finding::warn(
             "certificate",
-            format!("cannot read the expiry of {}: {}", cert.display(), text.trim()),
+            format!(
+                "cannot read the expiry of {}: {}",
+                cert.display(),
+                text.trim()
+            ),
             "check the certificate with `openssl x509 -noout -dates -in FILE`",
         );
     };

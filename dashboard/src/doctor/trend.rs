@@ -65,10 +65,19 @@ mod tests {
                 + chrono::Duration::hours(h)
         };
         let h = vec![
-            Sample { at: t(0), free: 10_000 },
-            Sample { at: t(24), free: 9_000 },
+            Sample {
+                at: t(0),
+                free: 10_000,
+            },
+            Sample {
+                at: t(24),
+                free: 9_000,
+            },
         ];
-        let now = Sample { at: t(48), free: 8_000 };
+        let now = Sample {
+            at: t(48),
+            free: 8_000,
+        };
         assert_eq!(bytes_per_day(&h, now), Some(1_000.0));
         assert_eq!(bytes_per_day(&h[..0], now), None);
     }

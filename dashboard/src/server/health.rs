@@ -64,7 +64,9 @@ pub fn spawn(
             };
             if changed {
                 match &failure {
-                    Some(f) => tracing::error!(error = %f.error, failed = f.failed_commits, "storage failing: clients told"),
+                    Some(f) => {
+                        tracing::error!(error = %f.error, failed = f.failed_commits, "storage failing: clients told")
+                    }
                     None => tracing::info!(alerts = alerts.len(), "storage alerts changed"),
                 }
                 tx.send_replace(Arc::new(alerts));
