@@ -158,7 +158,7 @@ async fn a_full_disk_alerts_refuses_plainly_loses_nothing_and_recovers() {
     let mut kiosk = Conn::open(addr, &kiosk_token, None).await;
     let mut acked: HashSet<String> = HashSet::new();
     let mut n = 0u32;
-    let mut issue = |n: &mut u32| {
+    let issue = |n: &mut u32| {
         *n += 1;
         let queue = ["A", "B", "C"][*n as usize % 3];
         json!({"kind":"issue_ticket","queue":queue})
