@@ -279,6 +279,8 @@ pub fn restore_db(file: &Path, db: &Path, force: bool) -> anyhow::Result<Restore
             .mode(0o600)
             .open(&tmp)?;
         fs::copy(file, &tmp).with_context(|| format!("copying {}", file.display()))?;
+        // fs::copy carries the source's mode over; the database stays private whatever it was.
+        fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         let position = verify_db(&tmp)
             .with_context(|| format!("the backup {} does not verify", file.display()))?;
         let mut kept_aside = None;

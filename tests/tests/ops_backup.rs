@@ -160,6 +160,11 @@ async fn backup_under_load_restores_to_the_identical_state() {
         "{}",
         r.stdout
     );
+    assert_eq!(
+        std::fs::metadata(&restored).unwrap().permissions().mode() & 0o077,
+        0,
+        "the restored database is private"
+    );
     let original = events_of(&db);
     let back = events_of(&restored);
     assert_eq!(back.len() as u64, seq);
