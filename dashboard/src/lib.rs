@@ -4,6 +4,7 @@ pub mod demo;
 pub mod document_page;
 pub mod keys;
 pub mod paths;
+pub mod printable;
 pub mod report;
 pub mod server;
 pub mod tokens;
