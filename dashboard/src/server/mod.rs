@@ -5,6 +5,7 @@ mod frames;
 mod http;
 mod limits;
 mod session;
+mod verify_status;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -13,7 +13,7 @@ mod takeover;
 pub mod view;
 
 pub use takeover::TakeOver;
-pub use view::{masked_case, public_case, Viewer};
+pub use view::{mask_name, masked_case, public_case, Viewer};
 
 use crate::auth::{Actor, Role};
 use crate::calendar::Calendar;
@@ -58,7 +58,11 @@ impl Command {
         hygiene::check_command(v).map_err(|e| DomainError::BadRequest(format!("{kind}: {e}")))?;
         let bad = |e: serde_json::Error| DomainError::BadRequest(format!("{kind}: {e}"));
         if kind == TakeOver::KIND {
-            serde_json::from_value(v.clone())
+            let mut fields = v.clone();
+            if let Some(m) = fields.as_object_mut() {
+                m.remove("kind");
+            }
+            serde_json::from_value(fields)
                 .map(Self::TakeOver)
                 .map_err(bad)
         } else if QueueCommand::KINDS.contains(&kind) {

@@ -12,7 +12,7 @@ use crate::queue::Decision;
 
 /// `{"kind":"case_take_over","case":"…","reason":"…"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename = "case_take_over", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct TakeOver {
     pub case: String,
     pub reason: String,

@@ -285,6 +285,19 @@ pub fn public_case(c: &Case) -> Value {
     })
 }
 
+/// A name as a public page may show it: the first character, the rest as `*`
+/// (`张三` → `张*`; `广州市某某公司` → `广******`).
+#[must_use]
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        None => String::new(),
+        Some(first) => std::iter::once(first)
+            .chain(chars.map(|_| '*'))
+            .collect(),
+    }
+}
+
 fn mask_ticket(t: &Ticket) -> Ticket {
     let mut t = t.clone();
     t.id_number = t.id_number.as_deref().map(ids::mask);

@@ -3,7 +3,6 @@
 use chrono::{DateTime, FixedOffset};
 use serde_json::json;
 
-use super::calling::priority_key;
 use super::command::{QueueCommand, WindowSetting};
 use super::event::QueueEvent;
 use super::state::{ticket_id, Ctx, Decision, QueueState};
@@ -300,13 +299,13 @@ impl QueueState {
         }
     }
 
-    fn queue_exists(&self, queue: &str) -> Result<&QueueConfig, DomainError> {
+    pub(super) fn queue_exists(&self, queue: &str) -> Result<&QueueConfig, DomainError> {
         self.queues
             .get(queue)
             .ok_or_else(|| DomainError::NotFound(format!("队列 queue {queue:?}")))
     }
 
-    fn ticket(&self, id: &str) -> Result<&Ticket, DomainError> {
+    pub(super) fn ticket(&self, id: &str) -> Result<&Ticket, DomainError> {
         self.resolve(id)
             .ok_or_else(|| DomainError::NotFound(format!("号 ticket {id}")))
     }
@@ -323,7 +322,7 @@ impl QueueState {
         })
     }
 
-    fn own_window(&self, ctx: &Ctx<'_>) -> Result<&Window, DomainError> {
+    pub(super) fn own_window(&self, ctx: &Ctx<'_>) -> Result<&Window, DomainError> {
         let n = ctx.actor.window.ok_or_else(|| {
             DomainError::Forbidden("此令牌未绑定窗口 this token is not bound to a window".into())
         })?;
@@ -333,7 +332,7 @@ impl QueueState {
     }
 
     /// The live ticket at the actor's window, which must be in one of `states`.
-    fn current(
+    pub(super) fn current(
         &self,
         ctx: &Ctx<'_>,
         states: &[TicketState],
@@ -359,7 +358,7 @@ impl QueueState {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn new_ticket(
+    pub(super) fn new_ticket(
         &self,
         ctx: &Ctx<'_>,
         queue: &str,

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use super::calling::priority_key;
 use super::event::{Appointment, Evaluation, QueueEvent};
 use super::ticket::{Ticket, TicketState};
