@@ -22,7 +22,6 @@ pub enum Action {
     SimPaper,
     SimScan,
     ShowPrintout,
-    Evaluate,
 }
 
 pub struct Binding {
@@ -67,7 +66,6 @@ pub const BINDINGS: &[Binding] = &[
         "查看打印输出",
         "show printout",
     ),
-    b(Action::Evaluate, "Ctrl+E", "好差评", "rating"),
     b(Action::SimScan, "Ctrl+S", "模拟扫码", "simulated scan"),
     b(
         Action::SimPaper,
@@ -118,7 +116,6 @@ pub fn action(key: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Char('q' | 'c') if ctrl => Action::Quit,
         KeyCode::Char('n') if ctrl => Action::NewIntake,
         KeyCode::Char('o') if ctrl => Action::ShowPrintout,
-        KeyCode::Char('e') if ctrl => Action::Evaluate,
         KeyCode::Char('s') if ctrl => Action::SimScan,
         KeyCode::Char('p') if ctrl => Action::SimPaper,
         _ => return None,

@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod document_page;
 pub mod keys;
 pub mod paths;
+pub mod printable;
 pub mod report;
 pub mod server;
 pub mod tokens;

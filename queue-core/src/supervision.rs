@@ -146,9 +146,17 @@ pub struct Supervision {
     recommendations: BTreeMap<String, Recommendation>,
     /// Current device faults by (window, device).
     faults: BTreeMap<(Option<u32>, String), String>,
-    /// Urgent refusals not yet acknowledged, by alert id.
+    /// Urgent refusals not yet acknowledged, by alert id (at most [`MAX_OPEN_REFUSALS`]).
     refusals: BTreeMap<String, Refusal>,
+    /// Older unacknowledged refusals folded into one summary alert.
+    folded_refusals: u32,
 }
+
+/// Unacknowledged refusal alerts kept one by one; beyond this the oldest fold into a single
+/// summary alert (each refusal stays in the log and the monthly report), so a flood of
+/// refusals cannot grow the state or bury the supervisor's screen.
+pub const MAX_OPEN_REFUSALS: usize = 20;
+const FOLDED_REFUSALS_ID: &str = "urgent_refused:earlier";
 
 impl Supervision {
     /// Decides a supervision command.
@@ -191,6 +199,9 @@ impl Supervision {
             SupervisionEvent::AlertCleared { alert } => {
                 self.alerts.remove(&alert.id);
                 self.refusals.remove(&alert.id);
+                if alert.id == FOLDED_REFUSALS_ID {
+                    self.folded_refusals = 0;
+                }
             }
             SupervisionEvent::Recommendation(r) => {
                 self.recommendations.insert(r.queue.clone(), r.clone());
@@ -230,6 +241,16 @@ impl Supervision {
                         at,
                     },
                 );
+                while self.refusals.len() > MAX_OPEN_REFUSALS {
+                    let oldest = self
+                        .refusals
+                        .iter()
+                        .min_by(|a, b| a.1.at.cmp(&b.1.at).then(a.0.cmp(b.0)))
+                        .map(|(k, _)| k.clone());
+                    let Some(k) = oldest else { break };
+                    self.refusals.remove(&k);
+                    self.folded_refusals = self.folded_refusals.saturating_add(1);
+                }
             }
             _ => {}
         }
@@ -536,6 +557,18 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
                 ),
             );
         }
+    }
+    if s.folded_refusals > 0 {
+        let n = s.folded_refusals;
+        a.add(
+            FOLDED_REFUSALS_ID.to_string(),
+            AlertKind::UrgentRefused,
+            None,
+            None,
+            None,
+            format!("另有 {n} 条较早的急事急办拒绝未逐条显示，见日志与月报"),
+            format!("{n} earlier urgent refusals are folded here; see the log and monthly report"),
+        );
     }
     a.out
 }

@@ -66,7 +66,6 @@ pub enum InputFor {
     SimScan,
     Note { material: String },
     Extend,
-    Evaluate { ticket: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -208,9 +207,11 @@ impl App {
     }
 
     fn say(&mut self, level: Level, text: impl Into<String>) {
+        // Scanned or received text may carry escape sequences: never onto the terminal.
+        let text: String = text.into();
         self.notice = Some(Notice {
             level,
-            text: text.into(),
+            text: queue_core::hygiene::printable(&text).into_owned(),
         });
     }
 

@@ -194,7 +194,8 @@ async fn verify_page(
     State(state): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let key = state.service.read().hall.verifying_key();
+    let g = state.service.read();
+    let key = g.hall.verifying_key();
     let s = query
         .get("s")
         .map(|s| s.trim().to_string())
@@ -204,7 +205,8 @@ async fn verify_page(
     } else {
         match verify(&s, &key) {
             Ok(f) => format!(
-                "<h2 class=ok>✔ 真实有效 genuine</h2><pre>{}</pre>",
+                "<h2 class=ok>✔ 真实有效 genuine</h2>{}<pre>{}</pre>",
+                super::verify_status::status_html(&g.hall, &f),
                 esc(&serde_json::to_string_pretty(&f).unwrap_or_default())
             ),
             Err(e) => format!(

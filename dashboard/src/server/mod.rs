@@ -6,6 +6,7 @@ mod health;
 mod http;
 mod limits;
 mod session;
+mod verify_status;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -46,6 +46,14 @@ pub enum CaseEvent {
         case: Box<Case>,
         extension: Extension,
     },
+    /// Another window continues the case (`case_take_over`): recorded with the reason.
+    CaseTakenOver {
+        case: Box<Case>,
+        /// The window that had it.
+        #[serde(default)]
+        from: Option<u32>,
+        reason: String,
+    },
 }
 
 impl CaseEvent {
@@ -60,7 +68,24 @@ impl CaseEvent {
             | Self::CaseDeemedAccepted { case, .. }
             | Self::CaseRejected { case, .. }
             | Self::CaseCompleted { case, .. }
-            | Self::CaseExtended { case, .. } => case,
+            | Self::CaseExtended { case, .. }
+            | Self::CaseTakenOver { case, .. } => case,
+        }
+    }
+
+    /// Replaces the case this event carries (for per-role views).
+    pub fn set_case(&mut self, new: Case) {
+        match self {
+            Self::CaseOpened { case, .. }
+            | Self::MaterialsRecorded { case }
+            | Self::NoticeDeferred { case }
+            | Self::NoticeIssued { case, .. }
+            | Self::CaseAccepted { case, .. }
+            | Self::CaseDeemedAccepted { case, .. }
+            | Self::CaseRejected { case, .. }
+            | Self::CaseCompleted { case, .. }
+            | Self::CaseExtended { case, .. }
+            | Self::CaseTakenOver { case, .. } => **case = new,
         }
     }
 
@@ -89,6 +114,7 @@ impl CaseEvent {
             Self::CaseRejected { .. } => "case_rejected",
             Self::CaseCompleted { .. } => "case_completed",
             Self::CaseExtended { .. } => "case_extended",
+            Self::CaseTakenOver { .. } => "case_taken_over",
         }
     }
 }
