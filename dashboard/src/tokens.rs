@@ -18,10 +18,10 @@ pub struct TokenArgs {
 pub enum TokenCmd {
     /// Create a token; the token itself is the last line of the output.
     Create {
-        /// counter | kiosk | supervisor | manager | display
+        /// counter | kiosk | supervisor | manager | display | pad
         #[arg(long)]
         role: String,
-        /// Window a counter token acts for (required for counters).
+        /// Window a counter or rating-pad token acts for (required for both).
         #[arg(long)]
         window: Option<u32>,
         /// A note, e.g. who or which screen holds it.
@@ -52,7 +52,7 @@ pub fn new_token() -> String {
 /// Creates a token in `db` and returns it.
 ///
 /// # Errors
-/// Bad role, a counter without a window, or database errors.
+/// Bad role, a counter or pad without a window, or database errors.
 pub fn create(
     db: &Path,
     role: &str,
@@ -60,14 +60,12 @@ pub fn create(
     label: &str,
 ) -> anyhow::Result<(i64, String)> {
     let role = Role::parse(role).with_context(|| {
-        format!("unknown role {role:?}: use counter, kiosk, supervisor, manager or display")
+        format!("unknown role {role:?}: use counter, kiosk, supervisor, manager, display or pad")
     })?;
-    match (role, window) {
-        (Role::Counter, None) => anyhow::bail!("a counter token needs --window N"),
-        (Role::Counter, Some(0)) => anyhow::bail!("windows are numbered from 1"),
-        (r, Some(_)) if r != Role::Counter => {
-            anyhow::bail!("only counter tokens are bound to a window")
-        }
+    match (role.has_window(), window) {
+        (true, None) => anyhow::bail!("a {} token needs --window N", role.as_str()),
+        (true, Some(0)) => anyhow::bail!("windows are numbered from 1"),
+        (false, Some(_)) => anyhow::bail!("only counter and pad tokens are bound to a window"),
         _ => {}
     }
     let store = Store::open(db)?;

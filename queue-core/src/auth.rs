@@ -10,6 +10,8 @@ pub enum Role {
     Supervisor,
     Manager,
     Display,
+    /// The rating pad (窗口评价器) facing the applicant at one window.
+    Pad,
 }
 
 impl Role {
@@ -21,6 +23,7 @@ impl Role {
             Self::Supervisor => "supervisor",
             Self::Manager => "manager",
             Self::Display => "display",
+            Self::Pad => "pad",
         }
     }
 
@@ -32,21 +35,28 @@ impl Role {
             "supervisor" => Self::Supervisor,
             "manager" => Self::Manager,
             "display" => Self::Display,
+            "pad" => Self::Pad,
             _ => return None,
         })
     }
 
-    /// May this role see names, ID numbers and staff free text at all? Kiosks and displays
-    /// stand in the public hall: no.
+    /// May this role see names, ID numbers and staff free text at all? Kiosks, displays and
+    /// rating pads stand in the public hall: no.
     #[must_use]
     pub fn sees_personal_data(self) -> bool {
-        !matches!(self, Self::Display | Self::Kiosk)
+        !matches!(self, Self::Display | Self::Kiosk | Self::Pad)
+    }
+
+    /// Tokens of these roles are bound to one window.
+    #[must_use]
+    pub fn has_window(self) -> bool {
+        matches!(self, Self::Counter | Self::Pad)
     }
 
     /// Whether `kind` (a command kind) may be sent by this role.
     #[must_use]
     pub fn may_send(self, kind: &str) -> bool {
-        use Role::{Counter, Display, Kiosk, Manager, Supervisor};
+        use Role::{Counter, Display, Kiosk, Manager, Pad, Supervisor};
         match kind {
             "query_case" => true,
             "issue_ticket" | "check_in" => matches!(self, Kiosk | Counter),
@@ -60,8 +70,8 @@ impl Role {
             "case_open" | "case_materials" | "case_decide" | "case_supplement" | "case_extend"
             | "case_take_over" => self == Counter,
             // Nobody rates their own service: not the counter; the applicant at the kiosk, or
-            // a supervisor on the applicant's behalf.
-            "evaluate" => matches!(self, Kiosk | Supervisor),
+            // a supervisor on the applicant's behalf; the pad at the window that just served.
+            "evaluate" => matches!(self, Kiosk | Supervisor | Pad),
             "ack_alert" => matches!(self, Supervisor | Manager),
             "set_window" | "set_threshold" => self == Manager,
             _ => {

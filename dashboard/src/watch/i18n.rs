@@ -214,11 +214,13 @@ impl Lang {
             (Self::Zh, Role::Supervisor) => "首席事务代表",
             (Self::Zh, Role::Manager) => "中心负责人",
             (Self::Zh, Role::Display) => "显示屏",
+            (Self::Zh, Role::Pad) => "评价器",
             (Self::En, Role::Counter) => "counter",
             (Self::En, Role::Kiosk) => "kiosk",
             (Self::En, Role::Supervisor) => "supervisor",
             (Self::En, Role::Manager) => "manager",
             (Self::En, Role::Display) => "display",
+            (Self::En, Role::Pad) => "rating pad",
         }
     }
 

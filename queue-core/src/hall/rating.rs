@@ -1,13 +1,14 @@
 //! Ratings (好差评): one per service, counted for the window and staff member who served, never
 //! given by the one who served. A kiosk rates a finished ticket of today by its number; a
-//! supervisor may record an applicant's rating on their behalf, marked as such.
+//! supervisor may record an applicant's rating on their behalf, marked as such. The rating pad
+//! at a window rates only the service that window finished last, today.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{Event, Hall};
 use crate::auth::{Actor, Role};
 use crate::error::DomainError;
-use crate::queue::{Decision, Evaluation, QueueEvent, TicketState};
+use crate::queue::{Decision, Evaluation, QueueEvent, Ticket, TicketState};
 
 impl Hall {
     pub(super) fn evaluate(
@@ -37,7 +38,7 @@ impl Hall {
             window: None,
             queue: None,
             staff: None,
-            on_behalf: actor.role != Role::Kiosk,
+            on_behalf: actor.role == Role::Supervisor,
         };
         let served_ticket = match (ticket, case) {
             (Some(t), None) => {
@@ -59,14 +60,17 @@ impl Hall {
                         t.number
                     )));
                 }
+                if actor.role == Role::Pad {
+                    self.pad_may_rate(actor, t)?;
+                }
                 ev.ticket = Some(t.id.clone());
                 ev.queue = Some(t.queue.clone());
                 Some(t)
             }
             (None, Some(c)) => {
-                if actor.role == Role::Kiosk {
+                if matches!(actor.role, Role::Kiosk | Role::Pad) {
                     return Err(DomainError::Forbidden(
-                        "取号机按号评价 a kiosk rates by ticket number".into(),
+                        "按号评价 a kiosk or pad rates by ticket number".into(),
                     ));
                 }
                 let case = self
@@ -118,6 +122,60 @@ impl Hall {
             events: vec![Event::Queue(QueueEvent::EvaluationRecorded {
                 evaluation: ev,
             })],
+        })
+    }
+
+    /// A pad faces the applicant at its own window: it may rate that window's latest finished
+    /// service of the day and nothing else (not another window's, not an earlier applicant's).
+    fn pad_may_rate(&self, actor: Actor, t: &Ticket) -> Result<(), DomainError> {
+        let Some(window) = actor.window else {
+            return Err(DomainError::Forbidden(
+                "评价器未绑定窗口 a pad token must be bound to a window".into(),
+            ));
+        };
+        if t.window != Some(window) {
+            return Err(DomainError::Forbidden(format!(
+                "{} 不是本窗口办理的 was not served at window {window}",
+                t.number
+            )));
+        }
+        let latest = self.last_finished_at(window);
+        if latest.map(|l| &l.id) != Some(&t.id) {
+            return Err(DomainError::Conflict(format!(
+                "{} 不是本窗口刚办结的业务 is not the service window {window} just finished",
+                t.number
+            )));
+        }
+        Ok(())
+    }
+
+    /// The service `window` finished last during the current service day.
+    #[must_use]
+    pub fn last_finished_at(&self, window: u32) -> Option<&Ticket> {
+        let day = self.queue.service_day?;
+        self.queue
+            .tickets
+            .values()
+            .filter(|t| t.window == Some(window) && t.state == TicketState::Done)
+            .filter(|t| t.finished_at.is_some_and(|f| f.date_naive() == day))
+            .max_by_key(|t| t.finished_at)
+    }
+
+    /// What a pad at `window` needs after a (re)connect: the ticket at the window and the
+    /// service it may still rate. Redacted: a pad is a public screen.
+    #[must_use]
+    pub fn pad_state(&self, window: u32) -> Value {
+        let rated = |t: &Ticket| {
+            self.queue
+                .evaluations
+                .iter()
+                .any(|e| e.ticket.as_ref() == Some(&t.id))
+        };
+        let to_rate = self.last_finished_at(window).filter(|t| !rated(t));
+        json!({
+            "window": window,
+            "current_ticket": self.queue.ticket_at(window).map(Ticket::redacted),
+            "to_rate": to_rate.map(Ticket::redacted),
         })
     }
 }

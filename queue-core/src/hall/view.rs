@@ -240,6 +240,9 @@ impl Viewer {
                 .collect();
             state["cases"] = Value::Array(cases);
         }
+        if let (Role::Pad, Some(n)) = (role, self.window) {
+            state["pad"] = hall.pad_state(n);
+        }
         if let (Role::Counter, Some(n)) = (role, self.window) {
             state["window"] = json!(n);
             state["current_ticket"] = json!(q.ticket_at(n).map(|t| self.ticket(t)));
