@@ -29,6 +29,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/display",
             get(|| async { page(include_str!("../../web/display.html")) }),
         )
+        .route(
+            "/pad",
+            get(|| async { page(include_str!("../../web/pad.html")) }),
+        )
         .route("/static/{name}", get(asset))
         .route("/documents/{serial}", get(document))
         .route("/verify", get(verify_page))
@@ -91,6 +95,14 @@ async fn asset(Path(name): Path<String>) -> Response {
         "display.js" => (
             include_str!("../../web/display.js"),
             "text/javascript; charset=utf-8",
+        ),
+        "pad.js" => (
+            include_str!("../../web/pad.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "pad.css" => (
+            include_str!("../../web/pad.css"),
+            "text/css; charset=utf-8",
         ),
         "style.css" => (
             include_str!("../../web/style.css"),
