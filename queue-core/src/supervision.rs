@@ -363,7 +363,7 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
                 format!("{waiting} waiting in {code} (limit {})", cfg.max_waiting),
             );
         }
-        let est = q.estimate(code, u32::try_from(waiting).unwrap_or(u32::MAX));
+        let est = crate::estimate::walk_in_range(q, code, now, &hall.config.rules);
         let over = match est {
             Some(r) => r.high_minutes > cfg.target_wait_minutes && waiting > 0,
             None => waiting > 0,
@@ -609,7 +609,7 @@ fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
                     && w.queues.iter().all(|other| {
                         let n = q.waiting_count(other);
                         let t = q.queues.get(other).map_or(0, |c| c.target_wait_minutes);
-                        q.estimate(other, u32::try_from(n).unwrap_or(u32::MAX))
+                        crate::estimate::walk_in_range(q, other, now, &hall.config.rules)
                             .is_some_and(|r| r.high_minutes <= t / 2 || n == 0)
                     })
             })
