@@ -1,4 +1,5 @@
 //! The hall server and the operator tools behind the `dashboard` binary.
+pub mod backtest;
 pub mod client;
 pub mod demo;
 pub mod document_page;
@@ -6,6 +7,7 @@ pub mod keys;
 pub mod paths;
 pub mod report;
 pub mod server;
+pub mod simulate;
 pub mod tokens;
 pub mod tools;
 pub mod watch;

@@ -38,6 +38,10 @@ enum Cmd {
     CheckId(tools::CheckIdArgs),
     /// Smallest number of windows meeting a service level (Erlang C).
     Staffing(tools::StaffingArgs),
+    /// Replay the log: the wait estimates' coverage and errors against the queue-length baseline.
+    Backtest(dashboard::backtest::BacktestArgs),
+    /// Seeded scenario days through the real engine: waits, estimate quality, staffing plan.
+    Simulate(dashboard::simulate::SimulateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -144,6 +148,8 @@ fn main() -> ExitCode {
         Cmd::Calendar(a) => tools::calendar(a),
         Cmd::CheckId(a) => tools::check_id(a),
         Cmd::Staffing(a) => tools::staffing(a),
+        Cmd::Backtest(a) => dashboard::backtest::backtest(a),
+        Cmd::Simulate(a) => dashboard::simulate::simulate(a),
     };
     match result {
         Ok(code) => code,
