@@ -207,7 +207,7 @@ pub fn run_day(
     let mut want_open: BTreeMap<u32, bool> =
         sc.windows.iter().map(|w| (w.number, !w.standby)).collect();
     let mut open_since: BTreeMap<u32, DateTime<FixedOffset>> = BTreeMap::new();
-    let mut set_window = |engine: &mut Engine<'_>,
+    let set_window = |engine: &mut Engine<'_>,
                           open_since: &mut BTreeMap<u32, DateTime<FixedOffset>>,
                           result: &mut DayResult,
                           w: u32,
