@@ -45,7 +45,11 @@ pub fn replay(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Vec<Observation> {
-    let mut hall = Hall::new(config, Calendar::embedded(), SigningKey::from_bytes(&[7; 32]));
+    let mut hall = Hall::new(
+        config,
+        Calendar::embedded(),
+        SigningKey::from_bytes(&[7; 32]),
+    );
     let mut obs: Vec<Observation> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for rec in events {

@@ -74,7 +74,9 @@ pub fn demand_forecast(
             }
             days.insert(d);
             if let Some(i) = slot(*t) {
-                counts.entry(q.clone()).or_insert_with(|| vec![0.0; intervals])[i] += 1.0;
+                counts
+                    .entry(q.clone())
+                    .or_insert_with(|| vec![0.0; intervals])[i] += 1.0;
             }
         }
         (days.len(), counts)
@@ -110,8 +112,12 @@ pub fn day_plan(
     demand
         .iter()
         .map(|a| {
-            let p =
-                staffing::windows_needed(a * per_hour, service_seconds, target_seconds, service_level)?;
+            let p = staffing::windows_needed(
+                a * per_hour,
+                service_seconds,
+                target_seconds,
+                service_level,
+            )?;
             Ok(p.windows.clamp(1, max_windows.max(1)))
         })
         .collect()

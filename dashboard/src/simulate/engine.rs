@@ -86,8 +86,12 @@ pub type Schedule = BTreeMap<String, Vec<u32>>;
 enum Desk {
     Idle,
     /// Called someone who will not come: marked no-show at `until`.
-    Calling { until: DateTime<FixedOffset> },
-    Serving { until: DateTime<FixedOffset> },
+    Calling {
+        until: DateTime<FixedOffset>,
+    },
+    Serving {
+        until: DateTime<FixedOffset>,
+    },
 }
 
 /// What a simulated day produced.
@@ -195,7 +199,8 @@ pub fn run_day(
     let intervals = sc.intervals();
     let pools = sc.pools();
     let close = open + interval * i32::try_from(intervals).unwrap_or(i32::MAX);
-    let mut desks: BTreeMap<u32, Desk> = sc.windows.iter().map(|w| (w.number, Desk::Idle)).collect();
+    let mut desks: BTreeMap<u32, Desk> =
+        sc.windows.iter().map(|w| (w.number, Desk::Idle)).collect();
     let mut by_ticket: HashMap<String, usize> = HashMap::new();
     let mut result = DayResult::default();
     let mut index_of: HashMap<String, usize> = HashMap::new();
@@ -208,11 +213,11 @@ pub fn run_day(
         sc.windows.iter().map(|w| (w.number, !w.standby)).collect();
     let mut open_since: BTreeMap<u32, DateTime<FixedOffset>> = BTreeMap::new();
     let set_window = |engine: &mut Engine<'_>,
-                          open_since: &mut BTreeMap<u32, DateTime<FixedOffset>>,
-                          result: &mut DayResult,
-                          w: u32,
-                          open: bool,
-                          at: DateTime<FixedOffset>| {
+                      open_since: &mut BTreeMap<u32, DateTime<FixedOffset>>,
+                      result: &mut DayResult,
+                      w: u32,
+                      open: bool,
+                      at: DateTime<FixedOffset>| {
         let cur = engine
             .hall
             .queue
@@ -351,7 +356,12 @@ pub fn run_day(
                             };
                         }
                         Some(p) => {
-                            engine.submit(Role::Counter, Some(*w), QueueCommand::StartService {}, now);
+                            engine.submit(
+                                Role::Counter,
+                                Some(*w),
+                                QueueCommand::StartService {},
+                                now,
+                            );
                             #[allow(clippy::cast_possible_truncation)]
                             let ms = (p.service_seconds * 1000.0) as i64;
                             *d = Desk::Serving {

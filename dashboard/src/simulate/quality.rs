@@ -123,10 +123,7 @@ pub fn summarise(obs: &[Observation]) -> BTreeMap<String, Summary> {
         groups.entry(o.queue.clone()).or_default().push(o);
         groups.entry("*".into()).or_default().push(o);
     }
-    groups
-        .into_iter()
-        .map(|(k, v)| (k, summary(&v)))
-        .collect()
+    groups.into_iter().map(|(k, v)| (k, summary(&v))).collect()
 }
 
 fn summary(obs: &[&Observation]) -> Summary {
@@ -176,7 +173,15 @@ pub fn table(summaries: &BTreeMap<String, Summary>) -> String {
     let _ = writeln!(
         out,
         "{:<6} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "queue", "called", "mean_min", "in_tgt", "hall_rmse", "hall_mae", "ql_rmse", "ql_mae", "coverage"
+        "queue",
+        "called",
+        "mean_min",
+        "in_tgt",
+        "hall_rmse",
+        "hall_mae",
+        "ql_rmse",
+        "ql_mae",
+        "coverage"
     );
     for (q, s) in summaries {
         let _ = writeln!(

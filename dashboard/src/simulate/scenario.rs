@@ -83,10 +83,10 @@ pub struct WindowSpec {
 
 impl Scenario {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
         let s: Self = toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
-        s.validate().with_context(|| format!("{}", path.display()))?;
+        s.validate()
+            .with_context(|| format!("{}", path.display()))?;
         Ok(s)
     }
 
@@ -107,7 +107,10 @@ impl Scenario {
             if !(q.service_cv.is_finite() && q.service_cv >= 0.0) {
                 bail!("queues[{i}].service_cv must not be negative");
             }
-            if q.arrivals_per_hour.iter().any(|a| !(a.is_finite() && *a >= 0.0)) {
+            if q.arrivals_per_hour
+                .iter()
+                .any(|a| !(a.is_finite() && *a >= 0.0))
+            {
                 bail!("queues[{i}].arrivals_per_hour must be non-negative numbers");
             }
         }

@@ -61,11 +61,7 @@ fn evaluate(
 }
 
 /// The plan at service level `level`.
-fn plan(
-    sc: &Scenario,
-    demand: &forecast::Demand,
-    level: f64,
-) -> anyhow::Result<Schedule> {
+fn plan(sc: &Scenario, demand: &forecast::Demand, level: f64) -> anyhow::Result<Schedule> {
     let pools = sc.pools();
     let mut out = Schedule::new();
     for q in &sc.queues {

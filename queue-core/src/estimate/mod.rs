@@ -98,7 +98,11 @@ fn servers(state: &QueueState, queue: &str, now: DateTime<FixedOffset>) -> Vec<S
 /// The share of its calls a window gives `queue`: 1 when its other queues are empty, else
 /// what it has been doing lately (its weights as the prior).
 fn share(state: &QueueState, w: &crate::queue::Window, queue: &str) -> f64 {
-    if w.queues.len() <= 1 || w.queues.iter().all(|q| q == queue || state.waiting_count(q) == 0) {
+    if w.queues.len() <= 1
+        || w.queues
+            .iter()
+            .all(|q| q == queue || state.waiting_count(q) == 0)
+    {
         return 1.0;
     }
     let total_weight: f64 = w.queues.iter().map(|q| w.weight(q)).sum();

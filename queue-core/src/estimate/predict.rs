@@ -208,10 +208,7 @@ mod tests {
         // 40 ahead, 4 idle windows, 6-minute mean: the 41st starts after ~ (40/4)·6 = 60 min.
         let e = predict(&model(41, 4, 360.0)).unwrap();
         let last = e[40];
-        assert!(
-            (last.mean_seconds / 60.0 - 60.0).abs() < 6.0,
-            "{last:?}"
-        );
+        assert!((last.mean_seconds / 60.0 - 60.0).abs() < 6.0, "{last:?}");
         assert!(last.p10_seconds < last.mean_seconds && last.mean_seconds < last.p90_seconds);
     }
 
@@ -240,7 +237,10 @@ mod tests {
             head_start: 1800.0,
         });
         let more = predict(&m).unwrap()[9];
-        assert!(more.mean_seconds > base.mean_seconds * 1.1, "{base:?} {more:?}");
+        assert!(
+            more.mean_seconds > base.mean_seconds * 1.1,
+            "{base:?} {more:?}"
+        );
     }
 
     #[test]
@@ -255,7 +255,10 @@ mod tests {
         let mut m = model(10, 2, 600.0);
         m.servers[1].share = 0.5;
         let half = predict(&m).unwrap()[9];
-        assert!(half.mean_seconds > full.mean_seconds * 1.15, "{full:?} {half:?}");
+        assert!(
+            half.mean_seconds > full.mean_seconds * 1.15,
+            "{full:?} {half:?}"
+        );
     }
 
     proptest! {
