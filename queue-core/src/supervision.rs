@@ -541,6 +541,17 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
 fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
     let q = &hall.queue;
     let level = hall.config.rules.service_level;
+    // One estimate per queue per tick: the window loop below asks about the same queues often.
+    let est_now: BTreeMap<&String, Option<crate::staffing::WaitRange>> = q
+        .queues
+        .keys()
+        .map(|c| {
+            (
+                c,
+                crate::estimate::walk_in_range(q, c, now, &hall.config.rules),
+            )
+        })
+        .collect();
     let mut out = Vec::new();
     for cfg in q.queues.values() {
         let code = &cfg.code;
@@ -609,7 +620,10 @@ fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
                     && w.queues.iter().all(|other| {
                         let n = q.waiting_count(other);
                         let t = q.queues.get(other).map_or(0, |c| c.target_wait_minutes);
-                        crate::estimate::walk_in_range(q, other, now, &hall.config.rules)
+                        est_now
+                            .get(other)
+                            .copied()
+                            .flatten()
                             .is_some_and(|r| r.high_minutes <= t / 2 || n == 0)
                     })
             })

@@ -12,6 +12,10 @@ use super::service_times::ServiceModel;
 /// Runs per estimate: enough for stable 10th/90th percentiles, cheap enough to run on every
 /// ticket issued (a few hundred microseconds for a line of a hundred).
 pub const RUNS: usize = 256;
+/// Work budget per prediction (runs × places): a long line gets fewer runs (never below
+/// [`MIN_RUNS`]), so an estimate stays cheap on the writer thread however long the line.
+pub const BUDGET: usize = 16_384;
+pub const MIN_RUNS: usize = 64;
 
 /// A window that serves the queue.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,10 +99,11 @@ pub fn predict(model: &LineModel) -> Option<Vec<WaitEstimate>> {
     order.sort_by(|a, b| model.keys[*a].total_cmp(&model.keys[*b]).then(a.cmp(b)));
     let last_key = order.last().map_or(0.0, |i| model.keys[*i]);
     let mut rng = SplitMix::new(model.seed);
-    let mut samples = vec![Vec::with_capacity(RUNS); n];
+    let mut samples = vec![Vec::new(); n];
     let mut free = vec![0.0f64; model.servers.len()];
     let mut arrivals: Vec<(f64, f64)> = Vec::new();
-    for _ in 0..RUNS {
+    let runs = (BUDGET / n.max(1)).clamp(MIN_RUNS, RUNS);
+    for _ in 0..runs {
         let shift = model.service.mu_se * super::service_times::normal_inv(rng.uniform());
         for (f, s) in free.iter_mut().zip(&model.servers) {
             *f = match s.busy {
