@@ -1,5 +1,6 @@
 //! The hall server and the operator tools behind the `dashboard` binary.
 pub mod backup;
+pub mod backtest;
 pub mod client;
 pub mod demo;
 pub mod disk;
@@ -9,6 +10,7 @@ pub mod keys;
 pub mod paths;
 pub mod report;
 pub mod server;
+pub mod simulate;
 pub mod tokens;
 pub mod tools;
 pub mod watch;
