@@ -1,4 +1,5 @@
 //! The hall server and the operator tools behind the `dashboard` binary.
+pub mod backtest;
 pub mod backup;
 pub mod client;
 pub mod demo;
@@ -10,6 +11,7 @@ pub mod paths;
 pub mod printable;
 pub mod report;
 pub mod server;
+pub mod simulate;
 pub mod tokens;
 pub mod tools;
 pub mod watch;

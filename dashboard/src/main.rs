@@ -44,6 +44,10 @@ enum Cmd {
     Restore(dashboard::backup::RestoreArgs),
     /// Check disk, permissions, calendar, backups, clock, log chain; exit 1 on FAIL.
     Doctor(dashboard::doctor::DoctorArgs),
+    /// Replay the log: the wait estimates' coverage and errors against the queue-length baseline.
+    Backtest(dashboard::backtest::BacktestArgs),
+    /// Seeded scenario days through the real engine: waits, estimate quality, staffing plan.
+    Simulate(dashboard::simulate::SimulateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -157,6 +161,8 @@ fn main() -> ExitCode {
         Cmd::Backup(a) => dashboard::backup::backup(a),
         Cmd::Restore(a) => dashboard::backup::restore(a),
         Cmd::Doctor(a) => dashboard::doctor::doctor(a),
+        Cmd::Backtest(a) => dashboard::backtest::backtest(a),
+        Cmd::Simulate(a) => dashboard::simulate::simulate(a),
     };
     match result {
         Ok(code) => code,

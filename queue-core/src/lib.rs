@@ -10,6 +10,8 @@ pub mod clock;
 pub mod config;
 pub mod document;
 pub mod error;
+pub mod estimate;
+pub mod forecast;
 pub mod hall;
 pub mod health;
 pub mod hygiene;

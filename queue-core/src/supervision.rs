@@ -388,7 +388,7 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
                 format!("{waiting} waiting in {code} (limit {})", cfg.max_waiting),
             );
         }
-        let est = q.estimate(code, u32::try_from(waiting).unwrap_or(u32::MAX));
+        let est = crate::estimate::walk_in_range(q, code, now, &hall.config.rules);
         let over = match est {
             Some(r) => r.high_minutes > cfg.target_wait_minutes && waiting > 0,
             None => waiting > 0,
@@ -578,6 +578,17 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
 fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
     let q = &hall.queue;
     let level = hall.config.rules.service_level;
+    // One estimate per queue per tick: the window loop below asks about the same queues often.
+    let est_now: BTreeMap<&String, Option<crate::staffing::WaitRange>> = q
+        .queues
+        .keys()
+        .map(|c| {
+            (
+                c,
+                crate::estimate::walk_in_range(q, c, now, &hall.config.rules),
+            )
+        })
+        .collect();
     let mut out = Vec::new();
     for cfg in q.queues.values() {
         let code = &cfg.code;
@@ -646,7 +657,10 @@ fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
                     && w.queues.iter().all(|other| {
                         let n = q.waiting_count(other);
                         let t = q.queues.get(other).map_or(0, |c| c.target_wait_minutes);
-                        q.estimate(other, u32::try_from(n).unwrap_or(u32::MAX))
+                        est_now
+                            .get(other)
+                            .copied()
+                            .flatten()
                             .is_some_and(|r| r.high_minutes <= t / 2 || n == 0)
                     })
             })

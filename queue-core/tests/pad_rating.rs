@@ -43,18 +43,12 @@ fn a_pad_rates_the_service_its_window_just_finished() {
 
     // Not another window's service.
     let e = d
-        .run(
-            pad(1),
-            json!({"kind":"evaluate","ticket":other,"rating":5}),
-        )
+        .run(pad(1), json!({"kind":"evaluate","ticket":other,"rating":5}))
         .unwrap_err();
     assert_eq!(e.0, "forbidden", "{e:?}");
     // Not an earlier applicant's at its own window.
     let e = d
-        .run(
-            pad(1),
-            json!({"kind":"evaluate","ticket":first,"rating":5}),
-        )
+        .run(pad(1), json!({"kind":"evaluate","ticket":first,"rating":5}))
         .unwrap_err();
     assert_eq!(e.0, "conflict", "{e:?}");
     // A dissatisfied rating needs a reason; nothing is recorded without one.
@@ -87,10 +81,7 @@ fn a_pad_rates_the_service_its_window_just_finished() {
     assert_eq!(e.0, "conflict");
     // By case, never: a pad rates the ticket in front of it.
     let e = d
-        .run(
-            pad(1),
-            json!({"kind":"evaluate","case":"X","rating":5}),
-        )
+        .run(pad(1), json!({"kind":"evaluate","case":"X","rating":5}))
         .unwrap_err();
     assert_eq!(e.0, "forbidden");
     // Replay gives the same ratings.
@@ -139,5 +130,8 @@ fn the_pad_snapshot_offers_the_unrated_service_and_no_names() {
     )
     .unwrap();
     let s = d.hall.snapshot(Role::Pad, Some(1), d.now);
-    assert!(s["pad"]["to_rate"].is_null(), "rated: nothing left to offer");
+    assert!(
+        s["pad"]["to_rate"].is_null(),
+        "rated: nothing left to offer"
+    );
 }

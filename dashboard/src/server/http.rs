@@ -100,10 +100,7 @@ async fn asset(Path(name): Path<String>) -> Response {
             include_str!("../../web/pad.js"),
             "text/javascript; charset=utf-8",
         ),
-        "pad.css" => (
-            include_str!("../../web/pad.css"),
-            "text/css; charset=utf-8",
-        ),
+        "pad.css" => (include_str!("../../web/pad.css"), "text/css; charset=utf-8"),
         "style.css" => (
             include_str!("../../web/style.css"),
             "text/css; charset=utf-8",

@@ -172,7 +172,7 @@ impl Viewer {
             .values()
             .map(|qc| {
                 let waiting = q.waiting_count(&qc.code);
-                let estimate = q.estimate(&qc.code, u32::try_from(waiting).unwrap_or(u32::MAX));
+                let estimate = crate::estimate::walk_in_range(q, &qc.code, now, rules);
                 let mut v = json!({
                     "code": qc.code,
                     "name": qc.name,
@@ -188,6 +188,12 @@ impl Viewer {
                     "arrivals_last_hour": q.arrivals.get(&qc.code).map_or(0, std::collections::VecDeque::len),
                 });
                 if role != Role::Display {
+                    // Each waiting ticket's current figure (the one printed was at issue).
+                    let now_est: std::collections::HashMap<String, crate::staffing::WaitRange> =
+                        crate::estimate::for_line(q, &qc.code, now, rules)
+                            .into_iter()
+                            .map(|(id, e)| (id, e.range()))
+                            .collect();
                     let line: Vec<Value> = q
                         .waiting_in(&qc.code, rules)
                         .into_iter()
@@ -195,6 +201,7 @@ impl Viewer {
                             json!({
                                 "id": t.id, "number": t.number, "channel": t.channel,
                                 "issued_at": t.issued_at, "returning": t.returning,
+                                "estimated_wait": now_est.get(&t.id),
                             })
                         })
                         .collect();
@@ -295,9 +302,7 @@ pub fn mask_name(name: &str) -> String {
     let mut chars = name.trim().chars();
     match chars.next() {
         None => String::new(),
-        Some(first) => std::iter::once(first)
-            .chain(chars.map(|_| '*'))
-            .collect(),
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
     }
 }
 
