@@ -152,7 +152,15 @@ impl<'a> Engine<'a> {
     ) -> Option<Vec<Event>> {
         let d = self
             .hall
-            .decide(&Command::Queue(cmd), Actor { role, window }, at)
+            .decide(
+                &Command::Queue(cmd),
+                Actor {
+                    role,
+                    window,
+                    token: None,
+                },
+                at,
+            )
             .ok()?;
         for ev in &d.events {
             self.record(ev.clone(), at);
