@@ -3,6 +3,7 @@ pub mod client;
 pub mod demo;
 pub mod document_page;
 pub mod keys;
+pub mod logtools;
 pub mod paths;
 pub mod report;
 pub mod server;

@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use queue_core::hall::Event;
 use queue_core::intake::{CaseEvent, CaseState};
 use queue_core::queue::{Channel, Evaluation, QueueEvent, Ticket, TicketState};
-use queue_core::store::{chain_hash, StoreError, SCHEMA_VERSION};
+use queue_core::store::{record_hash, StoreError, SCHEMA_VERSION};
 use queue_core::supervision::{AlertKind, SupervisionEvent};
 use rusqlite::{Connection, OpenFlags};
 
@@ -72,7 +72,7 @@ pub(super) struct Log {
 pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<Log> {
     let conn = open(db)?;
     let mut stmt =
-        conn.prepare("SELECT seq, at, body, prev_hash, hash FROM events ORDER BY seq")?;
+        conn.prepare("SELECT seq, at, body, prev_hash, hash, actor FROM events ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     let mut prev = vec![0u8; 32];
     let mut expect = 1u64;
@@ -83,7 +83,8 @@ pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<
         let body: String = row.get(2)?;
         let prev_hash: Vec<u8> = row.get(3)?;
         let hash: Vec<u8> = row.get(4)?;
-        verify(seq, expect, &prev, &prev_hash, &hash, &at, &body)?;
+        let actor: Option<String> = row.get(5)?;
+        verify(seq, expect, &prev, &prev_hash, &hash, &at, actor.as_deref(), &body)?;
         let corrupt = |message: String| StoreError::Corrupt { seq, message };
         let at = DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt(e.to_string()))?;
         let event: Event = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
@@ -120,6 +121,7 @@ fn open(db: &Path) -> anyhow::Result<Connection> {
 }
 
 /// The same checks as `Store::load_events`, done while streaming.
+#[allow(clippy::too_many_arguments)]
 fn verify(
     seq: u64,
     expect: u64,
@@ -127,13 +129,14 @@ fn verify(
     prev_hash: &[u8],
     hash: &[u8],
     at: &str,
+    actor: Option<&str>,
     body: &str,
 ) -> Result<(), StoreError> {
     let problem = if seq != expect {
         format!("expected seq {expect}: an event is missing")
     } else if prev_hash != prev {
         "previous-hash link broken".into()
-    } else if chain_hash(prev, seq, at, body) != hash {
+    } else if record_hash(prev, seq, at, actor, body) != hash {
         "content does not match its hash".into()
     } else {
         return Ok(());
