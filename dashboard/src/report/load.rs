@@ -10,7 +10,7 @@ use queue_core::intake::{CaseEvent, CaseState};
 use queue_core::queue::{Channel, Evaluation, QueueEvent, Ticket, TicketState};
 use queue_core::store::{record_hash, StoreError, SCHEMA_VERSION};
 use queue_core::supervision::{AlertKind, SupervisionEvent};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::Month;
 
@@ -66,6 +66,8 @@ pub(super) struct Log {
     /// Queues and windows ever seen, so quiet ones still get a row of zeros.
     pub queues: BTreeSet<String>,
     pub windows: BTreeSet<u32>,
+    /// The last signed chain head, as printed: `seq N · hash … · signed … · key …`.
+    pub signed_head: Option<String>,
 }
 
 /// Reads the whole log in order, verifying the hash chain as it goes.
@@ -92,7 +94,33 @@ pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<
         prev = hash;
         expect += 1;
     }
+    drop(rows);
+    log.signed_head = last_signed_head(&conn)?;
     Ok(log)
+}
+
+fn last_signed_head(conn: &Connection) -> anyhow::Result<Option<String>> {
+    let has_heads: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'heads')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_heads {
+        return Ok(None);
+    }
+    let row: Option<(i64, Vec<u8>, String, String)> = conn
+        .query_row(
+            "SELECT seq, hash, signed_at, key_id FROM heads ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(seq, hash, at, key)| {
+        format!(
+            "seq {seq} · hash {} · signed {at} · key {key}",
+            hex::encode(hash)
+        )
+    }))
 }
 
 /// Read-only: a report must never change the hall's database, even by migrating it.

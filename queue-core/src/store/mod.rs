@@ -336,4 +336,47 @@ mod tests {
             vec!["20261123-A001"]
         );
     }
+
+    #[test]
+    fn migration_4_takes_full_ids_and_names_out_of_the_cases_projection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        let conn = Connection::open(&path).unwrap();
+        for (i, m) in MIGRATIONS[..3].iter().enumerate() {
+            conn.execute_batch(m).unwrap();
+            conn.pragma_update(None, "user_version", i + 1).unwrap();
+        }
+        conn.execute(
+            "INSERT INTO cases (id, serial, item, state, id_number, received_on, body) VALUES
+             ('c1', 's1', 'QY001', 'accepted', '440524188001010014', '2026-11-23',
+              '{\"applicant\":{\"kind\":\"person\",\"name\":\"张三\",\"id_number\":\"440524188001010014\"}}')",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let (idn, body): (Option<String>, String) = store
+            .conn
+            .query_row("SELECT id_number, body FROM cases", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(idn, None);
+        assert!(
+            !body.contains("440524188001010014") && !body.contains("张三"),
+            "{body}"
+        );
+        assert_eq!(
+            store.case_ids_by_id_number("440524188001010014").unwrap(),
+            vec!["c1"]
+        );
+        // The values are kept (in `pii`), dated by receipt, for purge to erase later.
+        let n: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM pii WHERE at = '2026-11-23'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 2);
+    }
 }
