@@ -76,7 +76,10 @@ fn chained_bodies_and_case_rows_hold_no_personal_data_but_events_read_back_whole
     svc.shutdown();
     let conn = rusqlite::Connection::open(&db).unwrap();
     let bodies: Vec<String> = conn
-        .prepare("SELECT body FROM events UNION ALL SELECT body FROM cases")
+        .prepare(
+            "SELECT body FROM events UNION ALL SELECT body FROM cases
+             UNION ALL SELECT reply FROM replies",
+        )
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()

@@ -1,9 +1,11 @@
-//! Command replies kept for idempotent retries, for the retry horizon only: a reply may carry
-//! a full ID number, so it is deleted once no client would retry.
+//! Command replies kept for idempotent retries, for the retry horizon only. A reply may carry
+//! personal data (a case with its full ID): like event bodies, it is stored with those fields
+//! moved to `pii` (so `purge` erases them too), and the row is deleted once no client would
+//! retry.
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{sqlite, Batch, Store, StoreError};
+use super::{pii, sqlite, Batch, Store, StoreError};
 
 impl Store {
     /// Idempotency keys of replies stored at or after `since` (RFC 3339), with their row ids,
@@ -48,6 +50,14 @@ impl Batch<'_> {
         at: &str,
         reply: &str,
     ) -> Result<i64, StoreError> {
+        let reply = match serde_json::from_str::<serde_json::Value>(reply) {
+            Ok(mut v) => {
+                let (tx, path, secret) = (&self.tx, &self.path, &self.secret);
+                pii::scrub(&mut v, &mut |x| pii::put(tx, path, secret, at, x))?;
+                v.to_string()
+            }
+            Err(_) => reply.to_string(),
+        };
         self.tx
             .prepare_cached("INSERT INTO replies (key, seq, at, reply) VALUES (?1, ?2, ?3, ?4)")
             .and_then(|mut st| {
@@ -62,14 +72,24 @@ impl Batch<'_> {
         Ok(self.tx.last_insert_rowid())
     }
 
-    /// A stored reply by row id.
+    /// A stored reply by row id, its personal data re-hydrated.
     ///
     /// # Errors
-    /// SQLite errors.
+    /// SQLite errors, or personal data not matching its digest.
     pub fn reply(&self, id: i64) -> Result<Option<String>, StoreError> {
-        self.tx
-            .prepare_cached("SELECT reply FROM replies WHERE id = ?1")
-            .and_then(|mut st| st.query_row(params![id], |r| r.get(0)).optional())
-            .map_err(|e| sqlite(&self.path, e))
+        let stored: Option<(String, Option<i64>)> = self
+            .tx
+            .prepare_cached("SELECT reply, seq FROM replies WHERE id = ?1")
+            .and_then(|mut st| {
+                st.query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| sqlite(&self.path, e))?;
+        stored
+            .map(|(text, seq)| {
+                let seq = seq.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+                pii::hydrate(&self.tx, &self.path, self.secret, seq, &text)
+            })
+            .transpose()
     }
 }
