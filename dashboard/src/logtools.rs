@@ -114,11 +114,11 @@ pub fn purge_cmd(a: &PurgeArgs) -> anyhow::Result<ExitCode> {
     };
     let offset = config.centre.offset();
     let today = chrono::Utc::now().with_timezone(&offset).date_naive();
-    let before = a.before.unwrap_or_else(|| {
-        today - Duration::days(i64::from(config.privacy.retention_days))
-    });
-    let replies_before = chrono::Utc::now().with_timezone(&offset)
-        - Duration::days(REPLY_HORIZON_DAYS);
+    let before = a
+        .before
+        .unwrap_or_else(|| today - Duration::days(i64::from(config.privacy.retention_days)));
+    let replies_before =
+        chrono::Utc::now().with_timezone(&offset) - Duration::days(REPLY_HORIZON_DAYS);
     let store = Store::open(&db)?;
     let r = store.purge(&before.to_string(), &replies_before.to_rfc3339())?;
     println!(

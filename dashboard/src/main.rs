@@ -114,7 +114,11 @@ fn serve(a: &ServeArgs) -> anyhow::Result<ExitCode> {
     // A demo never writes into a centre's database unless told to (and even then only into
     // one already run in simulated time, or still empty).
     let demo_dir = if a.demo && a.db.is_none() {
-        Some(tempfile::Builder::new().prefix("gov-hall-demo-").tempdir()?)
+        Some(
+            tempfile::Builder::new()
+                .prefix("gov-hall-demo-")
+                .tempdir()?,
+        )
     } else {
         None
     };

@@ -364,7 +364,10 @@ impl Writer {
     }
 
     fn sign_head(&mut self) {
-        match self.store.sign_head(&self.last_at.to_rfc3339(), &self.signer) {
+        match self
+            .store
+            .sign_head(&self.last_at.to_rfc3339(), &self.signer)
+        {
             Ok(h) => {
                 self.signed_seq = h.seq;
                 self.last_signed = Instant::now();

@@ -68,8 +68,11 @@ fn an_edited_body_is_named_by_seq_and_the_walk_goes_on() {
     )
     .unwrap();
     // A second, unparseable row: the walk must not stop at it.
-    conn.execute("UPDATE events SET body = '{not json' WHERE seq = ?1", [last])
-        .unwrap();
+    conn.execute(
+        "UPDATE events SET body = '{not json' WHERE seq = ?1",
+        [last],
+    )
+    .unwrap();
     drop(conn);
     let seq = seq as u64;
     let check = Store::open(&db)
@@ -80,7 +83,10 @@ fn an_edited_body_is_named_by_seq_and_the_walk_goes_on() {
     assert_eq!(check.bad_seqs(), 2, "{:?}", check.bad);
     assert_eq!(check.events, last as u64);
     let err = refused(&db);
-    assert!(matches!(err, StoreError::Tampered { seq: s, .. } if s == seq), "{err}");
+    assert!(
+        matches!(err, StoreError::Tampered { seq: s, .. } if s == seq),
+        "{err}"
+    );
     assert!(err.to_string().contains("dashboard verify-log"), "{err}");
 }
 
@@ -148,7 +154,10 @@ fn rewriting_with_recomputed_hashes_is_detected() {
         .verify_log(&[hall().verifying_key()])
         .unwrap();
     assert!(
-        check.bad.iter().any(|(_, w)| w.contains("not signed by a centre key")),
+        check
+            .bad
+            .iter()
+            .any(|(_, w)| w.contains("not signed by a centre key")),
         "{:?}",
         check.bad
     );

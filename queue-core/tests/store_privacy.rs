@@ -119,7 +119,10 @@ fn purge_erases_personal_data_from_the_file_and_the_chain_still_verifies_and_rep
     let svc = start_at(&db, at(2026, 11, 23, 9, 0));
     record_personal_data(&svc);
     svc.shutdown();
-    assert!(contains(&raw_files(&db), ID), "before purge the data is there");
+    assert!(
+        contains(&raw_files(&db), ID),
+        "before purge the data is there"
+    );
 
     let store = Store::open(&db).unwrap();
     let r = store.purge("2026-11-24", "2026-12-01").unwrap();
@@ -148,7 +151,11 @@ fn purge_erases_personal_data_from_the_file_and_the_chain_still_verifies_and_rep
     // Replay after purge still starts, and the hall keeps working.
     let svc = start_at(&db, at(2026, 11, 25, 9, 0));
     assert_eq!(svc.read().hall.cases.len(), 1);
-    let o = svc.submit_wait(kiosk(), cmd(json!({"kind":"issue_ticket","queue":"A"})), None);
+    let o = svc.submit_wait(
+        kiosk(),
+        cmd(json!({"kind":"issue_ticket","queue":"A"})),
+        None,
+    );
     assert!(o.ok, "{o:?}");
     svc.shutdown();
 }
@@ -202,7 +209,11 @@ fn replies_older_than_the_retry_horizon_are_pruned_at_start() {
     start_at(&db, at(2026, 11, 29, 9, 0)).shutdown();
     assert_eq!(count(&db), 1, "within 7 days the retry is still answered");
     start_at(&db, at(2026, 12, 1, 9, 0)).shutdown();
-    assert_eq!(count(&db), 0, "past the horizon the reply (with its full ID) is gone");
+    assert_eq!(
+        count(&db),
+        0,
+        "past the horizon the reply (with its full ID) is gone"
+    );
 }
 
 #[test]

@@ -232,7 +232,10 @@ async fn a_deleted_tail_is_detected() {
         bad.stdout
     );
     let err = refused(&db, &[]);
-    assert!(err.contains("removed") && err.contains("verify-log"), "{err}");
+    assert!(
+        err.contains("removed") && err.contains("verify-log"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -254,7 +257,9 @@ async fn purge_erases_personal_data_and_the_log_still_verifies_and_serves() {
     // Replay after purge starts, and the hall serves.
     let mut s = spawn(&db, &[]);
     wait_ready(&mut s).await;
-    let kiosk = dashboard::tokens::create(&db, "kiosk", None, "k2").unwrap().1;
+    let kiosk = dashboard::tokens::create(&db, "kiosk", None, "k2")
+        .unwrap()
+        .1;
     let mut k = Conn::open(s.addr, &kiosk, None).await;
     let r = k.command(json!({"kind":"issue_ticket","queue":"A"})).await;
     assert_eq!(r["ok"], true, "{r}");
@@ -350,12 +355,7 @@ async fn rotated_keys_keep_the_log_and_old_receipts_verifiable() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("hall.db");
     a_day(&db).await;
-    let r = common::run_dashboard(&[
-        "keys",
-        "rotate",
-        "--dir",
-        tmp.path().to_str().unwrap(),
-    ]);
+    let r = common::run_dashboard(&["keys", "rotate", "--dir", tmp.path().to_str().unwrap()]);
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     // Heads signed with the old key still verify through the retired public key.
     let ok = dashboard(&["verify-log"], &db);

@@ -86,7 +86,16 @@ pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<
         let prev_hash: Vec<u8> = row.get(3)?;
         let hash: Vec<u8> = row.get(4)?;
         let actor: Option<String> = row.get(5)?;
-        verify(seq, expect, &prev, &prev_hash, &hash, &at, actor.as_deref(), &body)?;
+        verify(
+            seq,
+            expect,
+            &prev,
+            &prev_hash,
+            &hash,
+            &at,
+            actor.as_deref(),
+            &body,
+        )?;
         let corrupt = |message: String| StoreError::Corrupt { seq, message };
         let at = DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt(e.to_string()))?;
         let event: Event = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;

@@ -144,16 +144,15 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         load_or_create_key(&opts, &store)?
     };
     let offset = config.centre.offset();
-    let clock: Arc<dyn Clock> =
-        if simulated {
-            let start = opts
-                .start
-                .unwrap_or_else(|| SystemClock { offset }.now())
-                .with_timezone(&offset);
-            Arc::new(ScaledClock::new(start, opts.time_scale))
-        } else {
-            Arc::new(SystemClock { offset })
-        };
+    let clock: Arc<dyn Clock> = if simulated {
+        let start = opts
+            .start
+            .unwrap_or_else(|| SystemClock { offset }.now())
+            .with_timezone(&offset);
+        Arc::new(ScaledClock::new(start, opts.time_scale))
+    } else {
+        Arc::new(SystemClock { offset })
+    };
     let hall = Hall::new(config, calendar, key).with_retired_keys(retired);
     let (events, _) = broadcast::channel::<Arc<Vec<Outgoing>>>(opts.limits.broadcast_batches);
     let tx = events.clone();

@@ -373,9 +373,11 @@ mod tests {
         // The values are kept (in `pii`), dated by receipt, for purge to erase later.
         let n: i64 = store
             .conn
-            .query_row("SELECT COUNT(*) FROM pii WHERE at = '2026-11-23'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT COUNT(*) FROM pii WHERE at = '2026-11-23'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(n, 2);
     }

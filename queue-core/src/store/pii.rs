@@ -48,11 +48,9 @@ pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 /// The per-hall secret (32 random bytes in `meta`), created on first use.
 pub(super) fn hall_secret(conn: &Connection, path: &str) -> Result<Vec<u8>, StoreError> {
     let found: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'pii_secret'",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT value FROM meta WHERE key = 'pii_secret'", [], |r| {
+            r.get(0)
+        })
         .optional()
         .map_err(|e| sqlite(path, e))?;
     if let Some(h) = found.and_then(|h| hex::decode(h).ok()) {

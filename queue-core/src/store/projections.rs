@@ -22,7 +22,11 @@ pub struct CaseRow {
 
 impl Batch<'_> {
     /// `scrubbed` is the event body as chained (personal fields replaced by references).
-    pub(super) fn project(&mut self, rec: &EventRecord, scrubbed: &Value) -> Result<(), StoreError> {
+    pub(super) fn project(
+        &mut self,
+        rec: &EventRecord,
+        scrubbed: &Value,
+    ) -> Result<(), StoreError> {
         for t in rec.event.tickets() {
             self.tx
                 .prepare_cached(
@@ -50,7 +54,10 @@ impl Batch<'_> {
                 .map_err(|e| sqlite(&self.path, e))?;
         }
         if let Some(c) = rec.event.case_row() {
-            let digest = c.id_number.as_deref().map(|n| pii::id_digest(&self.secret, n));
+            let digest = c
+                .id_number
+                .as_deref()
+                .map(|n| pii::id_digest(self.secret, n));
             let body = scrubbed
                 .get("case")
                 .map_or_else(|| "{}".to_string(), Value::to_string);

@@ -75,11 +75,17 @@ impl Store {
             out.last_seq = seq;
             let mut bad = |what: String| out.bad.push((seq, what));
             if seq != expect {
-                bad(format!("expected seq {expect}: events {expect}..{} are missing", seq.saturating_sub(1)));
+                bad(format!(
+                    "expected seq {expect}: events {expect}..{} are missing",
+                    seq.saturating_sub(1)
+                ));
             }
-            let (Some(at), Some(body), Some(prev_hash), Some(hash)) =
-                (text(&cols[1]), text(&cols[2]), blob(&cols[3]), blob(&cols[4]))
-            else {
+            let (Some(at), Some(body), Some(prev_hash), Some(hash)) = (
+                text(&cols[1]),
+                text(&cols[2]),
+                blob(&cols[3]),
+                blob(&cols[4]),
+            ) else {
                 bad("row has missing or mistyped columns".into());
                 expect = seq + 1;
                 continue;
@@ -90,8 +96,7 @@ impl Store {
             if log::record_hash(&prev, seq, at, text(&cols[5]), body) != hash {
                 bad("content does not match its hash".into());
             }
-            if let Err(e) = log::parse_record(&self.conn, &self.path, &self.secret, seq, at, body)
-            {
+            if let Err(e) = log::parse_record(&self.conn, &self.path, &self.secret, seq, at, body) {
                 bad(e.to_string());
             }
             // Keep the stored hash as the link: one edited row is one finding, not all after.
