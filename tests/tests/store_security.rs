@@ -52,6 +52,8 @@ async fn wait_ready(s: &mut Server) {
     let until = Instant::now() + Duration::from_secs(20);
     while Instant::now() < until {
         if tokio::net::TcpStream::connect(s.addr).await.is_ok() {
+            // The listener is up a moment before the SIGTERM handler: let it settle.
+            tokio::time::sleep(Duration::from_millis(300)).await;
             return;
         }
         if let Some(st) = s.child.try_wait().unwrap() {

@@ -5,8 +5,8 @@
 //!
 //! WAL with `synchronous=FULL`: a committed transaction survives `kill -9` and power loss.
 //! Schema changes are `user_version` migrations, append-only; a database written by a newer
-//! version is refused rather than misread. The database and its WAL are private (0600), in a
-//! directory created owner-only (0700).
+//! version is refused rather than misread. The database and its WAL are created private (0600),
+//! in a directory created owner-only (0700).
 
 mod heads;
 mod log;
@@ -19,8 +19,8 @@ mod retention;
 mod tokens;
 mod verify;
 
-use std::fs::{DirBuilder, OpenOptions, Permissions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::fs::{DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
@@ -108,38 +108,26 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 /// The database and its WAL/shared-memory files: owner read/write only. SQLite gives the WAL
-/// and -shm files the mode of the database file, so creating that one 0600 covers all three;
-/// files from older versions are tightened here.
-fn make_private(path: &Path) -> Result<(), StoreError> {
-    let perm = |p: &Path, e| StoreError::Permissions {
-        path: p.display().to_string(),
-        source: e,
-    };
-    if !path.exists() {
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(perm(path, e)),
-        }
+/// and -shm files the mode of the database file, so creating that one 0600 covers all three.
+/// A looser existing file is left for `dashboard doctor` to report (with the `chmod` to run)
+/// rather than changed behind the operator's back.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    if path.exists() {
+        return Ok(());
     }
-    let name = path.as_os_str().to_owned();
-    for suffix in ["", "-wal", "-shm"] {
-        let mut n = name.clone();
-        n.push(suffix);
-        let p = Path::new(&n);
-        if let Ok(meta) = std::fs::metadata(p) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                std::fs::set_permissions(p, Permissions::from_mode(0o600))
-                    .map_err(|e| perm(p, e))?;
-            }
-        }
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Permissions {
+            path: path.display().to_string(),
+            source: e,
+        }),
     }
-    Ok(())
 }
 
 impl Store {
@@ -155,7 +143,7 @@ impl Store {
                 source: e,
             })?;
         }
-        make_private(path)?;
+        create_private(path)?;
         let conn = Connection::open(path).map_err(|e| sqlite(&p, e))?;
         let mut store = Self {
             conn,
@@ -164,7 +152,6 @@ impl Store {
         };
         store.configure()?;
         store.migrate()?;
-        make_private(path)?;
         store.secret = pii::hall_secret(&store.conn, &store.path)?;
         Ok(store)
     }
