@@ -7,6 +7,7 @@ pub mod disk;
 pub mod doctor;
 pub mod document_page;
 pub mod keys;
+pub mod logtools;
 pub mod paths;
 pub mod report;
 pub mod server;

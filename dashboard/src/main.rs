@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use dashboard::{keys, paths, server, tokens, tools};
+use dashboard::{keys, logtools, paths, server, tokens, tools};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,6 +30,10 @@ enum Cmd {
     Keys(keys::KeysArgs),
     /// Check a receipt's verification string offline.
     VerifyReceipt(keys::VerifyReceiptArgs),
+    /// Walk the event log: name the first damaged event, count them all, check signed heads.
+    VerifyLog(logtools::VerifyLogArgs),
+    /// Erase personal data older than the retention period (the log still verifies).
+    Purge(logtools::PurgeArgs),
     /// Monthly statistics (GZ Art 19): CSV tables and an HTML summary.
     Report(dashboard::report::ReportArgs),
     /// Working-day calendar: list working days, add working days.
@@ -55,7 +59,7 @@ struct ServeArgs {
     /// Address to listen on; loopback unless you mean otherwise.
     #[arg(long, default_value = "127.0.0.1:7700")]
     listen: SocketAddr,
-    /// SQLite database (created if missing).
+    /// SQLite database (created if missing). With --demo and no --db, a temporary one.
     #[arg(long)]
     db: Option<PathBuf>,
     /// The centre's hall.toml (queues, windows, catalogue); the sample centre if absent.
@@ -120,8 +124,26 @@ fn init_logging(
 
 fn serve(a: &ServeArgs) -> anyhow::Result<ExitCode> {
     let _guard = init_logging(a.log.as_ref())?;
-    let mut opts =
-        server::ServeOptions::new(a.listen, a.db.clone().unwrap_or_else(paths::default_db));
+    // A demo never writes into a centre's database unless told to (and even then only into
+    // one already run in simulated time, or still empty).
+    let demo_dir = if a.demo && a.db.is_none() {
+        Some(
+            tempfile::Builder::new()
+                .prefix("gov-hall-demo-")
+                .tempdir()?,
+        )
+    } else {
+        None
+    };
+    let db = match (&a.db, &demo_dir) {
+        (Some(db), _) => db.clone(),
+        (None, Some(d)) => d.path().join("hall.db"),
+        (None, None) => paths::default_db(),
+    };
+    if demo_dir.is_some() {
+        tracing::info!(db = %db.display(), "demo on a temporary database");
+    }
+    let mut opts = server::ServeOptions::new(a.listen, db);
     opts.config.clone_from(&a.config);
     opts.calendar.clone_from(&a.calendar);
     opts.key.clone_from(&a.key);
@@ -154,6 +176,8 @@ fn main() -> ExitCode {
         Cmd::Token(a) => tokens::token(a),
         Cmd::Keys(a) => keys::keys(a),
         Cmd::VerifyReceipt(a) => keys::verify_receipt_cmd(a),
+        Cmd::VerifyLog(a) => logtools::verify_log_cmd(a),
+        Cmd::Purge(a) => logtools::purge_cmd(a),
         Cmd::Report(a) => dashboard::report::report(a),
         Cmd::Calendar(a) => tools::calendar(a),
         Cmd::CheckId(a) => tools::check_id(a),

@@ -136,6 +136,9 @@ pub fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
             a.month, a.month
         );
     }
+    if let Some(head) = &r.signed_head {
+        eprintln!("日志签名头 signed log head: {head}");
+    }
     for f in files {
         println!("{}", f.display());
     }

@@ -68,9 +68,12 @@ impl Role {
     }
 }
 
-/// Who sent a command: the role from the token, and the window a counter token is bound to.
+/// Who sent a command: the role from the token, the window a counter token is bound to, and
+/// the token itself (recorded with every event it causes; `None` for in-process tools).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub role: Role,
     pub window: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<i64>,
 }

@@ -34,6 +34,29 @@ pub struct HallConfig {
     pub windows: Vec<WindowConfig>,
     #[serde(default)]
     pub items: Vec<Item>,
+    #[serde(default)]
+    pub privacy: Privacy,
+}
+
+/// How long personal data stays in the hall's database (`dashboard purge`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Privacy {
+    /// Days after the event that recorded them; see docs/security.md for the policy.
+    pub retention_days: u32,
+}
+
+/// One year after the last event that carried the data: a case's life (legal limit plus
+/// extensions) and the six-month litigation window after its decision fit in it; the
+/// authoritative file (档案) is the department's archive, not this working copy (PIPL Art 19, 47).
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Self {
+            retention_days: DEFAULT_RETENTION_DAYS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

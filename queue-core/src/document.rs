@@ -361,6 +361,24 @@ pub enum KeyError {
     TooOpen { path: PathBuf, mode: u32 },
 }
 
+/// Checks a `DV1.` string against several centre keys (the current one and those retired by
+/// rotation): the string needs no key id, so strings issued before a rotation still verify.
+///
+/// # Errors
+/// The error against the first key when no key verifies it.
+pub fn verify_any(s: &str, keys: &[VerifyingKey]) -> Result<VerifiedFields, VerifyError> {
+    let mut first = None;
+    for k in keys {
+        match verify(s, k) {
+            Ok(f) => return Ok(f),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.unwrap_or(VerifyError::BadSignature))
+}
+
 /// A fresh random centre key. There is deliberately no fixed development key.
 #[must_use]
 pub fn generate_signing_key() -> SigningKey {

@@ -246,6 +246,9 @@ pub struct Hall {
     pub cases: Cases,
     pub supervision: Supervision,
     signer: SigningKey,
+    /// Verification keys of earlier (rotated) centre keys: old receipts and signed heads
+    /// still verify against them.
+    retired: Vec<ed25519_dalek::VerifyingKey>,
 }
 
 impl std::fmt::Debug for Hall {
@@ -267,12 +270,33 @@ impl Hall {
             cases: Cases::default(),
             supervision: Supervision::default(),
             signer,
+            retired: Vec::new(),
         }
+    }
+
+    /// The same hall also trusting these earlier centre keys (after `dashboard keys rotate`).
+    #[must_use]
+    pub fn with_retired_keys(mut self, keys: Vec<ed25519_dalek::VerifyingKey>) -> Self {
+        self.retired = keys;
+        self
     }
 
     #[must_use]
     pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
         self.signer.verifying_key()
+    }
+
+    /// The current verification key first, then the retired ones.
+    #[must_use]
+    pub fn verifying_keys(&self) -> Vec<ed25519_dalek::VerifyingKey> {
+        std::iter::once(self.verifying_key())
+            .chain(self.retired.iter().copied())
+            .collect()
+    }
+
+    /// The centre key, for the writer's signed chain heads.
+    pub(crate) fn signer(&self) -> &SigningKey {
+        &self.signer
     }
 
     /// Decides a command from `actor` at `now`. Pure.

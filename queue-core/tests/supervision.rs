@@ -194,6 +194,7 @@ fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
     let sup = queue_core::auth::Actor {
         role: queue_core::auth::Role::Supervisor,
         window: None,
+        token: None,
     };
     d.run(sup, json!({"kind":"ack_alert","alert":id})).unwrap();
     d.tick();

@@ -35,6 +35,7 @@ fn kiosk() -> Actor {
     Actor {
         role: Role::Kiosk,
         window: None,
+        token: None,
     }
 }
 
@@ -42,6 +43,7 @@ fn counter(w: u32) -> Actor {
     Actor {
         role: Role::Counter,
         window: Some(w),
+        token: None,
     }
 }
 

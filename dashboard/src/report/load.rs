@@ -8,9 +8,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use queue_core::hall::Event;
 use queue_core::intake::{CaseEvent, CaseState};
 use queue_core::queue::{Channel, Evaluation, QueueEvent, Ticket, TicketState};
-use queue_core::store::{chain_hash, StoreError, SCHEMA_VERSION};
+use queue_core::store::{record_hash, StoreError, SCHEMA_VERSION};
 use queue_core::supervision::{AlertKind, SupervisionEvent};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::Month;
 
@@ -66,13 +66,15 @@ pub(super) struct Log {
     /// Queues and windows ever seen, so quiet ones still get a row of zeros.
     pub queues: BTreeSet<String>,
     pub windows: BTreeSet<u32>,
+    /// The last signed chain head, as printed: `seq N · hash … · signed … · key …`.
+    pub signed_head: Option<String>,
 }
 
 /// Reads the whole log in order, verifying the hash chain as it goes.
 pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<Log> {
     let conn = open(db)?;
     let mut stmt =
-        conn.prepare("SELECT seq, at, body, prev_hash, hash FROM events ORDER BY seq")?;
+        conn.prepare("SELECT seq, at, body, prev_hash, hash, actor FROM events ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     let mut prev = vec![0u8; 32];
     let mut expect = 1u64;
@@ -83,7 +85,17 @@ pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<
         let body: String = row.get(2)?;
         let prev_hash: Vec<u8> = row.get(3)?;
         let hash: Vec<u8> = row.get(4)?;
-        verify(seq, expect, &prev, &prev_hash, &hash, &at, &body)?;
+        let actor: Option<String> = row.get(5)?;
+        verify(
+            seq,
+            expect,
+            &prev,
+            &prev_hash,
+            &hash,
+            &at,
+            actor.as_deref(),
+            &body,
+        )?;
         let corrupt = |message: String| StoreError::Corrupt { seq, message };
         let at = DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt(e.to_string()))?;
         let event: Event = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
@@ -91,7 +103,33 @@ pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<
         prev = hash;
         expect += 1;
     }
+    drop(rows);
+    log.signed_head = last_signed_head(&conn)?;
     Ok(log)
+}
+
+fn last_signed_head(conn: &Connection) -> anyhow::Result<Option<String>> {
+    let has_heads: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'heads')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_heads {
+        return Ok(None);
+    }
+    let row: Option<(i64, Vec<u8>, String, String)> = conn
+        .query_row(
+            "SELECT seq, hash, signed_at, key_id FROM heads ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(seq, hash, at, key)| {
+        format!(
+            "seq {seq} · hash {} · signed {at} · key {key}",
+            hex::encode(hash)
+        )
+    }))
 }
 
 /// Read-only: a report must never change the hall's database, even by migrating it.
@@ -120,6 +158,7 @@ fn open(db: &Path) -> anyhow::Result<Connection> {
 }
 
 /// The same checks as `Store::load_events`, done while streaming.
+#[allow(clippy::too_many_arguments)]
 fn verify(
     seq: u64,
     expect: u64,
@@ -127,13 +166,14 @@ fn verify(
     prev_hash: &[u8],
     hash: &[u8],
     at: &str,
+    actor: Option<&str>,
     body: &str,
 ) -> Result<(), StoreError> {
     let problem = if seq != expect {
         format!("expected seq {expect}: an event is missing")
     } else if prev_hash != prev {
         "previous-hash link broken".into()
-    } else if chain_hash(prev, seq, at, body) != hash {
+    } else if record_hash(prev, seq, at, actor, body) != hash {
         "content does not match its hash".into()
     } else {
         return Ok(());

@@ -299,6 +299,9 @@ pub struct MonthlyReport {
     pub case_ratings: u64,
     /// Alerts raised in the month by kind key; every kind present, zeros included.
     pub alerts: BTreeMap<&'static str, u64>,
+    /// The last chain head the hall signed when the report was made: written down outside
+    /// the database, it lets a later check see that the log was not cut back or rewritten.
+    pub signed_head: Option<String>,
 }
 
 impl MonthlyReport {
@@ -364,6 +367,7 @@ pub(super) fn compute(month: Month, as_of: NaiveDate, log: &Log) -> MonthlyRepor
         case_ratings: (log.evaluations.len() - ticket_ratings) as u64,
         ratings,
         alerts,
+        signed_head: log.signed_head.clone(),
     }
 }
 

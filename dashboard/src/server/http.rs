@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use queue_core::auth::Role;
-use queue_core::document::verify;
+use queue_core::document::verify_any;
 use queue_core::store::token_hash;
 use serde_json::json;
 
@@ -194,7 +194,8 @@ async fn verify_page(
     State(state): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let key = state.service.read().hall.verifying_key();
+    // Every centre key, rotated ones included: old receipts stay verifiable.
+    let keys = state.service.read().hall.verifying_keys();
     let s = query
         .get("s")
         .map(|s| s.trim().to_string())
@@ -202,7 +203,7 @@ async fn verify_page(
     let body = if s.is_empty() {
         "<form><label>验证码 verification string <input name=s size=60></label> <button>验证 verify</button></form>".to_string()
     } else {
-        match verify(&s, &key) {
+        match verify_any(&s, &keys) {
             Ok(f) => format!(
                 "<h2 class=ok>✔ 真实有效 genuine</h2><pre>{}</pre>",
                 esc(&serde_json::to_string_pretty(&f).unwrap_or_default())

@@ -23,7 +23,7 @@ use queue_core::document::{
 };
 use queue_core::hall::Hall;
 use queue_core::service::{HallService, ServiceOptions};
-use queue_core::store::Store;
+use queue_core::store::{ClockMode, Store};
 use tokio::sync::{broadcast, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -138,19 +138,28 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         Some(p) => Calendar::load(p)?,
         None => Calendar::embedded(),
     };
-    let key = load_or_create_key(&opts)?;
-    let offset = config.centre.offset();
-    let clock: Arc<dyn Clock> =
-        if opts.start.is_some() || (opts.time_scale - 1.0).abs() > f64::EPSILON {
-            let start = opts
-                .start
-                .unwrap_or_else(|| SystemClock { offset }.now())
-                .with_timezone(&offset);
-            Arc::new(ScaledClock::new(start, opts.time_scale))
+    let simulated = opts.start.is_some() || (opts.time_scale - 1.0).abs() > f64::EPSILON;
+    let (key, retired) = {
+        // Opened (and made private) before the key is written beside it.
+        let store = Store::open(&opts.db)?;
+        store.claim_clock_mode(if simulated {
+            ClockMode::Simulated
         } else {
-            Arc::new(SystemClock { offset })
-        };
-    let hall = Hall::new(config, calendar, key);
+            ClockMode::Real
+        })?;
+        load_or_create_key(&opts, &store)?
+    };
+    let offset = config.centre.offset();
+    let clock: Arc<dyn Clock> = if simulated {
+        let start = opts
+            .start
+            .unwrap_or_else(|| SystemClock { offset }.now())
+            .with_timezone(&offset);
+        Arc::new(ScaledClock::new(start, opts.time_scale))
+    } else {
+        Arc::new(SystemClock { offset })
+    };
+    let hall = Hall::new(config, calendar, key).with_retired_keys(retired);
     let (events, _) = broadcast::channel::<Arc<Vec<Outgoing>>>(opts.limits.broadcast_batches);
     let tx = events.clone();
     let db = opts.db.clone();
@@ -241,15 +250,31 @@ fn bind(addr: SocketAddr, send_buffer: Option<u32>) -> std::io::Result<tokio::ne
     socket.listen(1024)
 }
 
-fn load_or_create_key(opts: &ServeOptions) -> anyhow::Result<queue_core::document::SigningKey> {
+/// The centre key and the retired public keys beside it. A missing key is created only for
+/// a database that has signed nothing yet: a silent new key would leave every receipt and
+/// signed head unverifiable.
+fn load_or_create_key(
+    opts: &ServeOptions,
+    store: &Store,
+) -> anyhow::Result<(
+    queue_core::document::SigningKey,
+    Vec<queue_core::document::VerifyingKey>,
+)> {
     let path = opts.key.clone().unwrap_or_else(|| {
         opts.db
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("centre.key"), |d| d.join("centre.key"))
     });
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let retired = crate::keys::retired_keys(dir)?;
     if path.exists() {
-        return load_signing_key(&path).with_context(|| format!("centre key {}", path.display()));
+        let key =
+            load_signing_key(&path).with_context(|| format!("centre key {}", path.display()))?;
+        return Ok((key, retired));
     }
     if opts.key.is_some() {
         anyhow::bail!(
@@ -257,12 +282,23 @@ fn load_or_create_key(opts: &ServeOptions) -> anyhow::Result<queue_core::documen
             path.display()
         );
     }
+    if store.has_signed_anything()? {
+        anyhow::bail!(
+            "中心密钥缺失 centre key {} is missing, but the database {} holds documents or log \
+             heads signed with it; refusing to make a new key (old receipts and the log would \
+             no longer verify). Restore the key file from the backup, or pass --key",
+            path.display(),
+            store.path()
+        );
+    }
+    queue_core::store::create_private_dir(dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
     let key = generate_signing_key();
     save_signing_key(&path, &key).with_context(|| format!("saving {}", path.display()))?;
     save_verifying_key(&path.with_extension("pub"), &key.verifying_key())
         .with_context(|| format!("saving {}", path.with_extension("pub").display()))?;
     tracing::info!(key = %path.display(), "created the centre's signing key");
-    Ok(key)
+    Ok((key, retired))
 }
 
 /// Runs `dashboard serve` until SIGINT/SIGTERM, then shuts down cleanly.

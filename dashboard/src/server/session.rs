@@ -77,6 +77,7 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
     let actor = Actor {
         role: token.role,
         window: token.window,
+        token: Some(token.id),
     };
     tracing::info!(%peer, role = token.role.as_str(), window = ?token.window, client, "connected");
     let _staffed = (token.role == Role::Counter)

@@ -29,6 +29,7 @@ pub fn counter(w: u32) -> Actor {
     Actor {
         role: Role::Counter,
         window: Some(w),
+        token: None,
     }
 }
 
@@ -36,6 +37,7 @@ pub fn kiosk() -> Actor {
     Actor {
         role: Role::Kiosk,
         window: None,
+        token: None,
     }
 }
 
@@ -43,6 +45,7 @@ pub fn manager() -> Actor {
     Actor {
         role: Role::Manager,
         window: None,
+        token: None,
     }
 }
 
