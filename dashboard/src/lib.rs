@@ -1,6 +1,6 @@
 //! The hall server and the operator tools behind the `dashboard` binary.
-pub mod backup;
 pub mod backtest;
+pub mod backup;
 pub mod client;
 pub mod demo;
 pub mod disk;
