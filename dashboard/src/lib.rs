@@ -2,10 +2,12 @@
 pub mod client;
 pub mod demo;
 pub mod document_page;
+pub mod identity;
 pub mod keys;
 pub mod paths;
 pub mod report;
 pub mod server;
+pub mod tls;
 pub mod tokens;
 pub mod tools;
 pub mod watch;
