@@ -140,9 +140,11 @@ pub async fn check_identity(addr: SocketAddr, db: &Path) -> anyhow::Result<()> {
         );
     }
     let expected = dashboard::identity::fingerprint_of_file(&local)?;
-    let found = dashboard::identity::hall_fingerprint(addr).await.with_context(|| {
-        format!("the process on {addr} does not answer as a hall; refusing to attach")
-    })?;
+    let found = dashboard::identity::hall_fingerprint(addr)
+        .await
+        .with_context(|| {
+            format!("the process on {addr} does not answer as a hall; refusing to attach")
+        })?;
     if found != expected {
         anyhow::bail!(
             "the hall on {addr} is not this centre's (its key fingerprint {found} is not that \

@@ -227,10 +227,8 @@ async fn session(
     tx: &mpsc::UnboundedSender<Incoming>,
     st: &mut State,
 ) -> Ended {
-    let connect = tokio::time::timeout(
-        Duration::from_secs(5),
-        connect(&cfg.url, cfg.ca.as_deref()),
-    );
+    let connect =
+        tokio::time::timeout(Duration::from_secs(5), connect(&cfg.url, cfg.ca.as_deref()));
     let ws = match connect.await {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => return Ended::Lost(format!("{e:#}"), false),

@@ -22,8 +22,7 @@ pub fn fingerprint(key: &VerifyingKey) -> String {
 /// # Errors
 /// An unreadable or malformed key file.
 pub fn fingerprint_of_file(path: &Path) -> anyhow::Result<String> {
-    let key =
-        load_verifying_key(path).with_context(|| format!("centre key {}", path.display()))?;
+    let key = load_verifying_key(path).with_context(|| format!("centre key {}", path.display()))?;
     Ok(fingerprint(&key))
 }
 
@@ -50,8 +49,8 @@ pub async fn hall_fingerprint(addr: SocketAddr) -> anyhow::Result<String> {
         .context("no HTTP answer")?;
     let text = String::from_utf8_lossy(&buf);
     let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
-    let v: serde_json::Value = serde_json::from_str(body.trim())
-        .context("the answer to /healthz is not a hall's")?;
+    let v: serde_json::Value =
+        serde_json::from_str(body.trim()).context("the answer to /healthz is not a hall's")?;
     v.get("key_fingerprint")
         .and_then(serde_json::Value::as_str)
         .map(str::to_string)

@@ -27,8 +27,8 @@ pub fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<tokio_rustls::TlsAcce
     if chain.is_empty() {
         anyhow::bail!("no certificate in {}", cert.display());
     }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .with_context(|| format!("TLS key {}", key.display()))?;
+    let key =
+        PrivateKeyDer::from_pem_file(key).with_context(|| format!("TLS key {}", key.display()))?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .context("TLS versions")?
@@ -239,7 +239,10 @@ pub fn tls(a: &TlsArgs) -> anyhow::Result<ExitCode> {
             let f = init(&dir, names, *force)?;
             println!("已生成中心证书 centre CA and server certificate written:");
             println!("  CA 证书 certificate   {}", f.ca_cert.display());
-            println!("  CA 私钥 key (0600)    {}  -- keep offline if you can", f.ca_key.display());
+            println!(
+                "  CA 私钥 key (0600)    {}  -- keep offline if you can",
+                f.ca_key.display()
+            );
             println!("  服务器证书 server     {}", f.cert.display());
             println!("  服务器私钥 key (0600) {}", f.key.display());
             println!();

@@ -73,7 +73,9 @@ pub fn parse_lifetime(s: &str) -> Result<chrono::Duration, String> {
     }
     .ok_or_else(|| format!("{s:?}: the unit is one of s, m, h, d, w (e.g. 90d)"))?;
     if n <= 0 || d > chrono::Duration::days(3653) {
-        return Err(format!("{s:?}: a lifetime is more than zero and at most ten years"));
+        return Err(format!(
+            "{s:?}: a lifetime is more than zero and at most ten years"
+        ));
     }
     Ok(d)
 }

@@ -63,9 +63,10 @@ impl TokenInfo {
     #[must_use]
     pub fn is_dead(&self, now: DateTime<chrono::Utc>) -> bool {
         self.revoked
-            || self.expires_at.as_deref().is_some_and(|e| {
-                DateTime::parse_from_rfc3339(e).map_or(true, |e| e <= now)
-            })
+            || self
+                .expires_at
+                .as_deref()
+                .is_some_and(|e| DateTime::parse_from_rfc3339(e).map_or(true, |e| e <= now))
     }
 }
 

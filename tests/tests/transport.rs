@@ -53,7 +53,9 @@ async fn closed_within(s: &mut TcpStream, limit: Duration) -> bool {
 async fn a_flood_of_silent_sockets_does_not_keep_a_manager_out() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hall.db");
-    let manager = dashboard::tokens::create(&db, "manager", None, "m").unwrap().1;
+    let manager = dashboard::tokens::create(&db, "manager", None, "m")
+        .unwrap()
+        .1;
     let server = Server::start(&db, &[]).await;
     let addr = server.addr;
     // 2,000 websockets that never say hello, from another loopback address, opened 50 at a
@@ -104,7 +106,11 @@ async fn a_flood_of_silent_sockets_does_not_keep_a_manager_out() {
         .await
         .expect("after the flood the manager got no welcome and snapshot within 5 s");
     assert_eq!(m2.welcome["role"], "manager");
-    assert!(t0.elapsed() < Duration::from_secs(2), "manager waited {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(2),
+        "manager waited {:?}",
+        t0.elapsed()
+    );
     // The unauthenticated budget held: the hall says how many wait, and it is bounded.
     let health = common::hall::http_get(addr, "/healthz").await;
     let body = health.split("\r\n\r\n").nth(1).unwrap();
@@ -121,11 +127,15 @@ async fn a_flood_of_silent_sockets_does_not_keep_a_manager_out() {
 async fn a_hello_over_4_kib_is_refused_and_closed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hall.db");
-    let token = dashboard::tokens::create(&db, "supervisor", None, "s").unwrap().1;
+    let token = dashboard::tokens::create(&db, "supervisor", None, "s")
+        .unwrap()
+        .1;
     let server = Server::start(&db, &[]).await;
     let mut ws = common::hall::raw(server.addr).await;
     let hello = json!({"type":"hello","token":token,"client":"x".repeat(5000)});
-    ws.send(Message::Text(hello.to_string().into())).await.unwrap();
+    ws.send(Message::Text(hello.to_string().into()))
+        .await
+        .unwrap();
     let v = next_json(&mut ws).await.expect("an answer");
     assert_eq!(v["type"], "error", "{v}");
     assert_eq!(v["code"], "frame_too_large", "{v}");
@@ -176,7 +186,9 @@ async fn slow_headers_and_idle_keep_alive_are_cut_off() {
 async fn sigterm_with_idle_clients_exits_within_5_s() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hall.db");
-    let token = dashboard::tokens::create(&db, "supervisor", None, "s").unwrap().1;
+    let token = dashboard::tokens::create(&db, "supervisor", None, "s")
+        .unwrap()
+        .1;
     let mut server = Server::start(&db, &[]).await;
     let addr = server.addr;
     // Every kind of client that does nothing: keep-alive HTTP, half-sent request, a silent
@@ -202,7 +214,9 @@ async fn sigterm_with_idle_clients_exits_within_5_s() {
     .await
     .unwrap();
     let took = t0.elapsed();
-    let status = status.0.expect("the server did not exit within 8 s of SIGTERM");
+    let status = status
+        .0
+        .expect("the server did not exit within 8 s of SIGTERM");
     assert!(status.success(), "exit status {status}");
     assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
     eprintln!("exited {took:?} after SIGTERM");
@@ -233,7 +247,9 @@ async fn revoking_a_token_ends_its_live_session_within_2_s() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hall.db");
     let (id, token) = dashboard::tokens::create(&db, "counter", Some(2), "w2").unwrap();
-    let other = dashboard::tokens::create(&db, "supervisor", None, "s").unwrap().1;
+    let other = dashboard::tokens::create(&db, "supervisor", None, "s")
+        .unwrap()
+        .1;
     let server = Server::start(&db, &[]).await;
     let mut c = Conn::open(server.addr, &token, None).await;
     let mut bystander = Conn::open(server.addr, &other, None).await;
@@ -290,7 +306,14 @@ async fn an_expiring_token_works_until_it_expires_then_ends() {
     let list = common::run_dashboard(&["token", "list", "--db", &db_s]);
     assert!(list.stdout.contains("expired"), "{}", list.stdout);
     let bad = common::run_dashboard(&[
-        "token", "create", "--role", "kiosk", "--expires", "90", "--db", &db_s,
+        "token",
+        "create",
+        "--role",
+        "kiosk",
+        "--expires",
+        "90",
+        "--db",
+        &db_s,
     ]);
     assert_eq!(bad.code, Some(2), "a lifetime needs a unit: {}", bad.stdout);
 }
@@ -301,18 +324,34 @@ async fn pages_carry_security_headers_and_ws_refuses_foreign_origins() {
     let db = dir.path().join("hall.db");
     let server = Server::start(&db, &[]).await;
     let addr = server.addr;
-    for path in ["/", "/display", "/verify", "/static/protocol.js", "/healthz"] {
-        let r = common::hall::http_get(addr, path).await.to_ascii_lowercase();
+    for path in [
+        "/",
+        "/display",
+        "/verify",
+        "/static/protocol.js",
+        "/healthz",
+    ] {
+        let r = common::hall::http_get(addr, path)
+            .await
+            .to_ascii_lowercase();
         let head = r.split("\r\n\r\n").next().unwrap();
         assert!(
             head.contains("content-security-policy: default-src 'self'")
                 && head.contains("frame-ancestors 'none'"),
             "{path}: {head}"
         );
-        assert!(head.contains("x-content-type-options: nosniff"), "{path}: {head}");
-        assert!(head.contains("referrer-policy: no-referrer"), "{path}: {head}");
+        assert!(
+            head.contains("x-content-type-options: nosniff"),
+            "{path}: {head}"
+        );
+        assert!(
+            head.contains("referrer-policy: no-referrer"),
+            "{path}: {head}"
+        );
     }
-    let verify = common::hall::http_get(addr, "/verify?s=abc").await.to_ascii_lowercase();
+    let verify = common::hall::http_get(addr, "/verify?s=abc")
+        .await
+        .to_ascii_lowercase();
     assert!(verify.contains("cache-control: no-store"), "{verify}");
     let upgrade = |origin: Option<String>| async move {
         let mut s = TcpStream::connect(addr).await.unwrap();
@@ -331,7 +370,11 @@ async fn pages_carry_security_headers_and_ws_refuses_foreign_origins() {
             .await
             .unwrap()
             .unwrap();
-        String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or("").to_string()
+        String::from_utf8_lossy(&buf[..n])
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
     };
     let foreign = upgrade(Some("http://evil.example".into())).await;
     assert!(foreign.contains("403"), "foreign origin: {foreign}");
@@ -362,11 +405,16 @@ async fn wss_with_a_centre_ca_made_by_tls_init() {
     {
         use std::os::unix::fs::PermissionsExt;
         for key in ["ca.key", "server.key"] {
-            let mode = std::fs::metadata(tls.join(key)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(tls.join(key))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "{key}");
         }
     }
-    let token = dashboard::tokens::create(&db, "supervisor", None, "s").unwrap().1;
+    let token = dashboard::tokens::create(&db, "supervisor", None, "s")
+        .unwrap()
+        .1;
     let cert = tls.join("server.pem");
     let key = tls.join("server.key");
     let server = Server::start(
@@ -398,7 +446,10 @@ async fn wss_with_a_centre_ca_made_by_tls_init() {
     client.stop();
     // Without the centre CA the certificate is not trusted; plain ws:// gets nowhere.
     let untrusted = dashboard::client::connect(&format!("{url}/ws"), None).await;
-    assert!(untrusted.is_err(), "a certificate from an unknown CA was accepted");
+    assert!(
+        untrusted.is_err(),
+        "a certificate from an unknown CA was accepted"
+    );
     let plain =
         tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}/ws", server.addr.port()));
     let plain = tokio::time::timeout(Duration::from_secs(8), plain).await;

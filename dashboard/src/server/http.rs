@@ -90,11 +90,10 @@ fn origin_allowed(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
-    let Some(authority) = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.strip_prefix("https://").or_else(|| o.strip_prefix("http://")))
-    else {
+    let Some(authority) = origin.to_str().ok().and_then(|o| {
+        o.strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"))
+    }) else {
         return false;
     };
     authority.eq_ignore_ascii_case(host)
@@ -325,6 +324,9 @@ mod tests {
             ("host", "127.0.0.1:7700"),
             ("origin", "http://127.0.0.1:8080")
         ])));
-        assert!(!origin_allowed(&headers(&[("host", "x"), ("origin", "null")])));
+        assert!(!origin_allowed(&headers(&[
+            ("host", "x"),
+            ("origin", "null")
+        ])));
     }
 }

@@ -111,13 +111,13 @@ impl Conn {
     {
         let peer = self.peer;
         let slot = Arc::clone(&self.slot);
-        let svc = self.router.map_request(
-            move |mut req: hyper::Request<hyper::body::Incoming>| {
+        let svc = self
+            .router
+            .map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(peer));
                 req.extensions_mut().insert(Arc::clone(&slot));
                 req
-            },
-        );
+            });
         let svc = TowerToHyperService::new(svc);
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder

@@ -226,10 +226,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         tracker: TaskTracker::new(),
         clock,
         staffed: Mutex::new(std::collections::HashMap::new()),
-        preauth: preauth::PreAuth::new(
-            opts.limits.preauth_budget,
-            opts.limits.preauth_per_address,
-        ),
+        preauth: preauth::PreAuth::new(opts.limits.preauth_budget, opts.limits.preauth_per_address),
         dead_tokens: tokio::sync::watch::Sender::new(Arc::default()),
         key_fingerprint,
         tls: tls.is_some(),

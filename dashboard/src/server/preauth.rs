@@ -159,7 +159,10 @@ mod tests {
         a.authenticated();
         let b = p.admit(ip(2));
         let c = p.admit(ip(3));
-        assert!(!a.evicted().is_cancelled(), "authenticated: no longer counted");
+        assert!(
+            !a.evicted().is_cancelled(),
+            "authenticated: no longer counted"
+        );
         let d = p.admit(ip(4));
         assert!(b.evicted().is_cancelled());
         assert!(!c.evicted().is_cancelled() && !d.evicted().is_cancelled());

@@ -83,7 +83,13 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, slot
     }
     let Some((token, after_seq, client)) = authenticate(&state, &hello).await else {
         tracing::info!(%peer, "connection refused: bad hello or token");
-        let _ = send_close(&mut tx, "unauthorized", "令牌无效 invalid or missing token", 1008).await;
+        let _ = send_close(
+            &mut tx,
+            "unauthorized",
+            "令牌无效 invalid or missing token",
+            1008,
+        )
+        .await;
         return;
     };
     slot.authenticated();
