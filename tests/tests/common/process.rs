@@ -29,7 +29,7 @@ impl Server {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let log = db.with_extension("log");
-        let child = Command::new(super::dashboard_bin())
+        let mut child = Command::new(super::dashboard_bin())
             .args(["serve", "--listen", &addr.to_string(), "--db"])
             .arg(db)
             .arg("--log")
@@ -51,6 +51,8 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("server did not come up on {addr}");
     }
 
