@@ -54,6 +54,13 @@ struct Cli {
     /// With an in-process hall: feed a realistic day (arrivals, other windows serving).
     #[arg(long, global = true)]
     demo: bool,
+    /// For a `wss://` hall: the centre CA certificate to trust (see `dashboard tls init`).
+    #[arg(long, env = "HALL_CA", global = true)]
+    ca: Option<PathBuf>,
+    /// Let an in-process hall listen beyond loopback without TLS (tokens and ID numbers then
+    /// cross the LAN in clear).
+    #[arg(long, global = true)]
+    insecure_lan: bool,
     /// Who works at the window (shown in the header); the login name by default.
     #[arg(long)]
     staff: Option<String>,
@@ -116,6 +123,8 @@ async fn async_main(cli: &Cli, kiosk: bool, who: &str) -> anyhow::Result<()> {
         demo: cli.demo,
         role: if kiosk { "kiosk" } else { "counter" },
         window: (!kiosk).then_some(cli.window),
+        ca: cli.ca.clone(),
+        insecure_lan: cli.insecure_lan,
     })
     .await?;
     tracing::info!(hall = %target.label, "starting {who}");
@@ -169,11 +178,10 @@ async fn async_main(cli: &Cli, kiosk: bool, who: &str) -> anyhow::Result<()> {
     };
     let _scanner = scanning::start(scanner_setup, tx.clone()).context("scanner")?;
 
-    let (client, incoming) = Client::spawn(ClientConfig::new(
-        &target.url,
-        &target.token,
-        &format!("counter {who}"),
-    ));
+    let (client, incoming) = Client::spawn(
+        ClientConfig::new(&target.url, &target.token, &format!("counter {who}"))
+            .with_ca(target.ca.clone()),
+    );
     run::feed(incoming, &tx);
     let dev = Devices {
         client: client.clone(),

@@ -48,7 +48,7 @@ fn zh_date(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
-const CSS: &str = r#"
+pub const CSS: &str = r#"
 @page { size: A4; margin: 16mm 16mm 18mm; }
 * { box-sizing: border-box; }
 body { margin: 0; color: #000; background: #fff;

@@ -28,6 +28,8 @@ enum Cmd {
     Token(tokens::TokenArgs),
     /// The centre's signing key for receipts.
     Keys(keys::KeysArgs),
+    /// TLS for the hall: `tls init` makes a centre CA and a server certificate.
+    Tls(dashboard::tls::TlsArgs),
     /// Check a receipt's verification string offline.
     VerifyReceipt(keys::VerifyReceiptArgs),
     /// Walk the event log: name the first damaged event, count them all, check signed heads.
@@ -87,6 +89,16 @@ struct ServeArgs {
     /// Alert supervisors when free space on the database's disk falls below this many MB.
     #[arg(long, default_value_t = 256)]
     min_free_mb: u64,
+    /// Serve https:// and wss:// with this certificate chain (PEM; see `dashboard tls init`).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Allow listening beyond loopback without TLS (tokens and ID numbers then cross the LAN
+    /// in clear).
+    #[arg(long)]
+    insecure_lan: bool,
 }
 
 fn init_logging(
@@ -150,6 +162,13 @@ fn serve(a: &ServeArgs) -> anyhow::Result<ExitCode> {
     opts.demo = a.demo;
     opts.min_free_bytes = a.min_free_mb.saturating_mul(1024 * 1024);
     opts.start = a.start;
+    opts.insecure_lan = a.insecure_lan;
+    if let (Some(cert), Some(key)) = (&a.tls_cert, &a.tls_key) {
+        opts.tls = Some(server::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
     opts.time_scale = a.time_scale.unwrap_or(if a.demo { 10.0 } else { 1.0 });
     if !(opts.time_scale.is_finite() && opts.time_scale > 0.0) {
         anyhow::bail!("--time-scale must be a positive number");
@@ -175,6 +194,7 @@ fn main() -> ExitCode {
         Cmd::Watch(a) => dashboard::watch::watch(a),
         Cmd::Token(a) => tokens::token(a),
         Cmd::Keys(a) => keys::keys(a),
+        Cmd::Tls(a) => dashboard::tls::tls(a),
         Cmd::VerifyReceipt(a) => keys::verify_receipt_cmd(a),
         Cmd::VerifyLog(a) => logtools::verify_log_cmd(a),
         Cmd::Purge(a) => logtools::purge_cmd(a),

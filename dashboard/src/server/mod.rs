@@ -5,6 +5,9 @@ mod frames;
 mod health;
 mod http;
 mod limits;
+mod listen;
+mod preauth;
+mod revocation;
 mod session;
 
 use std::net::SocketAddr;
@@ -13,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use chrono::{DateTime, FixedOffset};
 use queue_core::calendar::Calendar;
 use queue_core::clock::{Clock, ScaledClock, SystemClock};
@@ -50,6 +52,17 @@ pub struct ServeOptions {
     pub tick: Duration,
     /// Supervisors are alerted when free space on the database's disk falls below this.
     pub min_free_bytes: u64,
+    /// Certificate chain and key (PEM): serve `https://` and `wss://`.
+    pub tls: Option<TlsFiles>,
+    /// Allow plain `ws://` beyond loopback (tokens and ID numbers cross the LAN in clear).
+    pub insecure_lan: bool,
+}
+
+/// `--tls-cert` and `--tls-key`.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl ServeOptions {
@@ -67,6 +80,8 @@ impl ServeOptions {
             limits: Limits::default(),
             tick: Duration::from_millis(500),
             min_free_bytes: 256 * 1024 * 1024,
+            tls: None,
+            insecure_lan: false,
         }
     }
 }
@@ -87,6 +102,14 @@ pub struct AppState {
     pub staffed: Mutex<std::collections::HashMap<u32, usize>>,
     /// Storage alerts (failing commits, low disk), outside the event log.
     pub health: health::HealthRx,
+    /// Connections that have not yet said a valid hello.
+    pub preauth: Arc<preauth::PreAuth>,
+    /// Ids of tokens revoked or expired since start (sessions holding one close).
+    pub dead_tokens: tokio::sync::watch::Sender<Arc<std::collections::HashSet<i64>>>,
+    /// SHA-256 of the centre's public key, hex: the hall's identity in `/healthz`.
+    pub key_fingerprint: String,
+    /// Whether pages and sockets are served over TLS.
+    pub tls: bool,
 }
 
 /// A running hall: its address, and how to stop it.
@@ -103,9 +126,15 @@ impl RunningHall {
     /// If the server task failed.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.state.shutdown.cancel();
-        let r = self.server.await.context("server task")?;
+        // HTTP connections and websocket sessions wind down together, each within its grace:
+        // whatever clients do, the hall is down within a few seconds.
         self.state.tracker.close();
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.state.tracker.wait()).await;
+        let grace = self.state.limits.shutdown_grace + Duration::from_millis(500);
+        let (r, _) = tokio::join!(
+            self.server,
+            tokio::time::timeout(grace, self.state.tracker.wait())
+        );
+        let r = r.context("server task")?;
         let svc = self.state.service.clone();
         tokio::task::spawn_blocking(move || svc.shutdown())
             .await
@@ -138,6 +167,18 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         Some(p) => Calendar::load(p)?,
         None => Calendar::embedded(),
     };
+    if !opts.listen.ip().is_loopback() && opts.tls.is_none() && !opts.insecure_lan {
+        anyhow::bail!(
+            "refusing to listen on {} without TLS: tokens and ID numbers would cross the LAN in \
+             clear. Use --tls-cert/--tls-key (see `dashboard tls init`), or --insecure-lan if \
+             you really mean it",
+            opts.listen
+        );
+    }
+    let tls = match &opts.tls {
+        Some(f) => Some(crate::tls::acceptor(&f.cert, &f.key)?),
+        None => None,
+    };
     let simulated = opts.start.is_some() || (opts.time_scale - 1.0).abs() > f64::EPSILON;
     let (key, retired) = {
         // Opened (and made private) before the key is written beside it.
@@ -149,6 +190,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         })?;
         load_or_create_key(&opts, &store)?
     };
+    let key_fingerprint = crate::identity::fingerprint(&key.verifying_key());
     let offset = config.centre.offset();
     let clock: Arc<dyn Clock> = if simulated {
         let start = opts
@@ -186,8 +228,8 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     let listener = bind(opts.listen, opts.limits.send_buffer)
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
     let addr = listener.local_addr()?;
-    if !addr.ip().is_loopback() {
-        tracing::warn!(%addr, "listening beyond this machine: every client still needs a token");
+    if !addr.ip().is_loopback() && tls.is_none() {
+        tracing::warn!(%addr, "listening beyond this machine WITHOUT TLS (--insecure-lan)");
     }
     let (health_tx, health_rx) = tokio::sync::watch::channel(Arc::new(Vec::new()));
     let state = Arc::new(AppState {
@@ -201,6 +243,10 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         clock,
         staffed: Mutex::new(std::collections::HashMap::new()),
         health: health_rx,
+        preauth: preauth::PreAuth::new(opts.limits.preauth_budget, opts.limits.preauth_per_address),
+        dead_tokens: tokio::sync::watch::Sender::new(Arc::default()),
+        key_fingerprint,
+        tls: tls.is_some(),
     });
     health::spawn(
         Arc::clone(&state),
@@ -211,23 +257,22 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     if opts.demo {
         crate::demo::spawn(Arc::clone(&state));
     }
+    revocation::spawn(Arc::clone(&state), opts.db.clone());
     let router = http::router(Arc::clone(&state));
-    let shutdown = state.shutdown.clone();
+    let l = listen::Listen {
+        listener,
+        router,
+        tls,
+        preauth: Arc::clone(&state.preauth),
+        limits: state.limits,
+        shutdown: state.shutdown.clone(),
+        connections: TaskTracker::new(),
+    };
     let server = tokio::spawn(async move {
-        // Small frames must go out at once: without TCP_NODELAY a reply can wait ~40 ms
-        // on Nagle's algorithm and the peer's delayed ACK.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-        .context("http server")
+        listen::run(l).await;
+        Ok(())
     });
-    tracing::info!(%addr, db = %opts.db.display(), "hall server listening");
+    tracing::info!(%addr, db = %opts.db.display(), tls = state.tls, "hall server listening");
     Ok(RunningHall {
         addr,
         state,

@@ -16,6 +16,21 @@ pub struct TokenInfo {
     pub label: String,
     pub created_at: String,
     pub revoked: bool,
+    /// RFC 3339; the token is refused from then on.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+impl TokenInfo {
+    /// Revoked, or expired at `now`. An unreadable expiry counts as expired (fail closed).
+    #[must_use]
+    pub fn is_dead(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.revoked
+            || self
+                .expires_at
+                .as_deref()
+                .is_some_and(|e| chrono::DateTime::parse_from_rfc3339(e).map_or(true, |e| e <= now))
+    }
 }
 
 impl Store {
@@ -31,29 +46,45 @@ impl Store {
         label: &str,
         now: &str,
     ) -> Result<i64, StoreError> {
+        self.create_token_until(token_hash, role, window, label, now, None)
+    }
+
+    /// [`Store::create_token`] with an optional expiry (RFC 3339).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub fn create_token_until(
+        &self,
+        token_hash: &str,
+        role: Role,
+        window: Option<u32>,
+        label: &str,
+        now: &str,
+        expires_at: Option<&str>,
+    ) -> Result<i64, StoreError> {
         self.conn
             .execute(
-                "INSERT INTO tokens (hash, role, window, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![token_hash, role.as_str(), window, label, now],
+                "INSERT INTO tokens (hash, role, window, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![token_hash, role.as_str(), window, label, now, expires_at],
             )
             .map_err(|e| self.err(e))?;
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Looks up a live (not revoked) token by its hash.
+    /// Looks up a live (neither revoked nor expired) token by its hash.
     ///
     /// # Errors
     /// SQLite errors.
     pub fn find_token(&self, token_hash: &str) -> Result<Option<TokenInfo>, StoreError> {
         self.conn
             .query_row(
-                "SELECT id, role, window, label, created_at, revoked_at FROM tokens WHERE hash = ?1",
+                "SELECT id, role, window, label, created_at, revoked_at, expires_at FROM tokens WHERE hash = ?1",
                 params![token_hash],
                 token_row,
             )
             .optional()
             .map_err(|e| self.err(e))
-            .map(|t| t.flatten().filter(|t| !t.revoked))
+            .map(|t| t.flatten().filter(|t| !t.is_dead(chrono::Utc::now())))
     }
 
     /// All tokens, revoked ones included.
@@ -64,7 +95,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, role, window, label, created_at, revoked_at FROM tokens ORDER BY id",
+                "SELECT id, role, window, label, created_at, revoked_at, expires_at FROM tokens ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt.query_map([], token_row).map_err(|e| self.err(e))?;
@@ -105,6 +136,7 @@ fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<TokenInfo>> {
         label: r.get(3)?,
         created_at: r.get(4)?,
         revoked: r.get::<_, Option<String>>(5)?.is_some(),
+        expires_at: r.get(6)?,
     }))
 }
 
