@@ -1,4 +1,5 @@
-//! Documents (受理凭证, 补正材料通知书, 不予受理决定书, 办结通知单) and their verification strings.
+//! Documents (受理通知书, 补正材料通知书, 不予受理决定书, 办结通知书, 收件回执, 不予许可决定书,
+//! 延期告知书, 特别程序告知书, 告知承诺书) and their verification strings.
 //!
 //! GD 19(4) and Art 21 require every acceptance or non-acceptance receipt to bear the seal and the
 //! date. On paper the seal can be forged, so each document also carries a *verification string*
@@ -12,7 +13,9 @@
 //! ```
 //! - `payload`: base64url without padding of the UTF-8 JSON array
 //!   `[kind, serial, centre, issued_on, item, id_masked, due_on, digest]` where `kind` is one
-//!   letter (`A` acceptance, `N` correction notice, `R` rejection, `C` completion), dates are
+//!   letter (`A` acceptance, `N` correction notice, `R` rejection, `C` completion, `P`
+//!   application receipt, `F` refusal, `E` extension notice, `S` special procedure notice, `K`
+//!   commitment), dates are
 //!   `YYYYMMDD` (`due_on` is `""` when the document names no deadline), `id_masked` is the
 //!   applicant's masked ID (never the full number: the string is printed), and `digest` is
 //!   base64url of the first 16 bytes of SHA-256 over the document body's JSON.
@@ -51,8 +54,18 @@ pub enum DocumentKind {
     CorrectionNotice,
     /// 不予受理决定书.
     Rejection,
-    /// 办结通知单 (finished on the spot).
+    /// 办结通知书: finished, on the spot or after acceptance (the statement says which).
     Completion,
+    /// 收件回执 (申请回执, PY Art 11): materials taken in for review, dated proof of receipt.
+    ApplicationReceipt,
+    /// 不予许可决定书 / 审查不通过决定书: refusal after review (GD Art 21).
+    Refusal,
+    /// 延期告知书 (GZ Art 13).
+    ExtensionNotice,
+    /// 特别程序告知书: the clock stops for a special procedure (PLAN 3.1).
+    SpecialProcedureNotice,
+    /// 告知承诺书: the applicant's written commitment replacing a proof (GD Art 27).
+    Commitment,
 }
 
 impl DocumentKind {
@@ -62,7 +75,12 @@ impl DocumentKind {
             Self::Acceptance => "受理通知书",
             Self::CorrectionNotice => "补正材料通知书",
             Self::Rejection => "不予受理决定书",
-            Self::Completion => "办结通知单",
+            Self::Completion => "办结通知书",
+            Self::ApplicationReceipt => "收件回执",
+            Self::Refusal => "不予许可决定书",
+            Self::ExtensionNotice => "延期告知书",
+            Self::SpecialProcedureNotice => "特别程序告知书",
+            Self::Commitment => "告知承诺书",
         }
     }
 
@@ -72,7 +90,12 @@ impl DocumentKind {
             Self::Acceptance => "Notice of acceptance",
             Self::CorrectionNotice => "Notice to supplement or correct materials",
             Self::Rejection => "Decision of non-acceptance",
-            Self::Completion => "Completion slip",
+            Self::Completion => "Notice of completion",
+            Self::ApplicationReceipt => "Receipt of application materials",
+            Self::Refusal => "Decision of refusal after review",
+            Self::ExtensionNotice => "Notice of extension",
+            Self::SpecialProcedureNotice => "Notice of special procedure",
+            Self::Commitment => "Letter of commitment",
         }
     }
 
@@ -83,6 +106,11 @@ impl DocumentKind {
             Self::CorrectionNotice => "correction_notice",
             Self::Rejection => "rejection",
             Self::Completion => "completion",
+            Self::ApplicationReceipt => "application_receipt",
+            Self::Refusal => "refusal",
+            Self::ExtensionNotice => "extension_notice",
+            Self::SpecialProcedureNotice => "special_procedure_notice",
+            Self::Commitment => "commitment",
         }
     }
 
@@ -93,6 +121,11 @@ impl DocumentKind {
             Self::CorrectionNotice => "N",
             Self::Rejection => "R",
             Self::Completion => "C",
+            Self::ApplicationReceipt => "P",
+            Self::Refusal => "F",
+            Self::ExtensionNotice => "E",
+            Self::SpecialProcedureNotice => "S",
+            Self::Commitment => "K",
         }
     }
 
@@ -102,6 +135,11 @@ impl DocumentKind {
             "N" => Self::CorrectionNotice,
             "R" => Self::Rejection,
             "C" => Self::Completion,
+            "P" => Self::ApplicationReceipt,
+            "F" => Self::Refusal,
+            "E" => Self::ExtensionNotice,
+            "S" => Self::SpecialProcedureNotice,
+            "K" => Self::Commitment,
             _ => return None,
         })
     }
@@ -154,15 +192,35 @@ pub struct DocumentBody {
     pub due_on: Option<NaiveDate>,
     /// The date rests on a year the calendar file does not cover yet.
     pub due_provisional: bool,
-    /// Reasons for a rejection.
+    /// Reasons for a rejection, refusal, extension or special procedure.
     pub reasons: Vec<String>,
-    /// Complaint, reconsideration and litigation routes (GD Art 21); rejections only.
+    /// Complaint, reconsideration and litigation routes (GD Art 21); rejections and refusals.
     pub appeal: Option<AppealRoutes>,
     /// The operative sentence of the document, in Chinese.
     pub statement: String,
     /// Where to query progress (PY Art 13, GD Art 22).
     pub query_hint: String,
     pub window: Option<u32>,
+    // Fields added for issue #11 are skipped when empty, so documents issued before them keep
+    // their digest (the body is re-serialised to check it).
+    /// A receipt's deadline for the one-time notice; after it the case is deemed accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_due_on: Option<NaiveDate>,
+    /// The identity document named by `applicant.id_masked` (e.g. 护照).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id_kind: String,
+    /// How the result reaches the applicant, and where (GD Art 22; PY Art 11).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub delivery: String,
+    /// The 一件事 bundle's items, each with its department.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bundle_items: Vec<ItemRef>,
+    /// Finished at the counter on the day of receipt (当场办结).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_the_spot: bool,
+    /// Non-acceptance ground (reason code) or the special procedure, as a snake_case code.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::IntakeError;
 use crate::document::Document;
+use crate::ids::PersonIdKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -18,8 +19,11 @@ pub enum CaseState {
     Accepted,
     /// No notice within five working days: accepted from the day of receipt by law.
     DeemedAccepted,
+    /// Not accepted (不予受理), at intake, for a reason outside the materials.
     Rejected,
-    /// Finished on the spot (当场办结).
+    /// Refused after review (审查后不予通过 / 不予许可, GD Art 21).
+    Refused,
+    /// Finished (办结): on the spot, or by the department after acceptance.
     Completed,
 }
 
@@ -34,6 +38,10 @@ pub enum Action {
     Complete,
     Supplement,
     Extend,
+    Refuse,
+    Pause,
+    Resume,
+    Collect,
 }
 
 impl Action {
@@ -48,6 +56,10 @@ impl Action {
             Self::Complete => "complete",
             Self::Supplement => "case_supplement",
             Self::Extend => "case_extend",
+            Self::Refuse => "refuse",
+            Self::Pause => "case_pause",
+            Self::Resume => "case_resume",
+            Self::Collect => "case_collect",
         }
     }
 }
@@ -62,6 +74,7 @@ impl CaseState {
             Self::Accepted => "accepted",
             Self::DeemedAccepted => "deemed_accepted",
             Self::Rejected => "rejected",
+            Self::Refused => "refused",
             Self::Completed => "completed",
         }
     }
@@ -75,6 +88,7 @@ impl CaseState {
             Self::Accepted => "已受理",
             Self::DeemedAccepted => "视为受理",
             Self::Rejected => "不予受理",
+            Self::Refused => "审查不予通过",
             Self::Completed => "已办结",
         }
     }
@@ -94,19 +108,38 @@ impl CaseState {
         use Action as A;
         use CaseState as S;
         let ok = match (self, action) {
-            (S::Open, A::Supplement | A::Extend)
-            | (S::NoticeDue, A::DeferNotice | A::Complete | A::Supplement | A::Extend)
+            // A finished case only records that its result was collected (出件).
+            (S::Completed, A::Collect) => true,
+            (_, A::Collect) | (S::Rejected | S::Refused | S::Completed, _) => false,
+            (S::Open, A::Supplement | A::Extend | A::Refuse | A::Pause | A::Resume)
+            | (
+                S::NoticeDue,
+                A::DeferNotice
+                | A::Complete
+                | A::Supplement
+                | A::Extend
+                | A::Refuse
+                | A::Pause
+                | A::Resume,
+            )
             | (
                 S::NoticeIssued,
-                A::RecordMaterials | A::Accept | A::DeferNotice | A::Complete | A::Extend,
+                A::RecordMaterials
+                | A::Accept
+                | A::DeferNotice
+                | A::Complete
+                | A::Extend
+                | A::Refuse
+                | A::Pause
+                | A::Resume,
             )
-            // An accepted case is completed (办结) when the department has finished it.
+            // An accepted case is completed (办结) when the department has finished it, or
+            // refused after review (GD Art 21).
             | (
                 S::Accepted | S::DeemedAccepted,
                 A::Accept | A::DeferNotice | A::Reject | A::Supplement,
             )
-            | (S::Accepted, A::Notice)
-            | (S::Rejected | S::Completed, _) => false,
+            | (S::Accepted, A::Notice) => false,
             (S::NoticeIssued, A::Notice) => return Err(IntakeError::OneTimeNotice {
                 case: case.into(),
                 detail:
@@ -118,7 +151,10 @@ impl CaseState {
             }
             (S::Open | S::NoticeDue, _)
             | (S::NoticeIssued, A::Reject | A::Supplement)
-            | (S::Accepted | S::DeemedAccepted, A::RecordMaterials | A::Extend | A::Complete) => true,
+            | (
+                S::Accepted | S::DeemedAccepted,
+                A::RecordMaterials | A::Extend | A::Complete | A::Refuse | A::Pause | A::Resume,
+            ) => true,
         };
         if ok {
             Ok(())
@@ -143,9 +179,13 @@ pub enum ApplicantKind {
 pub struct Applicant {
     pub kind: ApplicantKind,
     pub name: String,
-    /// Resident ID for a person, unified social credit code for an organisation. Full number:
-    /// the case is only shown whole at the counter handling it (PIPL; DOMAIN "Privacy").
+    /// Resident ID (or the document `id_kind` names) for a person, unified social credit code
+    /// for an organisation. Full number: the case is only shown whole at the counter handling
+    /// it (PIPL; DOMAIN "Privacy").
     pub id_number: String,
+    /// Which identity document `id_number` is from (a person's; organisations use credit codes).
+    #[serde(default)]
+    pub id_kind: PersonIdKind,
 }
 
 /// How an agent's authorisation was confirmed (GD Art 24).
@@ -173,6 +213,8 @@ impl Authorisation {
 pub struct Agent {
     pub name: String,
     pub id_number: String,
+    #[serde(default)]
+    pub id_kind: PersonIdKind,
     #[serde(default)]
     pub authorisation: Authorisation,
 }
@@ -280,6 +322,117 @@ pub struct Extension {
     pub reason: String,
     /// The new due date.
     pub due_on: NaiveDate,
+    /// Beyond the legal limit, within the item's statutory extra days.
+    #[serde(default)]
+    pub statutory: bool,
+    /// The 报备 record: the 政务服务管理部门 the extension was reported to (GZ Art 13).
+    #[serde(default)]
+    pub reported_to: String,
+}
+
+/// Special procedures whose time does not count against the committed limit (PLAN 3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Procedure {
+    /// 现场勘验
+    Inspection,
+    /// 检验检测、技术审查
+    Testing,
+    /// 听证
+    Hearing,
+    /// 专家评审、论证
+    ExpertReview,
+}
+
+impl Procedure {
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Inspection => "现场勘验",
+            Self::Testing => "检验检测",
+            Self::Hearing => "听证",
+            Self::ExpertReview => "专家评审",
+        }
+    }
+}
+
+/// A clock stop for a special procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    pub procedure: Procedure,
+    pub reason: String,
+    pub from: NaiveDate,
+    /// `None` while the procedure runs.
+    pub until: Option<NaiveDate>,
+    /// Working days in `(from, until]`: what the due date moved by.
+    pub working_days: u32,
+}
+
+/// How the applicant receives the result (GD Art 22), chosen at intake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// 窗口领取
+    #[default]
+    Collection,
+    /// 邮寄送达
+    Post,
+    /// 电子送达
+    Electronic,
+}
+
+impl Delivery {
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Collection => "窗口领取",
+            Self::Post => "邮寄送达",
+            Self::Electronic => "电子送达",
+        }
+    }
+}
+
+/// Grounds for non-acceptance (行政许可法 Art 32(1)(2)): never the materials, which go through
+/// the one-time notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// 申请事项依法不需要取得许可或不属于依申请办理的事项
+    NotRequired,
+    /// 申请事项依法不属于本机关职权范围
+    OutsideCompetence,
+    /// 法律、法规规定的其他不予受理情形 (a stated reason is required)
+    OtherStatutory,
+}
+
+impl RejectCode {
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::NotRequired => "申请事项依法不需要取得行政许可或不属于依申请办理的政务服务事项",
+            Self::OutsideCompetence => "申请事项依法不属于本机关职权范围，请向有关机关申请",
+            Self::OtherStatutory => "属于法律、法规规定的其他不予受理情形",
+        }
+    }
+}
+
+/// 一件事: several items taken in as one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleTerms {
+    pub code: String,
+    pub lead_department: String,
+    pub sequential: bool,
+    /// (item code, item name, department, committed days) of each item.
+    pub items: Vec<BundleItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleItem {
+    pub code: String,
+    pub name: String,
+    pub department: String,
+    pub legal_days: u32,
+    pub committed_days: u32,
 }
 
 /// The item's terms as published when the case was opened.
@@ -291,6 +444,15 @@ pub struct Terms {
     pub committed_days: u32,
     pub on_the_spot: bool,
     pub tolerance_days: u32,
+    /// The deciding department's 复议机关 (GD Art 21); empty in logs from before it existed.
+    #[serde(default)]
+    pub reconsideration_body: String,
+    /// The deciding department's seal.
+    #[serde(default)]
+    pub seal: String,
+    /// Working days a statutory extension may add beyond the legal limit.
+    #[serde(default)]
+    pub statutory_extra_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,7 +465,11 @@ pub struct Case {
     pub item_name: String,
     pub state: CaseState,
     pub received_on: NaiveDate,
+    /// The last day for the one-time notice: five working days from receipt (GD 19(3)).
     pub notice_due_on: Option<NaiveDate>,
+    /// `notice_due_on` rests on a year the calendar file does not cover yet.
+    #[serde(default)]
+    pub notice_due_provisional: bool,
     pub accepted_on: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
     /// Committed completion date (working days from acceptance, plus extensions).
@@ -321,6 +487,23 @@ pub struct Case {
     pub extensions: Vec<Extension>,
     pub reasons: Vec<String>,
     pub documents: Vec<Document>,
+    /// Finished at the counter on the day of receipt, never accepted first (当场办结).
+    #[serde(default)]
+    pub completed_on_the_spot: bool,
+    #[serde(default)]
+    pub pauses: Vec<Pause>,
+    #[serde(default)]
+    pub delivery: Delivery,
+    /// Postal address for [`Delivery::Post`].
+    #[serde(default)]
+    pub delivery_address: Option<String>,
+    /// When the result was collected at the window (出件).
+    #[serde(default)]
+    pub collected_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub reject_code: Option<RejectCode>,
+    #[serde(default)]
+    pub bundle: Option<BundleTerms>,
 }
 
 impl Case {
@@ -343,6 +526,26 @@ impl Case {
             .collect()
     }
 
+    /// The special procedure running now, if any.
+    #[must_use]
+    pub fn open_pause(&self) -> Option<&Pause> {
+        self.pauses.last().filter(|p| p.until.is_none())
+    }
+
+    /// Committed days plus every extension: the limit the due date reflects (pauses aside).
+    #[must_use]
+    pub fn limit_days(&self) -> u32 {
+        self.terms
+            .committed_days
+            .saturating_add(self.extensions.iter().map(|e| e.days).sum())
+    }
+
+    /// Still waiting for the decision on acceptance: the five-working-day clock runs.
+    #[must_use]
+    pub fn awaiting_decision(&self) -> bool {
+        matches!(self.state, CaseState::Open | CaseState::NoticeDue)
+    }
+
     #[must_use]
     pub fn material(&self, id: &str) -> Option<&MaterialLine> {
         self.materials.iter().find(|m| m.id == id)
@@ -353,16 +556,17 @@ impl Case {
 mod tests {
     use super::*;
 
-    const ALL_STATES: [CaseState; 7] = [
+    const ALL_STATES: [CaseState; 8] = [
         CaseState::Open,
         CaseState::NoticeIssued,
         CaseState::NoticeDue,
         CaseState::Accepted,
         CaseState::DeemedAccepted,
         CaseState::Rejected,
+        CaseState::Refused,
         CaseState::Completed,
     ];
-    const ALL_ACTIONS: [Action; 8] = [
+    const ALL_ACTIONS: [Action; 12] = [
         Action::RecordMaterials,
         Action::Accept,
         Action::Notice,
@@ -371,17 +575,22 @@ mod tests {
         Action::Complete,
         Action::Supplement,
         Action::Extend,
+        Action::Refuse,
+        Action::Pause,
+        Action::Resume,
+        Action::Collect,
     ];
 
     #[test]
-    fn final_states_allow_nothing() {
-        for s in [CaseState::Rejected, CaseState::Completed] {
+    fn final_states_allow_nothing_but_collection_of_a_result() {
+        for s in [CaseState::Rejected, CaseState::Refused, CaseState::Completed] {
             for a in ALL_ACTIONS {
-                assert_eq!(
-                    s.check(a, "x").map_err(|e| e.code()),
-                    Err("conflict"),
-                    "{s:?} {a:?}"
-                );
+                let expect = if s == CaseState::Completed && a == Action::Collect {
+                    Ok(())
+                } else {
+                    Err("conflict")
+                };
+                assert_eq!(s.check(a, "x").map_err(|e| e.code()), expect, "{s:?} {a:?}");
             }
         }
     }
@@ -389,9 +598,12 @@ mod tests {
     #[test]
     fn table_matches_the_rules() {
         let allowed = |s: CaseState, a: Action| s.check(a, "x").is_ok();
-        // Only accepted cases can be extended; only a case with a notice can be supplemented.
+        // Only accepted cases can be extended, paused or refused after review; only a case
+        // with a notice can be supplemented.
         for s in ALL_STATES {
-            assert_eq!(allowed(s, Action::Extend), s.is_accepted(), "{s:?}");
+            for a in [Action::Extend, Action::Refuse, Action::Pause, Action::Resume] {
+                assert_eq!(allowed(s, a), s.is_accepted(), "{s:?} {a:?}");
+            }
             assert_eq!(
                 allowed(s, Action::Supplement),
                 s == CaseState::NoticeIssued,
