@@ -234,10 +234,11 @@ fn commitment(mut case: Case, before: &[String], ctx: &IntakeCtx<'_>) -> Option<
     })
 }
 
+/// Materials found missing or nonconforming (a material not yet checked is no finding).
 fn deficient(case: &Case) -> Vec<String> {
     case.materials
         .iter()
-        .filter(|m| m.is_deficient())
+        .filter(|m| matches!(m.status, MaterialStatus::Missing | MaterialStatus::Nonconforming))
         .map(|m| format!("{} {}", m.id, m.name))
         .collect()
 }
