@@ -1,4 +1,5 @@
-//! A printable A4 page for a case document (受理通知书, 补正材料通知书, 不予受理决定书, 办结通知单):
+//! A printable A4 page for a case document (受理通知书, 补正材料通知书, 不予受理决定书, 办结通知书,
+//! 收件回执, 不予许可决定书, 延期告知书, 特别程序告知书, 告知承诺书):
 //! self-contained HTML (inline CSS and SVG, no external resources), with the red seal, the date
 //! and the QR code of the signed verification string.
 
@@ -172,8 +173,13 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
         "申请人",
         "Applicant",
         format!(
-            "{}（{}）",
+            "{}（{}{}）",
             esc(&b.applicant.name),
+            if b.id_kind.is_empty() {
+                String::new()
+            } else {
+                format!("{}：", esc(&b.id_kind))
+            },
             esc(&b.applicant.id_masked)
         ),
     );
@@ -194,7 +200,28 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
         "Item",
         format!("{} {}", esc(&b.item.code), esc(&b.item.name)),
     );
-    row("办理部门", "Department", esc(&b.item.department));
+    for (i, it) in b.bundle_items.iter().enumerate() {
+        row(
+            &format!("一件事事项{}", i + 1),
+            "Bundled item",
+            format!(
+                "{} {}（{}，承诺 {} 个工作日）",
+                esc(&it.code),
+                esc(&it.name),
+                esc(&it.department),
+                it.committed_days
+            ),
+        );
+    }
+    row(
+        if b.bundle_items.is_empty() {
+            "办理部门"
+        } else {
+            "牵头部门"
+        },
+        "Department",
+        esc(&b.item.department),
+    );
     row("设定依据", "Legal basis", esc(&b.item.legal_basis));
     row("收件日期", "Received", esc(&zh_date(b.received_on)));
     if let Some(a) = b.accepted_on {
@@ -253,11 +280,17 @@ fn sections(h: &mut String, doc: &Document, lang: Lang) {
         h.push_str("</ol>\n");
     }
 
-    if doc.kind == DocumentKind::Rejection {
+    let reasons_title = match doc.kind {
+        DocumentKind::Rejection | DocumentKind::Refusal => Some(("理由", "Reasons")),
+        DocumentKind::ExtensionNotice => Some(("延期理由", "Reason for the extension")),
+        DocumentKind::SpecialProcedureNotice => Some(("事由", "Reason")),
+        _ => None,
+    };
+    if let Some((zh, en)) = reasons_title.filter(|_| !b.reasons.is_empty()) {
         let _ = writeln!(
             h,
             "<h2>{}</h2>\n<ol class=\"reasons\">",
-            lang.label("理由", "Reasons")
+            lang.label(zh, en)
         );
         for r in &b.reasons {
             let _ = writeln!(h, "<li>{}</li>", esc(r));
@@ -304,6 +337,15 @@ fn sections(h: &mut String, doc: &Document, lang: Lang) {
             );
         }
         h.push_str("</table>\n");
+    }
+
+    if doc.kind == DocumentKind::Commitment {
+        let _ = writeln!(
+            h,
+            "<p class=\"statement\">{}＿＿＿＿＿＿＿＿　{}＿＿＿＿＿＿</p>",
+            lang.label("申请人（签名或盖章）：", "Applicant (signature): "),
+            lang.label("日期：", "Date: ")
+        );
     }
 
     if !b.query_hint.is_empty() {

@@ -259,6 +259,7 @@ impl Lang {
             (Self::Zh, AlertKind::IdleWindow) => "窗口空闲",
             (Self::Zh, AlertKind::NoticeDue) => "补正通知到期",
             (Self::Zh, AlertKind::Deadline) => "办结时限",
+            (Self::Zh, AlertKind::MaterialDue) => "容缺材料",
             (Self::Zh, AlertKind::DeviceFault) => "设备故障",
             (Self::Zh, AlertKind::UrgentRefused) => "急事被拒",
             (Self::En, AlertKind::LongWait) => "long wait",
@@ -267,6 +268,7 @@ impl Lang {
             (Self::En, AlertKind::IdleWindow) => "idle window",
             (Self::En, AlertKind::NoticeDue) => "notice due",
             (Self::En, AlertKind::Deadline) => "deadline",
+            (Self::En, AlertKind::MaterialDue) => "material due",
             (Self::En, AlertKind::DeviceFault) => "device fault",
             (Self::En, AlertKind::UrgentRefused) => "urgent refused",
         }
