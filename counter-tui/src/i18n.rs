@@ -80,9 +80,10 @@ pub fn case_state(lang: Lang, s: CaseState) -> &'static str {
     match s {
         CaseState::Open => lang.pick("收件审查中", "checking materials"),
         CaseState::NoticeIssued => lang.pick("已一次性告知补正", "correction notice issued"),
-        CaseState::NoticeDue => {
-            lang.pick("收件审查中（已出收件回执）", "taken in for review (receipt issued)")
-        }
+        CaseState::NoticeDue => lang.pick(
+            "收件审查中（已出收件回执）",
+            "taken in for review (receipt issued)",
+        ),
         CaseState::Accepted => lang.pick("已受理", "accepted"),
         CaseState::DeemedAccepted => lang.pick("视为受理", "deemed accepted"),
         CaseState::Rejected => lang.pick("不予受理", "rejected"),

@@ -90,7 +90,11 @@ pub const CASE_KEYS: &[(&str, &str, &str)] = &[
     ("n", "备注", "note"),
     ("a", "受理", "accept"),
     ("t", "一次性告知补正", "correction notice"),
-    ("d", "收件审查（出收件回执）", "take in for review (receipt)"),
+    (
+        "d",
+        "收件审查（出收件回执）",
+        "take in for review (receipt)",
+    ),
     ("r", "不予受理", "reject"),
     ("c", "办结", "complete"),
     ("f", "不予许可", "refuse"),

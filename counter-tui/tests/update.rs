@@ -268,7 +268,10 @@ fn rejection_needs_confirmation_and_reasons() {
     );
     // A reason without its legal ground (1–3) is not sent.
     type_text(&mut app, "材料不全");
-    assert!(sends(&app.update(key(KeyCode::Enter))).is_empty(), "ground required");
+    assert!(
+        sends(&app.update(key(KeyCode::Enter))).is_empty(),
+        "ground required"
+    );
     assert!(app.update(key(KeyCode::Char('r'))).is_empty());
     type_text(&mut app, "2 不属于本中心受理范围");
     let e = app.update(key(KeyCode::Enter));
@@ -620,6 +623,9 @@ fn an_accepted_case_can_be_paused_resumed_and_refused_from_the_keyboard() {
     assert_eq!(sends(&e)[0]["reasons"][0], "权属存在争议");
     let out = pump(&mut app, &mut fx, e);
     let text = printed_text(&out);
-    assert!(text.contains("不予许可决定书") && text.contains("行政复议"), "{text}");
+    assert!(
+        text.contains("不予许可决定书") && text.contains("行政复议"),
+        "{text}"
+    );
     assert_eq!(app.hall.cases[&case_id].state, CaseState::Refused);
 }

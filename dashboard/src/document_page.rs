@@ -305,11 +305,7 @@ fn sections(h: &mut String, doc: &Document, lang: Lang) {
         _ => None,
     };
     if let Some((zh, en)) = reasons_title.filter(|_| !b.reasons.is_empty()) {
-        let _ = writeln!(
-            h,
-            "<h2>{}</h2>\n<ol class=\"reasons\">",
-            lang.label(zh, en)
-        );
+        let _ = writeln!(h, "<h2>{}</h2>\n<ol class=\"reasons\">", lang.label(zh, en));
         for r in &b.reasons {
             let _ = writeln!(h, "<li>{}</li>", esc(r));
         }

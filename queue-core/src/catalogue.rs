@@ -191,8 +191,7 @@ pub(crate) fn validate(
             if m.shared_data && m.required {
                 return Err(bad(
                     format!("items[{i}].materials[{j}].required"),
-                    "a material obtainable by data sharing may not be required (GD 19(5))"
-                        .into(),
+                    "a material obtainable by data sharing may not be required (GD 19(5))".into(),
                 ));
             }
         }
@@ -205,7 +204,10 @@ pub(crate) fn validate(
             ("seal", &d.seal),
         ] {
             if v.trim().is_empty() {
-                return Err(bad(format!("departments[{i}].{key}"), "must not be empty".into()));
+                return Err(bad(
+                    format!("departments[{i}].{key}"),
+                    "must not be empty".into(),
+                ));
             }
         }
         if !names.insert(d.name.clone()) {

@@ -9,7 +9,9 @@ use std::path::Path;
 use chrono::{FixedOffset, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-pub use crate::catalogue::{Bundle, BundleMode, Department, Item, ItemKind, Material, MaterialForm};
+pub use crate::catalogue::{
+    Bundle, BundleMode, Department, Item, ItemKind, Material, MaterialForm,
+};
 
 /// The sample configuration of a Guangzhou district centre, shipped in the binary.
 pub const SAMPLE_HALL_TOML: &str = include_str!("../data/hall.toml");

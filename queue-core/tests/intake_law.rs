@@ -21,7 +21,10 @@ fn all(ids: &[&str]) -> Vec<(String, String)> {
 
 fn mats_all(h: &mut Desk, id: &str, ids: &[&str]) {
     let owned = all(ids);
-    let pairs: Vec<(&str, &str)> = owned.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     h.mats(id, &pairs).unwrap();
 }
 
@@ -39,11 +42,15 @@ fn a_case_left_alone_is_deemed_accepted_on_the_sixth_working_day_across_the_spri
     // 1 = 2/13, 2 = 2/14, 3 = 2/24, 4 = 2/25, 5 = 2/26; the 6th working day is 2/27.
     let mut h = Desk::new("2026-02-12");
     let id = h.open("BDC002");
-    h.mats(&id, &[("M1", "submitted"), ("M3", "missing")]).unwrap();
+    h.mats(&id, &[("M1", "submitted"), ("M3", "missing")])
+        .unwrap();
     assert_eq!(h.case(&id).notice_due_on, Some(d("2026-02-26")));
     // Nobody presses anything. Alerts a working day before and on the day.
     let due = h.cases.due_soon(d("2026-02-25"), &h.cal);
-    assert_eq!((due[0].kind, due[0].working_days_left), (DueKind::Notice, 1));
+    assert_eq!(
+        (due[0].kind, due[0].working_days_left),
+        (DueKind::Notice, 1)
+    );
     assert!(h.cases.due_soon(d("2026-02-24"), &h.cal).is_empty());
     for day in ["2026-02-13", "2026-02-14", "2026-02-20", "2026-02-26"] {
         h.at(day);
@@ -51,12 +58,19 @@ fn a_case_left_alone_is_deemed_accepted_on_the_sixth_working_day_across_the_spri
     }
     h.at("2026-02-27");
     // The law has acted before the tick: no notice, no rejection any more.
-    assert!(matches!(h.decide(&id, "notice"), Err(IntakeError::NoticeTooLate { .. })));
+    assert!(matches!(
+        h.decide(&id, "notice"),
+        Err(IntakeError::NoticeTooLate { .. })
+    ));
     let evs = h.tick();
     assert_eq!(kinds(&evs), ["case_deemed_accepted"]);
     let c = h.case(&id);
     assert_eq!(c.state, CaseState::DeemedAccepted);
-    assert_eq!(c.accepted_on, Some(d("2026-02-12")), "accepted as of receipt");
+    assert_eq!(
+        c.accepted_on,
+        Some(d("2026-02-12")),
+        "accepted as of receipt"
+    );
     let doc = evs[0].document().unwrap();
     assert!(doc.body.deemed && doc.body.statement.contains("即为受理"));
     assert!(h.tick().is_empty());
@@ -66,17 +80,32 @@ fn a_case_left_alone_is_deemed_accepted_on_the_sixth_working_day_across_the_spri
 fn materials_taken_in_for_review_get_a_dated_receipt() {
     let mut h = Desk::new("2026-03-02");
     let id = h.open("BDC002");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "nonconforming:复印件不清晰")])
-        .unwrap();
+    h.mats(
+        &id,
+        &[("M1", "submitted"), ("M2", "nonconforming:复印件不清晰")],
+    )
+    .unwrap();
     let evs = h.decide(&id, "defer_notice").unwrap();
     let doc = evs[0].document().expect("a 收件回执");
     assert_eq!(doc.kind, DocumentKind::ApplicationReceipt);
     assert_eq!(doc.serial, id);
     assert_eq!(doc.issued_on, d("2026-03-02"));
-    assert_eq!(doc.seal, h.hall.centre.seal, "the centre took the materials in");
+    assert_eq!(
+        doc.seal, h.hall.centre.seal,
+        "the centre took the materials in"
+    );
     assert_eq!(doc.body.notice_due_on, Some(d("2026-03-09")));
-    assert!(doc.body.delivery.contains("窗口领取"), "{}", doc.body.delivery);
-    let statuses: Vec<_> = doc.body.materials.iter().map(|m| m.status.label_zh()).collect();
+    assert!(
+        doc.body.delivery.contains("窗口领取"),
+        "{}",
+        doc.body.delivery
+    );
+    let statuses: Vec<_> = doc
+        .body
+        .materials
+        .iter()
+        .map(|m| m.status.label_zh())
+        .collect();
     assert!(statuses.contains(&"不符合要求") && statuses.contains(&"已提交"));
     // The deadline did not move because staff deferred: it ran from receipt.
     assert_eq!(h.case(&id).notice_due_on, Some(d("2026-03-09")));
@@ -87,7 +116,10 @@ fn a_deadline_in_an_uncovered_year_is_flagged_provisional() {
     let mut h = Desk::new("2026-12-29");
     let id = h.open("BDC002");
     let c = h.case(&id);
-    assert!(c.notice_due_provisional, "2027 is not in the calendar file yet");
+    assert!(
+        c.notice_due_provisional,
+        "2027 is not in the calendar file yet"
+    );
     let evs = h.decide(&id, "defer_notice").unwrap();
     assert!(evs[0].document().unwrap().body.due_provisional);
     let id = h.open("BDC002");
@@ -102,8 +134,10 @@ fn a_deadline_in_an_uncovered_year_is_flagged_provisional() {
 fn non_acceptance_for_missing_materials_is_refused_until_the_notice_is_given() {
     let mut h = Desk::new("2026-03-02");
     let id = h.open("BDC002");
-    h.mats(&id, &[("M1", "submitted"), ("M3", "missing")]).unwrap();
-    let reject = json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":"not_required"});
+    h.mats(&id, &[("M1", "submitted"), ("M3", "missing")])
+        .unwrap();
+    let reject =
+        json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":"not_required"});
     let err = h.run(reject.clone()).unwrap_err();
     assert_eq!(err.code(), "one_time_notice_required");
     assert!(err.to_string().contains("M3"), "{err}");
@@ -125,13 +159,20 @@ fn an_accepted_case_can_be_refused_after_review_with_reasons_and_routes() {
     let evs = h.run(refuse(json!(["不动产权属存在争议"]))).unwrap();
     assert_eq!(kinds(&evs), ["case_refused"]);
     let doc = evs[0].document().unwrap();
-    assert_eq!((doc.kind, doc.title.as_str()), (DocumentKind::Refusal, "不予许可决定书"));
+    assert_eq!(
+        (doc.kind, doc.title.as_str()),
+        (DocumentKind::Refusal, "不予许可决定书")
+    );
     assert_eq!(doc.body.reasons, ["不动产权属存在争议"]);
     assert_eq!(doc.seal, "广州市花都区不动产登记中心（不动产登记专用章）");
     let appeal = doc.body.appeal.as_ref().unwrap();
     assert_eq!(appeal.reconsideration_body, "广州市花都区人民政府");
     assert!(appeal.text.contains("60日") && appeal.text.contains("6个月"));
-    assert!(appeal.complaint_to.contains("16号窗口"), "{}", appeal.complaint_to);
+    assert!(
+        appeal.complaint_to.contains("16号窗口"),
+        "{}",
+        appeal.complaint_to
+    );
     assert_eq!(h.case(&id).state, CaseState::Refused);
     assert_eq!(h.decide(&id, "complete").unwrap_err().code(), "conflict");
     // Not before acceptance: that is non-acceptance.
@@ -155,7 +196,10 @@ fn reconsideration_body_follows_the_deciding_department() {
         bodies.push((doc.body.appeal.unwrap().reconsideration_body, doc.seal));
     }
     assert_eq!(bodies[0].0, "广州市花都区人民政府");
-    assert_eq!(bodies[1].0, "广州市人民政府", "a 分局 of the city police bureau");
+    assert_eq!(
+        bodies[1].0, "广州市人民政府",
+        "a 分局 of the city police bureau"
+    );
     assert_eq!(bodies[2].0, "广州市花都区人力资源和社会保障局");
     assert_ne!(bodies[0].1, bodies[1].1, "each department's own seal");
 }
@@ -170,15 +214,30 @@ fn a_completion_days_after_acceptance_does_not_say_on_the_spot() {
     let evs = h.decide(&id, "complete").unwrap();
     let doc = evs[0].document().unwrap();
     assert!(!doc.body.on_the_spot);
-    assert!(!doc.body.statement.contains("当场"), "{}", doc.body.statement);
-    assert!(doc.body.statement.contains("已逾期"), "due 3/3, done 3/4: {}", doc.body.statement);
+    assert!(
+        !doc.body.statement.contains("当场"),
+        "{}",
+        doc.body.statement
+    );
+    assert!(
+        doc.body.statement.contains("已逾期"),
+        "due 3/3, done 3/4: {}",
+        doc.body.statement
+    );
     assert!(!h.case(&id).completed_on_the_spot);
 
     // An on-the-spot item left open past its day is no longer "on the spot".
     h.at("2026-03-05");
     let id = h.open("QY002");
-    h.mats(&id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted")])
-        .unwrap();
+    h.mats(
+        &id,
+        &[
+            ("M1", "submitted"),
+            ("M2", "submitted"),
+            ("M3", "submitted"),
+        ],
+    )
+    .unwrap();
     h.at("2026-03-06");
     assert_eq!(h.decide(&id, "complete").unwrap_err().code(), "forbidden");
     h.decide(&id, "accept").unwrap();
@@ -198,21 +257,36 @@ fn a_statutory_extension_may_go_beyond_the_legal_limit_by_the_items_extra_days()
     let ext = |days: u32, statutory: bool| json!({"kind":"case_extend","case":id,"days":days,"reason":"需组织专家论证","statutory":statutory});
     let evs = h.run(ext(12, false)).unwrap();
     let doc = evs[0].document().expect("延期告知书");
-    assert_eq!((doc.kind, doc.title.as_str()), (DocumentKind::ExtensionNotice, "延期告知书"));
+    assert_eq!(
+        (doc.kind, doc.title.as_str()),
+        (DocumentKind::ExtensionNotice, "延期告知书")
+    );
     assert_eq!(doc.body.due_on, h.case(&id).due_on);
     assert_eq!(doc.body.reasons, ["需组织专家论证"]);
     let e = &h.case(&id).extensions[0];
-    assert_eq!(e.reported_to, "广州市花都区政务服务数据管理局", "报备 record");
-    assert!(doc.body.statement.contains("报广州市花都区政务服务数据管理局备案"));
+    assert_eq!(
+        e.reported_to, "广州市花都区政务服务数据管理局",
+        "报备 record"
+    );
+    assert!(doc
+        .body
+        .statement
+        .contains("报广州市花都区政务服务数据管理局备案"));
     assert!(matches!(
         h.run(ext(1, false)),
-        Err(IntakeError::BeyondLegalLimit { would_be: 21, legal_days: 20 })
+        Err(IntakeError::BeyondLegalLimit {
+            would_be: 21,
+            legal_days: 20
+        })
     ));
     h.run(ext(10, true)).unwrap();
     assert!(h.case(&id).extensions[1].statutory);
     assert!(matches!(
         h.run(ext(1, true)),
-        Err(IntakeError::BeyondLegalLimit { would_be: 31, legal_days: 30 })
+        Err(IntakeError::BeyondLegalLimit {
+            would_be: 31,
+            legal_days: 30
+        })
     ));
     // 30 working days from Monday 3/2 (Qingming 4/4–4/6 off) is 4/14.
     assert_eq!(h.case(&id).due_on, Some(d("2026-04-14")));
@@ -282,7 +356,13 @@ fn a_tolerated_material_is_alerted_the_day_before_it_is_owed_and_when_late() {
     let id = h.open("QY001");
     h.mats(
         &id,
-        &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted"), ("M4", "tolerated"), ("M5", "submitted")],
+        &[
+            ("M1", "submitted"),
+            ("M2", "submitted"),
+            ("M3", "submitted"),
+            ("M4", "tolerated"),
+            ("M5", "submitted"),
+        ],
     )
     .unwrap();
     h.decide(&id, "accept").unwrap();
@@ -298,17 +378,25 @@ fn a_tolerated_material_is_alerted_the_day_before_it_is_owed_and_when_late() {
     assert_eq!(material("2026-03-06").unwrap().working_days_left, 1);
     assert!(material("2026-03-10").unwrap().working_days_left < 0);
     let (alert_id, zh, _) = material("2026-03-10").unwrap().alert_text(&id);
-    assert!(alert_id.starts_with("material_due:") && zh.contains("已逾期"), "{zh}");
+    assert!(
+        alert_id.starts_with("material_due:") && zh.contains("已逾期"),
+        "{zh}"
+    );
 }
 
 #[test]
 fn a_commitment_prints_a_letter_with_the_liability_text() {
     let mut h = Desk::new("2026-03-02");
     let id = h.open("QY001");
-    let evs = h.mats(&id, &[("M1", "submitted"), ("M5", "committed")]).unwrap();
+    let evs = h
+        .mats(&id, &[("M1", "submitted"), ("M5", "committed")])
+        .unwrap();
     assert_eq!(kinds(&evs), ["materials_recorded", "commitment_recorded"]);
     let doc = evs[1].document().unwrap();
-    assert_eq!((doc.kind, doc.title.as_str()), (DocumentKind::Commitment, "告知承诺书"));
+    assert_eq!(
+        (doc.kind, doc.title.as_str()),
+        (DocumentKind::Commitment, "告知承诺书")
+    );
     assert!(doc.body.statement.contains("住所使用证明"));
     assert!(doc.body.statement.contains("法律责任"));
     assert_eq!(h.case(&id).documents.len(), 1, "recorded on the case");
@@ -322,14 +410,19 @@ fn a_commitment_prints_a_letter_with_the_liability_text() {
 #[test]
 fn foreign_and_cross_border_applicants_are_taken_in_with_their_documents() {
     let mut h = Desk::new("2026-03-02");
-    let open = |kind: &str, id: &str| json!({"kind":"case_open","item":"BDC002",
-        "applicant":{"kind":"person","name":"John Smith","id_kind":kind,"id_number":id}});
+    let open = |kind: &str, id: &str| {
+        json!({"kind":"case_open","item":"BDC002",
+        "applicant":{"kind":"person","name":"John Smith","id_kind":kind,"id_number":id}})
+    };
     let evs = h.run(open("passport", "E12345678")).unwrap();
     let case = evs[0].case().clone();
     assert_eq!(case.applicant.id_kind.as_str(), "passport");
     h.run(open("hk_macao_permit", "H12345678")).unwrap();
     h.run(open("taiwan_permit", "12345678")).unwrap();
-    assert_eq!(h.code(open("residence_permit", "810000199001010010")), "invalid_id");
+    assert_eq!(
+        h.code(open("residence_permit", "810000199001010010")),
+        "invalid_id"
+    );
     assert_eq!(h.code(open("passport", "ABC")), "invalid_id");
     // A resident ID is still the default.
     assert_eq!(h.code(open("resident", "E12345678")), "invalid_id");
@@ -356,11 +449,20 @@ fn a_bundle_is_one_case_whose_deadline_follows_the_sum_or_longest_rule() {
     assert_eq!(c.terms.department, "花都区市场监督管理局");
     assert!(c.material("QY001/M1").is_some() && c.material("QY003/M1").is_some());
     // One notice over every item's materials.
-    h.mats(&id, &[("QY001/M2", "missing"), ("QY003/M3", "missing")]).unwrap();
+    h.mats(&id, &[("QY001/M2", "missing"), ("QY003/M3", "missing")])
+        .unwrap();
     let evs = h.decide(&id, "notice").unwrap();
     let doc = evs[0].document().unwrap();
-    let listed: Vec<_> = doc.body.deficiencies.iter().map(|x| x.material.as_str()).collect();
-    assert!(listed.contains(&"QY001/M2") && listed.contains(&"QY003/M3"), "{listed:?}");
+    let listed: Vec<_> = doc
+        .body
+        .deficiencies
+        .iter()
+        .map(|x| x.material.as_str())
+        .collect();
+    assert!(
+        listed.contains(&"QY001/M2") && listed.contains(&"QY003/M3"),
+        "{listed:?}"
+    );
     assert_eq!(doc.body.bundle_items.len(), 2);
 
     // Parallel: BDC002 (5) with BDC003 (3) = 5.
@@ -378,21 +480,53 @@ fn a_bundle_is_one_case_whose_deadline_follows_the_sum_or_longest_rule() {
 #[test]
 fn the_result_goes_the_way_the_applicant_chose_and_collection_is_recorded() {
     let mut h = Desk::new("2026-03-02");
-    let open = |delivery: &str, address: Option<&str>| json!({"kind":"case_open","item":"QY002",
+    let open = |delivery: &str, address: Option<&str>| {
+        json!({"kind":"case_open","item":"QY002",
         "applicant":{"kind":"person","name":"张三","id_number":PERSON},
-        "delivery":delivery,"delivery_address":address});
+        "delivery":delivery,"delivery_address":address})
+    };
     assert_eq!(h.code(open("post", None)), "bad_request");
-    let posted = h.run(open("post", Some("广州市花都区新华街1号"))).unwrap()[0].case().id.clone();
-    let collected = h.run(open("collection", None)).unwrap()[0].case().id.clone();
+    let posted = h.run(open("post", Some("广州市花都区新华街1号"))).unwrap()[0]
+        .case()
+        .id
+        .clone();
+    let collected = h.run(open("collection", None)).unwrap()[0]
+        .case()
+        .id
+        .clone();
     for id in [&posted, &collected] {
-        h.mats(id, &[("M1", "submitted"), ("M2", "submitted"), ("M3", "submitted")])
-            .unwrap();
+        h.mats(
+            id,
+            &[
+                ("M1", "submitted"),
+                ("M2", "submitted"),
+                ("M3", "submitted"),
+            ],
+        )
+        .unwrap();
         let evs = h.decide(id, "complete").unwrap();
-        assert!(evs[0].document().unwrap().body.delivery.contains(if *id == posted { "新华街" } else { "窗口领取" }));
+        assert!(evs[0]
+            .document()
+            .unwrap()
+            .body
+            .delivery
+            .contains(if *id == posted {
+                "新华街"
+            } else {
+                "窗口领取"
+            }));
     }
-    let evs = h.run(json!({"kind":"case_collect","case":collected})).unwrap();
+    let evs = h
+        .run(json!({"kind":"case_collect","case":collected}))
+        .unwrap();
     assert_eq!(kinds(&evs), ["result_collected"]);
     assert_eq!(h.case(&collected).collected_on, Some(d("2026-03-02")));
-    assert_eq!(h.code(json!({"kind":"case_collect","case":collected})), "conflict");
-    assert_eq!(h.code(json!({"kind":"case_collect","case":posted})), "conflict");
+    assert_eq!(
+        h.code(json!({"kind":"case_collect","case":collected})),
+        "conflict"
+    );
+    assert_eq!(
+        h.code(json!({"kind":"case_collect","case":posted})),
+        "conflict"
+    );
 }

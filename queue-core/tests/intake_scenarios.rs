@@ -541,12 +541,20 @@ fn deferred_notice_is_due_five_working_days_after_receipt_across_national_day() 
     let receipt = evs[0].document().unwrap();
     assert_eq!(
         (receipt.kind, receipt.title.as_str(), receipt.issued_on),
-        (DocumentKind::ApplicationReceipt, "收件回执", d("2026-09-30"))
+        (
+            DocumentKind::ApplicationReceipt,
+            "收件回执",
+            d("2026-09-30")
+        )
     );
     assert_eq!(receipt.body.notice_due_on, Some(d("2026-10-13")));
     assert_eq!(receipt.body.received_on, d("2026-09-30"));
     assert_eq!(receipt.body.materials.len(), 6);
-    assert!(receipt.body.statement.contains("5个工作日内"), "{}", receipt.body.statement);
+    assert!(
+        receipt.body.statement.contains("5个工作日内"),
+        "{}",
+        receipt.body.statement
+    );
 
     // Alerts the day before and on the day.
     let due = h.cases.due_soon(d("2026-10-12"), &h.cal);
@@ -611,9 +619,11 @@ fn no_notice_in_time_means_deemed_accepted_from_receipt() {
     ));
     assert_eq!(h.decide(&id, "notice").unwrap_err().code(), "conflict");
     assert_eq!(
-        h.run(json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":"not_required"}))
-            .unwrap_err()
-            .code(),
+        h.run(
+            json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":"not_required"})
+        )
+        .unwrap_err()
+        .code(),
         "conflict"
     );
     assert!(h.tick().is_empty());
@@ -655,11 +665,20 @@ fn rejection_needs_reasons_and_names_the_routes_and_limits() {
         "free text alone is no ground"
     );
     // `other_statutory` must say which.
-    assert_eq!(h.code(reject(json!("other_statutory"), json!([]))), "bad_request");
-    assert_eq!(h.code(reject(json!("other_statutory"), json!(["  "]))), "bad_request");
+    assert_eq!(
+        h.code(reject(json!("other_statutory"), json!([]))),
+        "bad_request"
+    );
+    assert_eq!(
+        h.code(reject(json!("other_statutory"), json!(["  "]))),
+        "bad_request"
+    );
 
     let evs = h
-        .run(reject(json!("outside_competence"), json!("属市规划和自然资源局审批权限")))
+        .run(reject(
+            json!("outside_competence"),
+            json!("属市规划和自然资源局审批权限"),
+        ))
         .unwrap();
     assert_eq!(kinds(&evs), ["case_rejected"]);
     let doc = evs[0].document().unwrap();
@@ -697,11 +716,17 @@ fn rejection_needs_reasons_and_names_the_routes_and_limits() {
             appeal.text
         );
     }
-    assert_eq!(doc.seal, "广州市规划和自然资源局花都区分局（行政许可专用章）");
+    assert_eq!(
+        doc.seal,
+        "广州市规划和自然资源局花都区分局（行政许可专用章）"
+    );
     assert_eq!(h.case(&id).state, CaseState::Rejected);
     // Final: nothing more.
     assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
-    assert_eq!(h.code(reject(json!("not_required"), json!("再次"))), "conflict");
+    assert_eq!(
+        h.code(reject(json!("not_required"), json!("再次"))),
+        "conflict"
+    );
 }
 
 #[test]
@@ -711,7 +736,9 @@ fn no_rejection_once_accepted() {
     h.mats(&id, &QY001_ALL).unwrap();
     h.decide(&id, "accept").unwrap();
     assert_eq!(
-        h.code(json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":"not_required"})),
+        h.code(
+            json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":"not_required"})
+        ),
         "conflict"
     );
     assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");

@@ -203,8 +203,14 @@ impl App {
             }
             Pending::CaseStep(kind) => {
                 let (zh, en) = match kind {
-                    "case_pause" => ("已暂停计时并出具特别程序告知书", "clock stopped; special procedure notice issued"),
-                    "case_resume" => ("特别程序结束，办结时限已顺延", "procedure over; due date moved on"),
+                    "case_pause" => (
+                        "已暂停计时并出具特别程序告知书",
+                        "clock stopped; special procedure notice issued",
+                    ),
+                    "case_resume" => (
+                        "特别程序结束，办结时限已顺延",
+                        "procedure over; due date moved on",
+                    ),
                     _ => ("已记录出件", "collection recorded"),
                 };
                 self.say2(Level::Success, zh, en);

@@ -47,11 +47,21 @@ pub enum Focus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirm {
     /// Non-acceptance: the reason text starts with the ground's number (1–3).
-    Reject { case: String },
+    Reject {
+        case: String,
+    },
     /// Refusal after review (不予许可), with reasons.
-    Refuse { case: String },
-    CancelTicket { ticket: String, number: String },
-    CallOutOfOrder { ticket: String, number: String },
+    Refuse {
+        case: String,
+    },
+    CancelTicket {
+        ticket: String,
+        number: String,
+    },
+    CallOutOfOrder {
+        ticket: String,
+        number: String,
+    },
     IdOverride,
     Quit,
 }
@@ -70,11 +80,15 @@ impl Confirm {
 pub enum InputFor {
     TicketLookup,
     SimScan,
-    Note { material: String },
+    Note {
+        material: String,
+    },
     Extend,
     /// A special procedure: `1–4 reason`.
     Pause,
-    Evaluate { ticket: String },
+    Evaluate {
+        ticket: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -273,10 +273,7 @@ impl App {
                 // "10! reason": a statutory extension beyond the legal limit.
                 let first = parts.next().unwrap_or("");
                 let statutory = first.ends_with('!') || first.ends_with('！');
-                let days = first
-                    .trim_end_matches(['!', '！'])
-                    .parse::<u32>()
-                    .ok();
+                let days = first.trim_end_matches(['!', '！']).parse::<u32>().ok();
                 let reason = parts.next().unwrap_or("").trim().to_string();
                 match (days, self.intake.case_id().map(str::to_string)) {
                     (Some(days), Some(case)) if !reason.is_empty() => vec![self.send(

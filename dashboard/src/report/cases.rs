@@ -103,7 +103,10 @@ impl ItemStats {
 /// Overdue at the cut-off: accepted, not finished, not stopped for a special procedure, and
 /// due before it — whatever month it was accepted in.
 fn overdue(c: &CaseSnap, as_of: NaiveDate) -> bool {
-    c.state.is_accepted() && c.completed_on.is_none() && !c.paused && c.due_on.is_some_and(|d| d < as_of)
+    c.state.is_accepted()
+        && c.completed_on.is_none()
+        && !c.paused
+        && c.due_on.is_some_and(|d| d < as_of)
 }
 
 fn tally(

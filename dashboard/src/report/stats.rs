@@ -27,7 +27,11 @@ pub(super) const ALERT_KINDS: [(AlertKind, &str, &str); 9] = [
     (AlertKind::IdleWindow, "idle_window", "窗口空闲"),
     (AlertKind::NoticeDue, "notice_due", "补正通知将到期"),
     (AlertKind::Deadline, "deadline", "办结时限临近或已过"),
-    (AlertKind::MaterialDue, "material_due", "容缺材料将到期或逾期"),
+    (
+        AlertKind::MaterialDue,
+        "material_due",
+        "容缺材料将到期或逾期",
+    ),
     (AlertKind::DeviceFault, "device_fault", "设备故障"),
     (AlertKind::UrgentRefused, "urgent_refused", "拒绝急事急办"),
 ];

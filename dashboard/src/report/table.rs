@@ -248,7 +248,7 @@ const CASE_COLUMNS: [&str; 13] = [
     "逾期办结 completed_late",
     "一次性告知补正 correction_notices",
     "收件审查 taken_in_for_review",
-    "逾期未办结（含以前月份） overdue",
+    "逾期未办结 overdue",
     "延长期限 extensions",
     "特别程序 pauses",
 ];
@@ -269,7 +269,9 @@ fn cases(r: &MonthlyReport) -> Table {
 }
 
 fn departments(r: &MonthlyReport) -> Table {
-    let cols: Vec<&str> = std::iter::once("部门 department").chain(CASE_COLUMNS).collect();
+    let cols: Vec<&str> = std::iter::once("部门 department")
+        .chain(CASE_COLUMNS)
+        .collect();
     let rows = r
         .departments
         .iter()

@@ -118,7 +118,9 @@ pub fn parse_person_id(kind: PersonIdKind, s: &str) -> Result<String, IdError> {
             if v.normalized.len() == 18 && matches!(area, "810000" | "820000" | "830000") {
                 Ok(v.normalized)
             } else {
-                Err(bad("18 characters starting 810000 (HK), 820000 (Macao) or 830000 (Taiwan)"))
+                Err(bad(
+                    "18 characters starting 810000 (HK), 820000 (Macao) or 830000 (Taiwan)",
+                ))
             }
         }
         PersonIdKind::PermanentResidence => {
@@ -153,9 +155,9 @@ pub fn mask_person_id(kind: PersonIdKind, s: &str) -> String {
             .collect()
     };
     match kind {
-        PersonIdKind::Resident | PersonIdKind::ResidencePermit | PersonIdKind::PermanentResidence => {
-            mask(s)
-        }
+        PersonIdKind::Resident
+        | PersonIdKind::ResidencePermit
+        | PersonIdKind::PermanentResidence => mask(s),
         PersonIdKind::Passport | PersonIdKind::HkMacaoPermit => keep(1, 2),
         PersonIdKind::TaiwanPermit => keep(0, 2),
     }
@@ -197,7 +199,11 @@ mod tests {
             (K::PermanentResidence, pr.as_str()),
         ];
         for (k, s) in ok {
-            assert_eq!(parse_person_id(k, s).unwrap(), s.to_uppercase(), "{k:?} {s}");
+            assert_eq!(
+                parse_person_id(k, s).unwrap(),
+                s.to_uppercase(),
+                "{k:?} {s}"
+            );
         }
         let refused = [
             (K::Passport, "ABCDEFG"),
@@ -242,7 +248,10 @@ mod tests {
     #[test]
     fn masks_reveal_little_for_every_kind() {
         use PersonIdKind as K;
-        assert_eq!(mask_person_id(K::Resident, "440524188001010014"), "4405**********0014");
+        assert_eq!(
+            mask_person_id(K::Resident, "440524188001010014"),
+            "4405**********0014"
+        );
         assert_eq!(mask_person_id(K::Passport, "E12345678"), "E******78");
         assert_eq!(mask_person_id(K::HkMacaoPermit, "H12345678"), "H******78");
         assert_eq!(mask_person_id(K::TaiwanPermit, "12345678"), "******78");
@@ -251,7 +260,10 @@ mod tests {
             for s in ["E12345678", "12345678", "H1234567801", "93115619850512001X"] {
                 let m = mask_person_id(k, s);
                 assert_eq!(m.chars().count(), s.len());
-                assert!(m.chars().filter(|c| *c != '*').count() * 2 < s.len(), "{k:?} {m}");
+                assert!(
+                    m.chars().filter(|c| *c != '*').count() * 2 < s.len(),
+                    "{k:?} {m}"
+                );
             }
         }
     }

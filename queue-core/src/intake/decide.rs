@@ -238,7 +238,12 @@ fn commitment(mut case: Case, before: &[String], ctx: &IntakeCtx<'_>) -> Option<
 fn deficient(case: &Case) -> Vec<String> {
     case.materials
         .iter()
-        .filter(|m| matches!(m.status, MaterialStatus::Missing | MaterialStatus::Nonconforming))
+        .filter(|m| {
+            matches!(
+                m.status,
+                MaterialStatus::Missing | MaterialStatus::Nonconforming
+            )
+        })
         .map(|m| format!("{} {}", m.id, m.name))
         .collect()
 }

@@ -50,7 +50,9 @@ pub enum IntakeError {
     NoticeTooLate { case: String },
     #[error("申请材料不齐全或不符合要求（{}），应一次性告知补正，不得以此不予受理 / materials are missing or nonconforming ({}): give the one-time notice; they are no ground for non-acceptance (GD 19(3))", .missing.join("、"), .missing.join(", "))]
     OneTimeNoticeRequired { missing: Vec<String> },
-    #[error("办件 {case} 正在进行特别程序，请先结束 / case {case} is paused for a special procedure")]
+    #[error(
+        "办件 {case} 正在进行特别程序，请先结束 / case {case} is paused for a special procedure"
+    )]
     Paused { case: String },
     #[error("办件 {case} 未暂停 / case {case} is not paused")]
     NotPaused { case: String },

@@ -37,6 +37,7 @@ mod error;
 mod event;
 mod materials;
 mod open;
+mod outcome;
 mod receipt;
 mod statement;
 mod timeline;

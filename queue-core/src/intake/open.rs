@@ -28,7 +28,10 @@ impl Cases {
                     .hall
                     .bundle(code)
                     .ok_or_else(|| IntakeError::ItemNotFound(c.item.clone()))?;
-                (b.items.iter().filter_map(|i| ctx.hall.item(i)).collect(), Some(b))
+                (
+                    b.items.iter().filter_map(|i| ctx.hall.item(i)).collect(),
+                    Some(b),
+                )
             }
         };
         let mut applicant = c.applicant.clone();

@@ -68,12 +68,16 @@ pub(crate) fn issue(kind: DocumentKind, case: &Case, ctx: &IntakeCtx<'_>) -> Doc
         },
         reasons: match kind {
             DocumentKind::Rejection | DocumentKind::Refusal => case.reasons.clone(),
-            DocumentKind::ExtensionNotice => {
-                case.extensions.last().map(|e| vec![e.reason.clone()]).unwrap_or_default()
-            }
-            DocumentKind::SpecialProcedureNotice => {
-                case.pauses.last().map(|p| vec![p.reason.clone()]).unwrap_or_default()
-            }
+            DocumentKind::ExtensionNotice => case
+                .extensions
+                .last()
+                .map(|e| vec![e.reason.clone()])
+                .unwrap_or_default(),
+            DocumentKind::SpecialProcedureNotice => case
+                .pauses
+                .last()
+                .map(|p| vec![p.reason.clone()])
+                .unwrap_or_default(),
             _ => Vec::new(),
         },
         appeal: matches!(kind, DocumentKind::Rejection | DocumentKind::Refusal)
@@ -154,9 +158,12 @@ pub(crate) fn issue(kind: DocumentKind, case: &Case, ctx: &IntakeCtx<'_>) -> Doc
 
 /// Acceptances and extension notices name the completion deadline.
 fn due_on(kind: DocumentKind, case: &Case) -> Option<chrono::NaiveDate> {
-    matches!(kind, DocumentKind::Acceptance | DocumentKind::ExtensionNotice)
-        .then_some(case.due_on)
-        .flatten()
+    matches!(
+        kind,
+        DocumentKind::Acceptance | DocumentKind::ExtensionNotice
+    )
+    .then_some(case.due_on)
+    .flatten()
 }
 
 /// Where and how the result reaches the applicant (GD Art 22; PY Art 11 handling address).
@@ -167,7 +174,9 @@ fn delivery_text(case: &Case, ctx: &IntakeCtx<'_>) -> String {
             "{}：{}{}",
             case.delivery.label_zh(),
             ctx.hall.centre.name,
-            case.window.map(|w| format!("{w}号窗口")).unwrap_or_default()
+            case.window
+                .map(|w| format!("{w}号窗口"))
+                .unwrap_or_default()
         ),
         Delivery::Post => format!(
             "{}：{}",
@@ -190,7 +199,11 @@ fn appeal_routes(case: &Case, ctx: &IntakeCtx<'_>) -> AppealRoutes {
     let text = format!(
         "如对本决定不服，可以向{}投诉；可以自收到本决定书之日起{}日内向{}申请行政复议，\
          或者自收到本决定书之日起{}个月内向{}提起行政诉讼。",
-        complaint_to, RECONSIDERATION_DAYS, reconsideration_body, LITIGATION_MONTHS, c.litigation_court
+        complaint_to,
+        RECONSIDERATION_DAYS,
+        reconsideration_body,
+        LITIGATION_MONTHS,
+        c.litigation_court
     );
     AppealRoutes {
         complaint_to,

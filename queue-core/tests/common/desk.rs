@@ -5,7 +5,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use ed25519_dalek::SigningKey;
 use queue_core::calendar::Calendar;
 use queue_core::config::HallConfig;
-use queue_core::intake::{Case, CaseCommand, CaseEvent, Cases, IntakeCtx, IntakeError, MaterialStatus};
+use queue_core::intake::{
+    Case, CaseCommand, CaseEvent, Cases, IntakeCtx, IntakeError, MaterialStatus,
+};
 use serde_json::{json, Value};
 
 pub const PERSON: &str = "440524188001010014";
@@ -138,4 +140,3 @@ pub fn reports(m: &[(&str, &str)]) -> Value {
 pub fn kinds(evs: &[CaseEvent]) -> Vec<&'static str> {
     evs.iter().map(CaseEvent::kind).collect()
 }
-
