@@ -90,11 +90,18 @@ pub const CASE_KEYS: &[(&str, &str, &str)] = &[
     ("n", "备注", "note"),
     ("a", "受理", "accept"),
     ("t", "一次性告知补正", "correction notice"),
-    ("d", "5日内书面告知", "defer notice"),
+    (
+        "d",
+        "收件审查（出收件回执）",
+        "take in for review (receipt)",
+    ),
     ("r", "不予受理", "reject"),
     ("c", "办结", "complete"),
+    ("f", "不予许可", "refuse"),
     ("s", "补正材料", "supplement"),
     ("e", "延期", "extend"),
+    ("p", "特别程序 暂停/恢复", "special procedure pause/resume"),
+    ("o", "出件", "result collected"),
 ];
 
 /// The global action of a key, if any. `?` is help only when no text is being typed.

@@ -9,6 +9,7 @@
 //! Month membership uses the centre's local dates as stored (`+08:00`): a ticket belongs to
 //! the month it was issued in, an evaluation, alert or case step to the month it happened in.
 
+mod cases;
 mod html;
 mod load;
 mod stats;

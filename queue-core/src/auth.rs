@@ -54,9 +54,8 @@ impl Role {
             "report_device" => matches!(self, Counter | Kiosk),
             "call_next" | "recall" | "no_show" | "start_service" | "finish" | "transfer"
             | "reinstate" | "pause" | "resume" => self == Counter,
-            "case_open" | "case_materials" | "case_decide" | "case_supplement" | "case_extend" => {
-                self == Counter
-            }
+            "case_open" | "case_materials" | "case_decide" | "case_supplement" | "case_extend"
+            | "case_pause" | "case_resume" | "case_collect" => self == Counter,
             "evaluate" => matches!(self, Counter | Supervisor),
             "ack_alert" => matches!(self, Supervisor | Manager),
             "set_window" | "set_threshold" => self == Manager,

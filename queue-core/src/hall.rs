@@ -62,31 +62,22 @@ impl Command {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Queue(c) => c.kind(),
-            Self::Case(c) => match c {
-                CaseCommand::CaseOpen(_) => "case_open",
-                CaseCommand::CaseMaterials(_) => "case_materials",
-                CaseCommand::CaseDecide(_) => "case_decide",
-                CaseCommand::CaseSupplement(_) => "case_supplement",
-                CaseCommand::CaseExtend(_) => "case_extend",
-            },
+            Self::Case(c) => c.kind(),
             Self::Supervision(c) => c.kind(),
         }
     }
 }
 
 /// Kinds of [`CaseCommand`], for dispatching a raw frame.
-pub const CASE_KINDS: &[&str] = &[
-    "case_open",
-    "case_materials",
-    "case_decide",
-    "case_supplement",
-    "case_extend",
-];
+pub const CASE_KINDS: &[&str] = CaseCommand::KINDS;
 
 /// Intake is over for these: nothing more happens at the window.
 #[must_use]
 pub fn case_closed(state: CaseState) -> bool {
-    matches!(state, CaseState::Rejected | CaseState::Completed)
+    matches!(
+        state,
+        CaseState::Rejected | CaseState::Refused | CaseState::Completed
+    )
 }
 
 /// The same case event carrying a different version of its case (e.g. masked).

@@ -46,9 +46,22 @@ pub enum Focus {
 /// Acts that need a second keypress (and some a reason) before they happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirm {
-    Reject { case: String },
-    CancelTicket { ticket: String, number: String },
-    CallOutOfOrder { ticket: String, number: String },
+    /// Non-acceptance: the reason text starts with the ground's number (1–3).
+    Reject {
+        case: String,
+    },
+    /// Refusal after review (不予许可), with reasons.
+    Refuse {
+        case: String,
+    },
+    CancelTicket {
+        ticket: String,
+        number: String,
+    },
+    CallOutOfOrder {
+        ticket: String,
+        number: String,
+    },
     IdOverride,
     Quit,
 }
@@ -56,7 +69,10 @@ pub enum Confirm {
 impl Confirm {
     #[must_use]
     pub fn needs_reason(&self) -> bool {
-        matches!(self, Self::Reject { .. } | Self::CallOutOfOrder { .. })
+        matches!(
+            self,
+            Self::Reject { .. } | Self::Refuse { .. } | Self::CallOutOfOrder { .. }
+        )
     }
 }
 
@@ -64,9 +80,15 @@ impl Confirm {
 pub enum InputFor {
     TicketLookup,
     SimScan,
-    Note { material: String },
+    Note {
+        material: String,
+    },
     Extend,
-    Evaluate { ticket: String },
+    /// A special procedure: `1–4 reason`.
+    Pause,
+    Evaluate {
+        ticket: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -103,11 +125,14 @@ enum Pending {
     CheckIn,
     Open,
     Materials {
-        then: Option<(Decision, Option<Vec<String>>)>,
+        /// The decision and its extra fields (`reasons`, `reason_code`).
+        then: Option<(Decision, Value)>,
     },
     Decide(Decision),
     Supplement,
     Extend,
+    /// `case_pause`, `case_resume` or `case_collect`.
+    CaseStep(&'static str),
     Report,
 }
 

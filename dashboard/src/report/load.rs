@@ -37,10 +37,24 @@ pub(super) enum Step {
     Accepted,
     DeemedAccepted,
     Rejected,
-    Completed,
+    Refused,
+    /// 当场办结: finished at the counter on the day of receipt.
+    CompletedOnTheSpot,
+    CompletedOnTime,
+    CompletedLate,
     NoticeIssued,
     NoticeDeferred,
     Extended,
+    Paused,
+}
+
+/// One case step of the month, with what it is counted under.
+#[derive(Debug, Clone)]
+pub(super) struct CaseStep {
+    pub item: String,
+    pub item_name: String,
+    pub department: String,
+    pub step: Step,
 }
 
 /// A case as of the report's cut-off date (no applicant data kept).
@@ -48,9 +62,12 @@ pub(super) enum Step {
 pub(super) struct CaseSnap {
     pub item: String,
     pub item_name: String,
+    pub department: String,
     pub state: CaseState,
     pub due_on: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
+    /// A special procedure stops the clock: not overdue.
+    pub paused: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -60,7 +77,7 @@ pub(super) struct Log {
     /// Alerts raised in the month: kind, queue, window.
     pub alerts: Vec<(AlertKind, Option<String>, Option<u32>)>,
     /// Case steps in the month: item code, item name, step.
-    pub case_steps: Vec<(String, String, Step)>,
+    pub case_steps: Vec<CaseStep>,
     /// Every case as of the cut-off, by id.
     pub cases: BTreeMap<String, CaseSnap>,
     /// Queues and windows ever seen, so quiet ones still get a row of zeros.
@@ -242,8 +259,12 @@ impl Log {
         let c = e.case();
         if in_month {
             if let Some(step) = step(e) {
-                self.case_steps
-                    .push((c.item.clone(), c.item_name.clone(), step));
+                self.case_steps.push(CaseStep {
+                    item: c.item.clone(),
+                    item_name: c.item_name.clone(),
+                    department: c.terms.department.clone(),
+                    step,
+                });
             }
         }
         if day <= as_of {
@@ -252,9 +273,11 @@ impl Log {
                 CaseSnap {
                     item: c.item.clone(),
                     item_name: c.item_name.clone(),
+                    department: c.terms.department.clone(),
                     state: c.state,
                     due_on: c.due_on,
                     completed_on: c.completed_on,
+                    paused: c.open_pause().is_some(),
                 },
             );
         }
@@ -270,7 +293,25 @@ fn step(e: &CaseEvent) -> Option<Step> {
         CaseEvent::CaseAccepted { .. } => Step::Accepted,
         CaseEvent::CaseDeemedAccepted { .. } => Step::DeemedAccepted,
         CaseEvent::CaseRejected { .. } => Step::Rejected,
-        CaseEvent::CaseCompleted { .. } => Step::Completed,
+        CaseEvent::CaseCompleted { case, .. } => {
+            // Older logs lack the flag: a completion never accepted first was on the spot.
+            if case.completed_on_the_spot || case.accepted_on.is_none() {
+                Step::CompletedOnTheSpot
+            } else if case
+                .due_on
+                .zip(case.completed_on)
+                .is_some_and(|(due, done)| done > due)
+            {
+                Step::CompletedLate
+            } else {
+                Step::CompletedOnTime
+            }
+        }
         CaseEvent::CaseExtended { .. } => Step::Extended,
+        CaseEvent::CaseRefused { .. } => Step::Refused,
+        CaseEvent::CasePaused { .. } => Step::Paused,
+        CaseEvent::CaseResumed { .. }
+        | CaseEvent::CommitmentRecorded { .. }
+        | CaseEvent::ResultCollected { .. } => return None,
     })
 }
