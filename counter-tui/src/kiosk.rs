@@ -135,6 +135,7 @@ impl Kiosk {
                 vec![]
             }
             Msg::Redraw => vec![],
+            Msg::IdCard(e) => self.on_idcard(e),
         }
     }
 

@@ -64,16 +64,22 @@ pub fn document_job(d: &Document) -> Result<Job, String> {
     let b = &d.body;
     let mut fields = vec![(
         "申请人".to_string(),
-        format!("{}（{}）", b.applicant.name, b.applicant.id_masked),
+        format!(
+            "{}（{}）{}",
+            b.applicant.name,
+            b.applicant.id_masked,
+            crate::idcard::checked_label(b.applicant.identity_checked)
+        ),
     )];
     if let Some(a) = &b.agent {
         fields.push((
             "代理人".into(),
             format!(
-                "{}（{}，{}）",
+                "{}（{}，{}）{}",
                 a.name,
                 a.id_masked,
-                a.authorisation.label_zh()
+                a.authorisation.label_zh(),
+                crate::idcard::checked_label(a.identity_checked)
             ),
         ));
     }

@@ -156,6 +156,11 @@ pub fn render_document_html(doc: &Document, case: &Case, lang: Lang) -> String {
     h
 }
 
+/// ` 已核验身份证` after a party whose card was read at the window.
+fn checked(c: Option<queue_core::intake::IdentityCheck>) -> String {
+    c.map(|c| format!(" {}", c.label_zh())).unwrap_or_default()
+}
+
 /// The table of applicant, agent, item, dates and deadline.
 fn parties(h: &mut String, doc: &Document, lang: Lang) {
     let b = &doc.body;
@@ -172,9 +177,10 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
         "申请人",
         "Applicant",
         format!(
-            "{}（{}）",
+            "{}（{}）{}",
             esc(&b.applicant.name),
-            esc(&b.applicant.id_masked)
+            esc(&b.applicant.id_masked),
+            checked(b.applicant.identity_checked)
         ),
     );
     if let Some(a) = &b.agent {
@@ -182,9 +188,10 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
             "委托代理人",
             "Agent",
             format!(
-                "{}（{}），授权方式：{}",
+                "{}（{}）{}，授权方式：{}",
                 esc(&a.name),
                 esc(&a.id_masked),
+                checked(a.identity_checked),
                 esc(a.authorisation.label_zh())
             ),
         );

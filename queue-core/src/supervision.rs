@@ -281,6 +281,7 @@ fn device_name(d: DeviceKind) -> &'static str {
     match d {
         DeviceKind::Printer => "printer",
         DeviceKind::Scanner => "scanner",
+        DeviceKind::IdReader => "id_reader",
     }
 }
 

@@ -171,7 +171,6 @@ impl Worker {
                     continue;
                 }
             };
-            down_reported = false;
             tracing::info!(path = %self.config.path.display(), "ID card reader connected");
             self.send(IdReaderEvent::Connected {
                 path: self.config.path.clone(),

@@ -82,6 +82,13 @@ impl Cases {
         let (id_number, id_override) =
             check_applicant_id(applicant.kind, &applicant.id_number, c.id_override)?;
         applicant.id_number = id_number;
+        if applicant.kind == ApplicantKind::Organisation && applicant.identity_checked.is_some() {
+            return Err(IntakeError::InvalidId {
+                who: "申请人",
+                who_en: "applicant",
+                reason: "单位不能以身份证核验 / an organisation is not checked by ID card".into(),
+            });
+        }
         let agent = match &c.agent {
             None => None,
             Some(_) if item.personal_attendance => {
@@ -438,5 +445,6 @@ fn check_agent(a: &Agent) -> Result<Agent, IntakeError> {
         name,
         id_number: id.normalized,
         authorisation: a.authorisation,
+        identity_checked: a.identity_checked,
     })
 }

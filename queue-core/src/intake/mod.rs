@@ -43,7 +43,7 @@ use ed25519_dalek::SigningKey;
 pub use alerts::{Due, DueKind};
 pub use case::{
     Action, Agent, Applicant, ApplicantKind, Authorisation, Case, CaseState, Deficiency, Extension,
-    MaterialLine, MaterialStatus, Notice, Terms,
+    IdentityCheck, MaterialLine, MaterialStatus, Notice, Terms,
 };
 pub use command::{
     CaseCommand, DecideCase, Decision, ExtendCase, MaterialReport, OpenCase, RecordMaterials,
