@@ -115,10 +115,17 @@ impl IdCardState {
     }
 }
 
-/// ` 已核验身份证` after a party on printed documents, or nothing.
+/// The printed slip's identity line, e.g. `申请人已核验身份证`, when a card was read.
 #[must_use]
-pub fn checked_label(c: Option<IdentityCheck>) -> String {
-    c.map(|c| format!(" {}", c.label_zh())).unwrap_or_default()
+pub fn checked_line(b: &queue_core::document::DocumentBody) -> Option<String> {
+    let parts: Vec<String> = [
+        ("申请人", b.applicant.identity_checked),
+        ("代理人", b.agent.as_ref().and_then(|a| a.identity_checked)),
+    ]
+    .into_iter()
+    .filter_map(|(who, c)| c.map(|c| format!("{who}{}", c.label_zh())))
+    .collect();
+    (!parts.is_empty()).then(|| parts.join("，"))
 }
 
 /// Events that show the reader is present and working.

@@ -64,24 +64,21 @@ pub fn document_job(d: &Document) -> Result<Job, String> {
     let b = &d.body;
     let mut fields = vec![(
         "申请人".to_string(),
-        format!(
-            "{}（{}）{}",
-            b.applicant.name,
-            b.applicant.id_masked,
-            crate::idcard::checked_label(b.applicant.identity_checked)
-        ),
+        format!("{}（{}）", b.applicant.name, b.applicant.id_masked),
     )];
     if let Some(a) = &b.agent {
         fields.push((
             "代理人".into(),
             format!(
-                "{}（{}，{}）{}",
+                "{}（{}，{}）",
                 a.name,
                 a.id_masked,
-                a.authorisation.label_zh(),
-                crate::idcard::checked_label(a.identity_checked)
+                a.authorisation.label_zh()
             ),
         ));
+    }
+    if let Some(line) = crate::idcard::checked_line(b) {
+        fields.push(("身份核验".into(), line));
     }
     fields.push(("事项".into(), format!("{}（{}）", b.item.name, b.item.code)));
     fields.push(("办理部门".into(), b.item.department.clone()));
