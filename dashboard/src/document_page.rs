@@ -503,6 +503,17 @@ mod tests {
     }
 
     #[test]
+    fn a_card_checked_identity_is_shown() {
+        let (doc, case) = accepted("张三");
+        let html = render_document_html(&doc, &case, Lang::Zh);
+        assert!(!html.contains("已核验身份证"), "not claimed without a card");
+        let mut doc = doc;
+        doc.body.applicant.identity_checked = Some(queue_core::intake::IdentityCheck::IdCard);
+        let html = render_document_html(&doc, &case, Lang::Zh);
+        assert!(html.contains("4405**********0014） 已核验身份证"), "{html}");
+    }
+
+    #[test]
     fn qr_code_carries_a_quiet_zone() {
         let svg = qr_svg("DV1.test");
         assert!(svg.starts_with("<svg"));
