@@ -7,16 +7,16 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use counter_tui::app::{App, Config};
 use counter_tui::i18n::Lang;
+use counter_tui::idcard::{self as idcard_glue, IdReaderSetup, ReaderKind};
 use counter_tui::kiosk::{Kiosk, KioskConfig};
 use counter_tui::msg::{PrinterKind, ScannerKind};
 use counter_tui::run::{self, Devices, HallClock, Screen};
-use counter_tui::idcard::{self as idcard_glue, IdReaderSetup, ReaderKind};
 use counter_tui::scanning::{self, ScannerSetup};
 use counter_tui::setup::{self, HallArgs, HallTarget};
 use counter_tui::{printing, slips};
 use dashboard::client::{id_prefix, Client, ClientConfig};
-use device::printer::{Printer, SerialPrinter, SerialPrinterConfig, SimPrinter, SimPrinterState};
 use device::idcard::{sample_cards, SimIdReader};
+use device::printer::{Printer, SerialPrinter, SerialPrinterConfig, SimPrinter, SimPrinterState};
 use device::scanner::SimScanner;
 
 #[derive(Debug, Parser)]

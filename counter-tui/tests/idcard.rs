@@ -106,9 +106,7 @@ fn card_read_through_a_pty_fills_the_applicant_and_the_case_and_receipt_record_i
     let printed: String = out
         .iter()
         .filter_map(|e| match e {
-            Effect::Print { bytes, .. } => {
-                Some(device::printer::render_bytes(bytes, 48))
-            }
+            Effect::Print { bytes, .. } => Some(device::printer::render_bytes(bytes, 48)),
             _ => None,
         })
         .collect();
@@ -172,7 +170,10 @@ fn a_number_typed_over_the_card_is_not_claimed_as_checked() {
     let open = sends(&e)[0].clone();
     assert_eq!(open["kind"], "case_open");
     assert_eq!(open["applicant"]["id_number"], "440524188001010014");
-    assert!(open["applicant"].get("identity_checked").is_none(), "{open}");
+    assert!(
+        open["applicant"].get("identity_checked").is_none(),
+        "{open}"
+    );
 }
 
 #[test]
@@ -187,11 +188,17 @@ fn expired_card_warns_and_is_not_recorded_as_a_check() {
     feed_until(&mut app, &mut rx, is_card);
     let (level, text) = notice(&app);
     assert_eq!(level, Level::Warning);
-    assert!(text.contains("已过有效期") && text.contains("2022-01-01"), "{text}");
+    assert!(
+        text.contains("已过有效期") && text.contains("2022-01-01"),
+        "{text}"
+    );
     assert_eq!(app.intake.form.name, "黄丽娟");
     let e = app.update(key(KeyCode::Enter));
     let open = sends(&e)[0].clone();
-    assert!(open["applicant"].get("identity_checked").is_none(), "{open}");
+    assert!(
+        open["applicant"].get("identity_checked").is_none(),
+        "{open}"
+    );
 }
 
 #[test]
@@ -208,7 +215,9 @@ fn corrupt_frame_and_unplugged_reader_are_survived() {
 
     sim.corrupt_next_read();
     sim.place(sample_cards()[0].clone());
-    feed_until(&mut app, &mut rx, |e| matches!(e, IdReaderEvent::Warning(_)));
+    feed_until(&mut app, &mut rx, |e| {
+        matches!(e, IdReaderEvent::Warning(_))
+    });
     let (level, text) = notice(&app);
     assert_eq!(level, Level::Warning);
     assert!(text.contains("校验错误"), "{text}");

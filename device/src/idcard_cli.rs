@@ -48,9 +48,15 @@ pub fn read_one(port: PathBuf, baud: u32, timeout: Duration) -> Result<ExitCode>
 }
 
 /// Runs a virtual reader; prints its path, then obeys stdin lines.
-pub fn simulate(cards: Option<&Path>, link: Option<&Path>, place: Option<usize>) -> Result<ExitCode> {
+pub fn simulate(
+    cards: Option<&Path>,
+    link: Option<&Path>,
+    place: Option<usize>,
+) -> Result<ExitCode> {
     let cards = match cards {
-        Some(p) => SimCard::load(p).with_context(|| format!("cannot read cards {}", p.display()))?,
+        Some(p) => {
+            SimCard::load(p).with_context(|| format!("cannot read cards {}", p.display()))?
+        }
         None => sample_cards(),
     };
     if cards.is_empty() {

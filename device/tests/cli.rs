@@ -260,18 +260,30 @@ fn idcard_reads_one_card_from_the_simulated_reader_with_the_number_masked() {
     let out = run(&["idcard", "--port", &path, "--timeout-s", "10"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("\"expired\":true"));
-    assert!(text(&out.stderr).contains("expired"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("expired"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A SAM fault and an empty reader fail plainly.
     sim.send("fault");
     std::thread::sleep(Duration::from_millis(200));
     let out = run(&["idcard", "--port", &path, "--timeout-s", "5"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("SAM self-check failed"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("SAM self-check failed"),
+        "{}",
+        text(&out.stderr)
+    );
     sim.send("ok");
     sim.send("remove");
     std::thread::sleep(Duration::from_millis(200));
     let out = run(&["idcard", "--port", &path, "--timeout-s", "1"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("no card read within 1 s"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no card read within 1 s"),
+        "{}",
+        text(&out.stderr)
+    );
 }

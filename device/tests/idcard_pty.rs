@@ -88,7 +88,9 @@ fn placed_card_is_read_once_then_removed_then_read_again() {
     let cmds = sim.commands();
     use device::idcard::frame::Command as C;
     assert_eq!(cmds[0], C::SamStatus, "status checked on connect");
-    assert!(cmds.windows(3).any(|w| w == [C::FindCard, C::SelectCard, C::ReadBasic]));
+    assert!(cmds
+        .windows(3)
+        .any(|w| w == [C::FindCard, C::SelectCard, C::ReadBasic]));
 }
 
 #[test]
@@ -139,10 +141,7 @@ fn silent_reader_warns_no_reply() {
     let sim = VirtualIdReader::start().unwrap();
     sim.set_silent(true);
     let (_reader, rx) = start(sim.path());
-    assert_eq!(
-        next(&rx),
-        IdReaderEvent::Warning(IdReaderWarning::NoReply)
-    );
+    assert_eq!(next(&rx), IdReaderEvent::Warning(IdReaderWarning::NoReply));
     sim.set_silent(false);
     sim.place(card(0));
     loop {
@@ -197,7 +196,18 @@ fn reader_stops_promptly() {
 /// counting SW1..CHK), SW1 SW2 SW3, data, XOR of LEN..data.
 fn indep_frame(sw3: u8, data: &[u8]) -> Vec<u8> {
     let len = 3 + data.len() + 1;
-    let mut v = vec![0xAA, 0xAA, 0xAA, 0x96, 0x69, (len >> 8) as u8, len as u8, 0, 0, sw3];
+    let mut v = vec![
+        0xAA,
+        0xAA,
+        0xAA,
+        0x96,
+        0x69,
+        (len >> 8) as u8,
+        len as u8,
+        0,
+        0,
+        sw3,
+    ];
     v.extend_from_slice(data);
     let chk = v[5..].iter().fold(0u8, |a, b| a ^ b);
     v.push(chk);
@@ -314,7 +324,12 @@ fn independently_encoded_card_is_decoded_and_commands_match_the_layout() {
     assert_eq!(c.address, "北京市东城区东华门街道");
     assert!(c.expired_on(NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()));
     let seen = fake.seen.lock().unwrap().clone();
-    let hex = |v: &[u8]| v.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" ");
+    let hex = |v: &[u8]| {
+        v.iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let seen: Vec<String> = seen.iter().map(|v| hex(v)).collect();
     assert_eq!(seen[0], "AA AA AA 96 69 00 03 11 FF ED");
     assert_eq!(seen[1], "AA AA AA 96 69 00 03 20 01 22");

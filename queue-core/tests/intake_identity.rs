@@ -67,11 +67,17 @@ fn the_check_is_recorded_on_the_case_and_signed_into_the_document() {
     assert_eq!(case.applicant.identity_checked, Some(IdentityCheck::IdCard));
     assert_eq!(case.agent.as_ref().unwrap().identity_checked, None);
     let doc = &docs[0];
-    assert_eq!(doc.body.applicant.identity_checked, Some(IdentityCheck::IdCard));
+    assert_eq!(
+        doc.body.applicant.identity_checked,
+        Some(IdentityCheck::IdCard)
+    );
     assert_eq!(doc.body.agent.as_ref().unwrap().identity_checked, None);
     let v = serde_json::to_value(&doc.body).unwrap();
     assert_eq!(v["applicant"]["identity_checked"], "id_card");
-    assert!(v["agent"].get("identity_checked").is_none(), "absent, not null");
+    assert!(
+        v["agent"].get("identity_checked").is_none(),
+        "absent, not null"
+    );
     // Signed: the verification string matches this body, and not one without the check.
     let fields = verify(&doc.verification, &key.verifying_key()).unwrap();
     assert!(doc.matches(&fields));

@@ -163,7 +163,9 @@ fn counter_reads_a_card_into_intake_and_the_photo_is_nowhere() {
     // The case in the store carries the check…
     let frames = frames.lock().unwrap().clone();
     assert!(
-        frames.iter().any(|f| f.contains("\"identity_checked\":\"id_card\"")),
+        frames
+            .iter()
+            .any(|f| f.contains("\"identity_checked\":\"id_card\"")),
         "the check is in the broadcast case"
     );
     // …and the photo is nowhere.
@@ -186,14 +188,34 @@ fn counter_reads_a_card_into_intake_and_the_photo_is_nowhere() {
     let photo = card.photo();
     // The needles do find a leaked photo in each of those forms.
     let mut leaky = photo.clone();
-    leaky.extend(photo.iter().map(|b| format!("{b:02x}")).collect::<String>().bytes());
-    leaky.extend(photo.iter().map(|b| format!("{b:02X}")).collect::<String>().bytes());
+    leaky.extend(
+        photo
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+            .bytes(),
+    );
+    leaky.extend(
+        photo
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<String>()
+            .bytes(),
+    );
     for pad in 0..3 {
         // Base64 depends on where the photo starts in what is encoded: every alignment.
         let mut shifted = vec![0u8; pad];
         shifted.extend_from_slice(&photo);
-        leaky.extend(base64::engine::general_purpose::STANDARD.encode(&shifted).bytes());
-        leaky.extend(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&shifted).bytes());
+        leaky.extend(
+            base64::engine::general_purpose::STANDARD
+                .encode(&shifted)
+                .bytes(),
+        );
+        leaky.extend(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(&shifted)
+                .bytes(),
+        );
     }
     leaky.extend(serde_json::to_string(&photo).unwrap().bytes());
     for needle in photo_needles(&photo) {

@@ -6,7 +6,7 @@ use device::idcard::{IdCard, IdReaderEvent};
 use queue_core::intake::CaseState;
 
 use super::{App, Focus};
-use crate::idcard::{ReaderState, ReaderKind};
+use crate::idcard::{ReaderKind, ReaderState};
 use crate::intake::{Field, Stage};
 use crate::msg::{Effect, Level};
 
@@ -22,11 +22,7 @@ impl App {
         match e {
             IdReaderEvent::Connected { .. } | IdReaderEvent::Removed => {
                 if was_down {
-                    self.say2(
-                        Level::Info,
-                        "身份证阅读器已恢复",
-                        "ID card reader is back",
-                    );
+                    self.say2(Level::Info, "身份证阅读器已恢复", "ID card reader is back");
                     return vec![self.report("id_reader", true, None)];
                 }
                 vec![]
@@ -135,8 +131,7 @@ impl App {
             {
                 form.focus = Field::AgentName;
             }
-            self.idcard.applicant =
-                (!expired).then(|| (card.name.clone(), card.id_number.clone()));
+            self.idcard.applicant = (!expired).then(|| (card.name.clone(), card.id_number.clone()));
             self.lang.pick("申请人", "applicant")
         };
         if expired {
@@ -148,10 +143,11 @@ impl App {
                 "{} {} {masked} {}{until}{}",
                 who,
                 card.name,
-                self.lang.pick("的身份证已过有效期：", "ID card expired on "),
+                self.lang
+                    .pick("的身份证已过有效期：", "ID card expired on "),
                 self.lang.pick(
-                  "，不能作为有效证件核验，请核实其他有效证件",
-                  "; not valid for the identity check: ask for another valid ID"
+                    "，不能作为有效证件核验，请核实其他有效证件",
+                    "; not valid for the identity check: ask for another valid ID"
                 ),
             );
             self.say(Level::Warning, t);
@@ -164,7 +160,8 @@ impl App {
         };
         let t = format!(
             "{} {who} {} {masked}{next}{under_way}",
-            self.lang.pick("已读身份证并核验：", "ID card read and checked:"),
+            self.lang
+                .pick("已读身份证并核验：", "ID card read and checked:"),
             card.name
         );
         self.say(Level::Success, t);

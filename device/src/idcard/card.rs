@@ -265,10 +265,12 @@ fn date(field: Field, s: &str) -> Result<NaiveDate, CardError> {
 
 /// UCS-2 LE, trailing spaces/NULs removed; `None` on a surrogate or odd length.
 fn ucs2(raw: &[u8]) -> Option<String> {
-    if raw.len() % 2 != 0 {
+    if !raw.len().is_multiple_of(2) {
         return None;
     }
-    let units = raw.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = raw
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
     let s: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
     Some(s.trim_end_matches([' ', '\0']).to_string())
 }
@@ -320,14 +322,8 @@ mod tests {
         assert_eq!(c.nation(), "汉");
         assert_eq!(c.id_number, "11010519491231002X");
         assert_eq!(c.valid_until, Validity::LongTerm);
-        assert_eq!(
-            c.age_on(NaiveDate::from_ymd_opt(2026, 12, 30).unwrap()),
-            76
-        );
-        assert_eq!(
-            c.age_on(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()),
-            77
-        );
+        assert_eq!(c.age_on(NaiveDate::from_ymd_opt(2026, 12, 30).unwrap()), 76);
+        assert_eq!(c.age_on(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()), 77);
         assert!(!format!("{c:?}").contains("11010519491231002X"));
     }
 

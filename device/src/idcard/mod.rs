@@ -27,7 +27,9 @@ use crate::scanner::DisconnectReason;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdReaderEvent {
     /// The reader is there and working (also sent when a fault clears).
-    Connected { path: PathBuf },
+    Connected {
+        path: PathBuf,
+    },
     /// A card was placed and read; sent once per placement.
     Card(IdCard),
     /// The card read last was taken away.
@@ -36,7 +38,9 @@ pub enum IdReaderEvent {
     Warning(IdReaderWarning),
     /// The reader cannot read cards until serviced (SAM fault).
     Fault(Status),
-    Disconnected { reason: DisconnectReason },
+    Disconnected {
+        reason: DisconnectReason,
+    },
 }
 
 /// A problem with one exchange; the reader goes on.

@@ -73,12 +73,9 @@ impl SimCard {
     /// number, so tests can look for them where they must never be.
     #[must_use]
     pub fn photo(&self) -> Vec<u8> {
-        let mut x: u64 = self
-            .id_number
-            .bytes()
-            .fold(0x9E37_79B9_7F4A_7C15, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
-            });
+        let mut x: u64 = self.id_number.bytes().fold(0x9E37_79B9_7F4A_7C15, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
+        });
         let mut out = Vec::with_capacity(PHOTO_LEN);
         out.extend_from_slice(b"WLT\x01");
         while out.len() < PHOTO_LEN {
