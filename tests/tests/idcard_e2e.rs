@@ -238,3 +238,49 @@ fn counter_reads_a_card_into_intake_and_the_photo_is_nowhere() {
         );
     }
 }
+
+/// The quick start's simulated reader: no `--idreader`, Ctrl+K places the first sample card
+/// and the intake form gets it; an expired one (the second) warns.
+#[test]
+fn counter_without_a_reader_uses_the_simulated_one_on_ctrl_k() {
+    if !have_tmux() {
+        eprintln!("skipping: tmux is not available and could not be installed");
+        return;
+    }
+    let bin = counter_bin();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let hall = rt.block_on(TestHall::start());
+    let url = format!("ws://{}", hall.addr());
+    let token = hall.token("counter", Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let env = format!(
+        "env HOME={} XDG_DATA_HOME={}",
+        dir.path().join("home").display(),
+        dir.path().join("data").display()
+    );
+    let tmux = Tmux::new("idcard-sim-e2e");
+    tmux.start(
+        "counter",
+        120,
+        40,
+        &format!(
+            "{env} {} --hall {url} --token {token} --window 2",
+            bin.display()
+        ),
+    );
+    tmux.wait("counter", "the counter online", |s| s.contains("在线"));
+    tmux.keys("counter", &["F9"]);
+    tmux.text("counter", "QY001");
+    tmux.wait("counter", "the item found", |s| s.contains("▸ QY001"));
+    tmux.keys("counter", &["Enter", "C-k"]);
+    tmux.wait("counter", "the sample card in the form", |s| {
+        s.contains("已读身份证并核验") && s.contains("陈明华")
+    });
+    tmux.keys("counter", &["C-k"]);
+    tmux.wait("counter", "the expired card warned", |s| {
+        s.contains("已过有效期") && s.contains("黄丽娟")
+    });
+    tmux.keys("counter", &["Escape", "Escape", "C-q", "Enter"]);
+    drop(tmux);
+    rt.block_on(hall.hall.stop()).unwrap();
+}
