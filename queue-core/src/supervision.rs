@@ -487,10 +487,10 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         }
     }
     for ((window, device), message) in &s.faults {
-        let zh_device = if device == "printer" {
-            "打印机"
-        } else {
-            "扫描枪"
+        let zh_device = match device.as_str() {
+            "printer" => "打印机",
+            "id_reader" => "身份证阅读器",
+            _ => "扫描枪",
         };
         let (where_zh, where_en, tag) = match window {
             Some(w) => (format!("{w} 号窗口"), format!("window {w}"), w.to_string()),
