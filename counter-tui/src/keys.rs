@@ -21,6 +21,7 @@ pub enum Action {
     NewIntake,
     SimPaper,
     SimScan,
+    SimCard,
     ShowPrintout,
     Evaluate,
 }
@@ -69,6 +70,12 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(Action::Evaluate, "Ctrl+E", "好差评", "rating"),
     b(Action::SimScan, "Ctrl+S", "模拟扫码", "simulated scan"),
+    b(
+        Action::SimCard,
+        "Ctrl+K",
+        "模拟读身份证",
+        "simulated ID card",
+    ),
     b(
         Action::SimPaper,
         "Ctrl+P",
@@ -127,6 +134,7 @@ pub fn action(key: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Char('o') if ctrl => Action::ShowPrintout,
         KeyCode::Char('e') if ctrl => Action::Evaluate,
         KeyCode::Char('s') if ctrl => Action::SimScan,
+        KeyCode::Char('k') if ctrl => Action::SimCard,
         KeyCode::Char('p') if ctrl => Action::SimPaper,
         _ => return None,
     })

@@ -157,6 +157,11 @@ pub fn render_document_html(doc: &Document, case: &Case, lang: Lang) -> String {
     h
 }
 
+/// ` 已核验身份证` after a party whose card was read at the window.
+fn checked(c: Option<queue_core::intake::IdentityCheck>) -> String {
+    c.map(|c| format!(" {}", c.label_zh())).unwrap_or_default()
+}
+
 /// The table of applicant, agent, item, dates and deadline.
 fn parties(h: &mut String, doc: &Document, lang: Lang) {
     let b = &doc.body;
@@ -173,14 +178,15 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
         "申请人",
         "Applicant",
         format!(
-            "{}（{}{}）",
+            "{}（{}{}）{}",
             esc(&b.applicant.name),
             if b.id_kind.is_empty() {
                 String::new()
             } else {
                 format!("{}：", esc(&b.id_kind))
             },
-            esc(&b.applicant.id_masked)
+            esc(&b.applicant.id_masked),
+            checked(b.applicant.identity_checked)
         ),
     );
     if let Some(a) = &b.agent {
@@ -188,9 +194,10 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
             "委托代理人",
             "Agent",
             format!(
-                "{}（{}），授权方式：{}",
+                "{}（{}）{}，授权方式：{}",
                 esc(&a.name),
                 esc(&a.id_masked),
+                checked(a.identity_checked),
                 esc(a.authorisation.label_zh())
             ),
         );

@@ -183,3 +183,14 @@ fn every_new_document_kind_renders_what_the_law_requires() {
         assert!(!h.contains(PERSON), "{:?} carries the full ID", d.kind);
     }
 }
+
+#[test]
+fn a_card_checked_identity_is_shown() {
+    let (doc, case) = accepted("张三");
+    let html = render_document_html(&doc, &case, Lang::Zh);
+    assert!(!html.contains("已核验身份证"), "not claimed without a card");
+    let mut doc = doc;
+    doc.body.applicant.identity_checked = Some(queue_core::intake::IdentityCheck::IdCard);
+    let html = render_document_html(&doc, &case, Lang::Zh);
+    assert!(html.contains("已核验身份证"), "{html}");
+}

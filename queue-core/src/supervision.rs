@@ -288,6 +288,7 @@ fn device_name(d: DeviceKind) -> &'static str {
     match d {
         DeviceKind::Printer => "printer",
         DeviceKind::Scanner => "scanner",
+        DeviceKind::IdReader => "id_reader",
     }
 }
 
@@ -451,10 +452,10 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
         a.add(id, kind, None, c.window, Some(c.serial.clone()), zh, en);
     }
     for ((window, device), message) in &s.faults {
-        let zh_device = if device == "printer" {
-            "打印机"
-        } else {
-            "扫描枪"
+        let zh_device = match device.as_str() {
+            "printer" => "打印机",
+            "id_reader" => "身份证阅读器",
+            _ => "扫描枪",
         };
         let (where_zh, where_en, tag) = match window {
             Some(w) => (format!("{w} 号窗口"), format!("window {w}"), w.to_string()),

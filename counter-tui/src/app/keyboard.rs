@@ -187,6 +187,7 @@ impl App {
                     text: String::new(),
                 });
             }
+            Action::SimCard => return self.sim_card(),
             Action::Evaluate => match self.last_finished.clone() {
                 Some(ticket) => {
                     self.popup = Some(Popup::Input {

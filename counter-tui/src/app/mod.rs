@@ -3,6 +3,7 @@
 
 mod devices;
 mod hall;
+mod idcard;
 mod keyboard;
 mod popups;
 
@@ -149,6 +150,8 @@ pub struct App {
     pub popup: Option<Popup>,
     pub printer: PrinterInfo,
     pub scanner: ScannerInfo,
+    /// The ID card reader, and which form entries came from a card.
+    pub idcard: crate::idcard::IdCardState,
     pub notice: Option<Notice>,
     /// The last document issued here, for F10 reprint.
     pub last_job: Option<Job>,
@@ -181,6 +184,7 @@ impl App {
                 kind: cfg.scanner.clone(),
                 state: ScannerState::Unknown,
             },
+            idcard: crate::idcard::IdCardState::default(),
             cfg,
             now,
             link: Link::Connecting,
@@ -244,7 +248,10 @@ impl App {
         self.say(level, t);
     }
 
-    fn send(&mut self, pending: Pending, command: Value) -> Effect {
+    fn send(&mut self, pending: Pending, mut command: Value) -> Effect {
+        if pending == Pending::Open {
+            self.idcard.mark(&mut command);
+        }
         self.next_id += 1;
         let id = format!("{}-{}", self.cfg.id_prefix, self.next_id);
         self.pending.insert(id.clone(), pending);
@@ -265,6 +272,7 @@ impl App {
             Msg::Hall(i) => self.on_hall(i),
             Msg::Scanner(e) => self.on_scanner(e),
             Msg::Printer(r) => self.on_printer(r),
+            Msg::IdCard(e) => self.on_idreader(e),
             Msg::Redraw => vec![],
         }
     }

@@ -40,7 +40,7 @@ pub use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::intake::{ApplicantKind, Authorisation, Deficiency, MaterialStatus};
+use crate::intake::{ApplicantKind, Authorisation, Deficiency, IdentityCheck, MaterialStatus};
 
 /// Version prefix of verification strings.
 pub const PREFIX: &str = "DV1.";
@@ -133,6 +133,9 @@ pub struct PartyRef {
     pub name: String,
     /// Masked: documents leave the counter.
     pub id_masked: String,
+    /// Absent on documents issued before card readers (keeps their digests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_checked: Option<IdentityCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +143,8 @@ pub struct AgentRef {
     pub name: String,
     pub id_masked: String,
     pub authorisation: Authorisation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_checked: Option<IdentityCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -188,6 +188,27 @@ pub struct Applicant {
     /// Which identity document `id_number` is from (a person's; organisations use credit codes).
     #[serde(default)]
     pub id_kind: PersonIdKind,
+    /// How staff checked the person's identity, when a device did it (absent: by eye).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_checked: Option<IdentityCheck>,
+}
+
+/// How a person's identity was checked at the counter (PY 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityCheck {
+    /// The resident ID card was read by the window's card reader (chip verified by its SAM).
+    IdCard,
+}
+
+impl IdentityCheck {
+    /// As printed on documents.
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::IdCard => "已核验身份证",
+        }
+    }
 }
 
 /// How an agent's authorisation was confirmed (GD Art 24).
@@ -219,6 +240,8 @@ pub struct Agent {
     pub id_kind: PersonIdKind,
     #[serde(default)]
     pub authorisation: Authorisation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_checked: Option<IdentityCheck>,
 }
 
 /// Status of one catalogue material on a case. `pending` and `shared` are set by the system

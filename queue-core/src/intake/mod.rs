@@ -50,8 +50,8 @@ use ed25519_dalek::SigningKey;
 pub use alerts::{Due, DueKind};
 pub use case::{
     Action, Agent, Applicant, ApplicantKind, Authorisation, BundleItem, BundleTerms, Case,
-    CaseState, Deficiency, Delivery, Extension, MaterialLine, MaterialStatus, Notice, Pause,
-    Procedure, RejectCode, Terms,
+    CaseState, Deficiency, Delivery, Extension, IdentityCheck, MaterialLine, MaterialStatus,
+    Notice, Pause, Procedure, RejectCode, Terms,
 };
 pub use command::{
     CaseCommand, CaseRef, DecideCase, Decision, ExtendCase, MaterialReport, OpenCase, PauseCase,

@@ -43,6 +43,13 @@ impl Cases {
             c.id_override,
         )?;
         applicant.id_number = id_number;
+        if applicant.kind == ApplicantKind::Organisation && applicant.identity_checked.is_some() {
+            return Err(IntakeError::InvalidId {
+                who: "申请人",
+                who_en: "applicant",
+                reason: "单位不能以身份证核验 / an organisation is not checked by ID card".into(),
+            });
+        }
         let agent = match &c.agent {
             None => None,
             Some(_) if items.iter().any(|i| i.personal_attendance) => {
@@ -258,5 +265,6 @@ fn check_agent(a: &Agent) -> Result<Agent, IntakeError> {
         id_number: id,
         id_kind: a.id_kind,
         authorisation: a.authorisation,
+        identity_checked: a.identity_checked,
     })
 }

@@ -24,11 +24,13 @@ pub(crate) fn issue(kind: DocumentKind, case: &Case, ctx: &IntakeCtx<'_>) -> Doc
             kind: case.applicant.kind,
             name: case.applicant.name.clone(),
             id_masked: mask_person_id(applicant_kind, &case.applicant.id_number),
+            identity_checked: case.applicant.identity_checked,
         },
         agent: case.agent.as_ref().map(|a| AgentRef {
             name: a.name.clone(),
             id_masked: mask_person_id(a.id_kind, &a.id_number),
             authorisation: a.authorisation,
+            identity_checked: a.identity_checked,
         }),
         item: ItemRef {
             code: case.item.clone(),

@@ -4,6 +4,7 @@
 
 pub mod hall;
 pub mod process;
+pub mod tmux;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
