@@ -407,7 +407,9 @@ impl Kiosk {
     fn check_in(&mut self, code: &str) -> Vec<Effect> {
         let last4 = self.id_number.as_deref().map(|id| {
             let chars: Vec<char> = id.chars().collect();
-            chars[chars.len().saturating_sub(4)..].iter().collect::<String>()
+            chars[chars.len().saturating_sub(4)..]
+                .iter()
+                .collect::<String>()
         });
         match last4 {
             Some(l4) => vec![self.send(json!({

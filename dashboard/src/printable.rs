@@ -27,11 +27,7 @@ pub fn incoming(i: Incoming) -> Incoming {
             strip_frame(&mut state);
             Incoming::Snapshot { seq, state }
         }
-        Incoming::Event {
-            seq,
-            at,
-            mut event,
-        } => {
+        Incoming::Event { seq, at, mut event } => {
             strip_frame(&mut event);
             Incoming::Event {
                 seq,

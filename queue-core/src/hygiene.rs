@@ -122,13 +122,24 @@ mod tests {
 
     #[test]
     fn controls_and_lengths_are_refused_anywhere() {
-        assert!(check_command(&json!({"kind":"refuse_urgent","queue":"A","reason":"ok 好"})).is_ok());
+        assert!(
+            check_command(&json!({"kind":"refuse_urgent","queue":"A","reason":"ok 好"})).is_ok()
+        );
         let esc = json!({"kind":"refuse_urgent","queue":"A","reason":"\u{1b}[2J"});
-        assert!(matches!(check_command(&esc), Err(HygieneError::Control { .. })));
+        assert!(matches!(
+            check_command(&esc),
+            Err(HygieneError::Control { .. })
+        ));
         let c1 = json!({"kind":"case_materials","case":"x","materials":[{"material":"M1","status":"missing","note":"a\u{9b}b"}]});
-        assert!(matches!(check_command(&c1), Err(HygieneError::Control { .. })));
+        assert!(matches!(
+            check_command(&c1),
+            Err(HygieneError::Control { .. })
+        ));
         let long_name = json!({"applicant":{"name":"张".repeat(101)}});
-        assert!(matches!(check_command(&long_name), Err(HygieneError::TooLong { max: 100, .. })));
+        assert!(matches!(
+            check_command(&long_name),
+            Err(HygieneError::TooLong { max: 100, .. })
+        ));
         assert!(check_command(&json!({"applicant":{"name":"张".repeat(100)}})).is_ok());
         assert!(check_command(&json!({"reason":"x".repeat(500)})).is_ok());
         assert!(check_command(&json!({"reason":"x".repeat(501)})).is_err());

@@ -19,7 +19,10 @@ fn supervisor(token: Option<i64>) -> Actor {
 }
 
 fn with_token(a: Actor, t: i64) -> Actor {
-    Actor { token: Some(t), ..a }
+    Actor {
+        token: Some(t),
+        ..a
+    }
 }
 
 fn open_case(d: &mut Driver, window: u32) -> String {
@@ -77,10 +80,7 @@ fn another_window_cannot_act_on_a_case_until_it_takes_it_over() {
         "the old window has handed it on"
     );
     // Replay rebuilds the same owner.
-    assert_eq!(
-        d.replayed().cases.get(&serial).unwrap().window,
-        Some(2)
-    );
+    assert_eq!(d.replayed().cases.get(&serial).unwrap().window, Some(2));
     // Only counters take cases over.
     assert_eq!(
         d.run(
@@ -101,9 +101,13 @@ fn a_cross_window_reply_never_carried_the_full_id() {
     let serial = open_case(&mut d, 1);
     let case = json!(d.hall.cases.get(&serial).unwrap());
     let result = json!({ "case": case, "document": null });
-    let other = Viewer::new(Role::Counter, Some(2)).reply(&result).to_string();
+    let other = Viewer::new(Role::Counter, Some(2))
+        .reply(&result)
+        .to_string();
     assert!(!other.contains(ID), "{other}");
-    let own = Viewer::new(Role::Counter, Some(1)).reply(&result).to_string();
+    let own = Viewer::new(Role::Counter, Some(1))
+        .reply(&result)
+        .to_string();
     assert!(own.contains(ID), "the handling window sees it whole");
     let kiosk_view = Viewer::new(Role::Kiosk, None).reply(&result);
     assert!(!kiosk_view.to_string().contains("张三"));

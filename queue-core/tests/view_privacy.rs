@@ -232,7 +232,14 @@ fn check_frame(
     // Judged by role, not by the code under test.
     if matches!(v.role, Role::Kiosk | Role::Display) {
         for n in NAMES {
-            prop_assert!(!frame.contains(n), "{:?} {} carries name {}: {}", v, what, n, frame);
+            prop_assert!(
+                !frame.contains(n),
+                "{:?} {} carries name {}: {}",
+                v,
+                what,
+                n,
+                frame
+            );
         }
         prop_assert!(
             !frame.contains(MARK),

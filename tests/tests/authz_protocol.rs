@@ -59,7 +59,10 @@ async fn another_windows_case_is_refused_and_never_shows_the_full_id() {
     assert_eq!(own["result"]["case"]["applicant"]["id_number"], ID);
     two.wait_event(|e| e["event"]["kind"] == "materials_recorded")
         .await;
-    assert!(!seen(&two, &[&r, &q]).contains(ID), "counter 2 saw the full ID");
+    assert!(
+        !seen(&two, &[&r, &q]).contains(ID),
+        "counter 2 saw the full ID"
+    );
     // After an explicit take-over, window 2 continues the case; window 1 no longer sees it whole.
     let t = two
         .command(json!({"kind":"case_take_over","case":serial,"reason":"窗口 1 暂停服务"}))
@@ -69,7 +72,10 @@ async fn another_windows_case_is_refused_and_never_shows_the_full_id() {
     let ev = one
         .wait_event(|e| e["event"]["kind"] == "case_taken_over")
         .await;
-    assert_eq!(ev["event"]["case"]["applicant"]["id_number"], queue_core::ids::mask(ID));
+    assert_eq!(
+        ev["event"]["case"]["applicant"]["id_number"],
+        queue_core::ids::mask(ID)
+    );
     assert_eq!(ev["event"]["reason"], "窗口 1 暂停服务");
     let m = two
         .command(json!({"kind":"case_materials","case":serial,"materials":[{"material":"M2","status":"submitted"}]}))
@@ -160,7 +166,10 @@ async fn a_kiosk_queries_by_serial_and_id_characters_and_sees_display_fields_onl
     assert_eq!(c["serial"], serial.as_str());
     assert_eq!(c["state"], "open");
     let text = r.to_string();
-    assert!(!text.contains("张三") && !text.contains("id_number") && !text.contains("applicant"), "{text}");
+    assert!(
+        !text.contains("张三") && !text.contains("id_number") && !text.contains("applicant"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,7 +239,10 @@ async fn verify_shows_the_masked_name_and_whether_a_document_was_superseded() {
         .command(json!({"kind":"case_decide","case":serial,"decision":"notice"}))
         .await;
     assert_eq!(n["ok"], true, "{n}");
-    let notice = n["result"]["document"]["verification"].as_str().unwrap().to_string();
+    let notice = n["result"]["document"]["verification"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let page = http_get(h.addr(), &format!("/verify?s={notice}")).await;
     assert!(page.contains("张*"), "{page}");
     assert!(!page.contains("张三"), "{page}");

@@ -444,7 +444,9 @@ impl Session {
             }
         }
         let id = match v.get("id") {
-            Some(Value::String(s)) if s.len() > hygiene::MAX_COMMAND_ID || s.chars().any(hygiene::is_control) => {
+            Some(Value::String(s))
+                if s.len() > hygiene::MAX_COMMAND_ID || s.chars().any(hygiene::is_control) =>
+            {
                 return vec![error_frame(
                     "bad_request",
                     &format!(

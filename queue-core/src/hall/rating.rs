@@ -104,9 +104,10 @@ impl Hall {
             (ev.ticket.is_some() && e.ticket == ev.ticket)
                 || (ev.case.is_some() && e.case == ev.case)
                 || (case_ticket.is_some() && e.ticket == case_ticket)
-                || e.case.as_deref().and_then(|c| self.cases.get(c)).is_some_and(|c| {
-                    c.ticket.is_some() && c.ticket == ev.ticket
-                })
+                || e.case
+                    .as_deref()
+                    .and_then(|c| self.cases.get(c))
+                    .is_some_and(|c| c.ticket.is_some() && c.ticket == ev.ticket)
         };
         if self.queue.evaluations.iter().any(same) {
             return Err(DomainError::Conflict(

@@ -34,7 +34,11 @@ fn target(c: &CaseCommand) -> Option<&str> {
 
 impl Hall {
     /// Refuses a case command from any window but the case's own.
-    pub(super) fn check_case_window(&self, c: &CaseCommand, actor: Actor) -> Result<(), DomainError> {
+    pub(super) fn check_case_window(
+        &self,
+        c: &CaseCommand,
+        actor: Actor,
+    ) -> Result<(), DomainError> {
         let Some(id) = target(c) else { return Ok(()) };
         // An unknown case is the intake's `not_found` to report.
         let Some(case) = self.cases.get(id.trim()) else {
@@ -43,16 +47,21 @@ impl Hall {
         if actor.window.is_some() && case.window == actor.window {
             return Ok(());
         }
-        let holder = case
-            .window
-            .map_or_else(|| "无窗口 no window".to_string(), |w| format!("窗口 {w} window {w}"));
+        let holder = case.window.map_or_else(
+            || "无窗口 no window".to_string(),
+            |w| format!("窗口 {w} window {w}"),
+        );
         Err(DomainError::Forbidden(format!(
             "办件 {} 由{holder}办理，须先接办 case_take_over / case {} belongs to {holder}; take it over first",
             case.serial, case.serial
         )))
     }
 
-    pub(super) fn take_over(&self, t: &TakeOver, actor: Actor) -> Result<Decision<Event>, DomainError> {
+    pub(super) fn take_over(
+        &self,
+        t: &TakeOver,
+        actor: Actor,
+    ) -> Result<Decision<Event>, DomainError> {
         let window = actor.window.ok_or_else(|| {
             DomainError::Forbidden("此令牌未绑定窗口 this token is not bound to a window".into())
         })?;

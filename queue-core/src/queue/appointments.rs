@@ -145,7 +145,14 @@ impl QueueState {
         } else {
             None
         };
-        let mut t = self.new_ticket(ctx, &a.queue, channel, a.id_number.as_deref(), false, credit)?;
+        let mut t = self.new_ticket(
+            ctx,
+            &a.queue,
+            channel,
+            a.id_number.as_deref(),
+            false,
+            credit,
+        )?;
         t.appointment = Some(code);
         Ok(ticket_decision(
             QueueEvent::TicketIssued { ticket: t.clone() },

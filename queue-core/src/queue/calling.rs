@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Duration, FixedOffset};
 
-use super::state::{Ctx, Decision, QueueState};
 use super::decide::ticket_decision;
 use super::event::QueueEvent;
+use super::state::{Ctx, Decision, QueueState};
 use super::ticket::{Channel, Ticket, TicketState};
 use super::window::{Window, WindowState};
 use crate::config::Rules;

@@ -471,7 +471,6 @@ impl QueueState {
             }],
         })
     }
-
 }
 
 pub(super) fn ticket_decision(ev: QueueEvent, t: &Ticket) -> Decision<QueueEvent> {

@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use super::calling::priority_key;
 use super::event::{Appointment, Evaluation, QueueEvent};
 use super::ticket::{Ticket, TicketState};
@@ -16,6 +15,7 @@ use crate::auth::Actor;
 use crate::calendar::Calendar;
 use crate::config::{HallConfig, QueueConfig, Rules};
 use crate::staffing::{self, WaitForecast, WaitRange};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 
 /// Everything a decision may look at besides the state.
 #[derive(Clone, Copy)]
