@@ -127,12 +127,14 @@ impl HallUnderTest {
         self.run(when, counter(w), json!({"kind":"finish"}));
     }
 
+    /// The applicant rates at the kiosk; the rating counts for window `w`, which served.
     fn rate(&self, w: u32, when: DateTime<FixedOffset>, ticket: &str, rating: u8) {
         let mut cmd = json!({"kind":"evaluate","ticket":ticket,"rating":rating});
         if rating <= 2 {
             cmd["reason"] = json!("等候太久");
         }
-        self.run(when, counter(w), cmd);
+        let r = self.run(when, kiosk(), cmd);
+        assert_eq!(r["evaluation"]["window"], w, "counts for the serving window");
     }
 
     fn case(&self, when: DateTime<FixedOffset>, item: &str, materials: &[&str], decision: &str) {
