@@ -207,14 +207,14 @@ fn scripted_hall(dir: &Path) -> PathBuf {
     let b2 = h.issue(at(3, 3, 10, 0), "B", "walk_in");
     h.run(
         at(3, 3, 10, 5),
-        kiosk(),
+        counter(4),
         json!({"kind":"cancel_ticket","ticket":b2}),
     );
     h.finish(4, at(3, 3, 10, 10));
     h.rate(4, at(3, 3, 10, 10), &b1, 4);
     h.run(
         at(3, 3, 10, 15),
-        kiosk(),
+        counter(4),
         json!({"kind":"refuse_urgent","queue":"B","reason":"不属于急事急办范围"}),
     );
     // The start-up tick records the refusal as an alert (GZ Art 10) on 3 March.
