@@ -1,6 +1,9 @@
 //! The hall server and the operator tools behind the `dashboard` binary.
+pub mod backup;
 pub mod client;
 pub mod demo;
+pub mod disk;
+pub mod doctor;
 pub mod document_page;
 pub mod keys;
 pub mod paths;

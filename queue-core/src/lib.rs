@@ -11,6 +11,7 @@ pub mod config;
 pub mod document;
 pub mod error;
 pub mod hall;
+pub mod health;
 pub mod hygiene;
 pub mod ids;
 pub mod intake;

@@ -2,6 +2,7 @@
 //! web pages, the printable documents and a health check, on one listen address.
 
 mod frames;
+mod health;
 mod http;
 mod limits;
 mod session;
@@ -48,6 +49,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// Real time between hall ticks (alerts, deemed acceptance).
     pub tick: Duration,
+    /// Supervisors are alerted when free space on the database's disk falls below this.
+    pub min_free_bytes: u64,
 }
 
 impl ServeOptions {
@@ -64,6 +67,7 @@ impl ServeOptions {
             demo: false,
             limits: Limits::default(),
             tick: Duration::from_millis(500),
+            min_free_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct AppState {
     /// Windows with a counter connected now (window → sessions): the demo leaves them to
     /// the person at the counter.
     pub staffed: Mutex<std::collections::HashMap<u32, usize>>,
+    /// Storage alerts (failing commits, low disk), outside the event log.
+    pub health: health::HealthRx,
 }
 
 /// A running hall: its address, and how to stop it.
@@ -175,6 +181,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     if !addr.ip().is_loopback() {
         tracing::warn!(%addr, "listening beyond this machine: every client still needs a token");
     }
+    let (health_tx, health_rx) = tokio::sync::watch::channel(Arc::new(Vec::new()));
     let state = Arc::new(AppState {
         service,
         events,
@@ -185,7 +192,14 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         tracker: TaskTracker::new(),
         clock,
         staffed: Mutex::new(std::collections::HashMap::new()),
+        health: health_rx,
     });
+    health::spawn(
+        Arc::clone(&state),
+        health_tx,
+        opts.db.clone(),
+        opts.min_free_bytes,
+    );
     if opts.demo {
         crate::demo::spawn(Arc::clone(&state));
     }

@@ -235,7 +235,9 @@ impl Session {
         // Subscribing under the read lock: the writer publishes under the write lock, so no
         // event can fall between the snapshot and the subscription.
         let rx = self.state.events.subscribe();
-        let state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
+        let mut state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
+        let storage = Arc::clone(&self.state.health.borrow());
+        super::health::decorate(&mut state, &storage, self.actor.role);
         let frame = json!({"type": "snapshot", "seq": g.seq, "state": state}).to_string();
         (frame, g.seq, rx)
     }
@@ -283,9 +285,20 @@ impl Session {
             self.state.limits.command_burst,
         );
         let shutdown = self.state.shutdown.clone();
+        let mut health = self.state.health.clone();
+        health.mark_unchanged();
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return End::Shutdown,
+                Ok(()) = health.changed() => {
+                    // Storage alerts live outside the log: a fresh snapshot carries them (and
+                    // their clearing) to every kind of client.
+                    let (snap, seq, _) = self.snapshot();
+                    self.sent = self.sent.max(seq);
+                    if let Err(e) = self.send(tx, snap).await {
+                        return e;
+                    }
+                }
                 msg = rx.next() => {
                     let text = match msg {
                         None | Some(Ok(Message::Close(_))) => return End::ClientClosed,

@@ -42,6 +42,10 @@ pub enum AlertKind {
     DeviceFault,
     /// An urgent request was refused (GZ Art 10: recorded and reported).
     UrgentRefused,
+    /// Commits are failing (disk full, I/O error). Not in the event log: see `health`.
+    StorageFailure,
+    /// Free space on the database's disk is below the watch threshold. Not in the log.
+    DiskLow,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
