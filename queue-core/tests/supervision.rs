@@ -227,14 +227,23 @@ fn unacknowledged_refusal_alerts_are_capped() {
         .values()
         .filter(|a| a.kind == AlertKind::UrgentRefused)
         .collect();
-    assert_eq!(refusals.len(), queue_core::supervision::MAX_OPEN_REFUSALS + 1);
+    assert_eq!(
+        refusals.len(),
+        queue_core::supervision::MAX_OPEN_REFUSALS + 1
+    );
     let folded = refusals
         .iter()
         .find(|a| a.id == "urgent_refused:earlier")
         .expect("a summary of the older ones");
-    assert!(folded.message_en.contains("15 earlier"), "{}", folded.message_en);
+    assert!(
+        folded.message_en.contains("15 earlier"),
+        "{}",
+        folded.message_en
+    );
     // The newest stay one by one.
-    assert!(refusals.iter().any(|a| a.message.contains(&format!("理由 {}", n - 1))));
+    assert!(refusals
+        .iter()
+        .any(|a| a.message.contains(&format!("理由 {}", n - 1))));
     // Replay gives the same alerts.
     assert_eq!(d.replayed().supervision, d.hall.supervision);
 }

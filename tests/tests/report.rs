@@ -134,7 +134,10 @@ impl HallUnderTest {
             cmd["reason"] = json!("等候太久");
         }
         let r = self.run(when, kiosk(), cmd);
-        assert_eq!(r["evaluation"]["window"], w, "counts for the serving window");
+        assert_eq!(
+            r["evaluation"]["window"], w,
+            "counts for the serving window"
+        );
     }
 
     fn case(&self, when: DateTime<FixedOffset>, item: &str, materials: &[&str], decision: &str) {
