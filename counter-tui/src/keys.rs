@@ -23,7 +23,6 @@ pub enum Action {
     SimScan,
     SimCard,
     ShowPrintout,
-    Evaluate,
 }
 
 pub struct Binding {
@@ -68,7 +67,6 @@ pub const BINDINGS: &[Binding] = &[
         "查看打印输出",
         "show printout",
     ),
-    b(Action::Evaluate, "Ctrl+E", "好差评", "rating"),
     b(Action::SimScan, "Ctrl+S", "模拟扫码", "simulated scan"),
     b(
         Action::SimCard,
@@ -132,7 +130,6 @@ pub fn action(key: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Char('q' | 'c') if ctrl => Action::Quit,
         KeyCode::Char('n') if ctrl => Action::NewIntake,
         KeyCode::Char('o') if ctrl => Action::ShowPrintout,
-        KeyCode::Char('e') if ctrl => Action::Evaluate,
         KeyCode::Char('s') if ctrl => Action::SimScan,
         KeyCode::Char('k') if ctrl => Action::SimCard,
         KeyCode::Char('p') if ctrl => Action::SimPaper,

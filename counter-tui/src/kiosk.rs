@@ -34,6 +34,8 @@ pub struct KioskConfig {
 pub enum KioskInput {
     IdNumber,
     Appointment,
+    /// The last 4 characters of the booking's ID number: proof of holding the code.
+    IdLast4,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +82,8 @@ pub struct Kiosk {
     shown_since: Option<DateTime<FixedOffset>>,
     /// Simulated ID card reader: the sample card Ctrl+K places next.
     sim_card_next: usize,
+    /// An appointment code waiting for its ID characters.
+    pending_code: Option<String>,
 }
 
 impl Kiosk {
@@ -103,13 +107,15 @@ impl Kiosk {
             sim_card_next: 0,
             next_id: 0,
             shown_since: None,
+            pending_code: None,
         }
     }
 
     fn say(&mut self, level: Level, text: impl Into<String>) {
+        let text: String = text.into();
         self.notice = Some(Notice {
             level,
-            text: text.into(),
+            text: queue_core::hygiene::printable(&text).into_owned(),
         });
     }
 
@@ -147,7 +153,7 @@ impl Kiosk {
     }
 
     fn on_hall(&mut self, i: Incoming) -> Vec<Effect> {
-        match i {
+        match dashboard::printable::incoming(i) {
             Incoming::Link(l) => self.link = l,
             Incoming::Welcome { role, .. } => {
                 if role != "kiosk" && role != "counter" {
@@ -224,9 +230,7 @@ impl Kiosk {
             }
             ScannerEvent::Warning(w) => self.say(Level::Warning, w.to_string()),
             ScannerEvent::Scan(s) => match s.kind {
-                ScanKind::Appointment(code) => {
-                    return vec![self.send(json!({"kind": "check_in", "appointment_code": code}))];
-                }
+                ScanKind::Appointment(code) => return self.check_in(&code),
                 ScanKind::ResidentId(id) => self.set_id(&id.number),
                 ScanKind::Invalid { reason, .. } => {
                     self.say(
@@ -421,8 +425,41 @@ impl Kiosk {
                         self.stage = KioskStage::Queue;
                         vec![]
                     }
-                    _ => vec![self.send(json!({"kind": "check_in", "appointment_code": text}))],
+                    _ => self.check_in(text),
                 }
+            }
+            KioskInput::IdLast4 => match self.pending_code.take() {
+                Some(code) if !text.is_empty() => vec![self.send(json!({
+                    "kind": "check_in", "appointment_code": code, "id_last4": text,
+                }))],
+                _ => {
+                    self.stage = KioskStage::Queue;
+                    vec![]
+                }
+            },
+        }
+    }
+
+    /// Check-in needs the code plus the last 4 ID characters: from the ID card already read,
+    /// or typed by the holder.
+    fn check_in(&mut self, code: &str) -> Vec<Effect> {
+        let last4 = self.id_number.as_deref().map(|id| {
+            let chars: Vec<char> = id.chars().collect();
+            chars[chars.len().saturating_sub(4)..]
+                .iter()
+                .collect::<String>()
+        });
+        match last4 {
+            Some(l4) => vec![self.send(json!({
+                "kind": "check_in", "appointment_code": code, "id_last4": l4,
+            }))],
+            None => {
+                self.pending_code = Some(code.to_string());
+                self.stage = KioskStage::Typing {
+                    what: KioskInput::IdLast4,
+                    text: String::new(),
+                };
+                vec![]
             }
         }
     }

@@ -462,6 +462,12 @@ fn accept_then_extend_within_the_legal_limit_only() {
     assert_eq!(app.hall.cases[&case].extensions.len(), 1);
 }
 
+fn type_text_kiosk(k: &mut counter_tui::kiosk::Kiosk, text: &str) {
+    for c in text.chars() {
+        k.update(key(KeyCode::Char(c)));
+    }
+}
+
 #[test]
 fn kiosk_appointment_and_refusals_are_plain() {
     let fx = Fx::new();
@@ -470,12 +476,19 @@ fn kiosk_appointment_and_refusals_are_plain() {
     for c in "YY2026112301".chars() {
         k.update(key(KeyCode::Char(c)));
     }
+    // Check-in needs proof of holding the code: the kiosk asks for the last 4 ID characters.
+    let e = k.update(key(KeyCode::Enter));
+    assert!(e.is_empty(), "{e:?}");
+    let screen = draw_kiosk(&k, 80, 24);
+    assert!(screen.contains("后四位"), "{screen}");
+    type_text_kiosk(&mut k, "0014");
     let e = k.update(key(KeyCode::Enter));
     let Effect::Send { id, command } = &e[0] else {
         panic!("{e:?}")
     };
     assert_eq!(command["kind"], "check_in");
     assert_eq!(command["appointment_code"], "YY2026112301");
+    assert_eq!(command["id_last4"], "0014");
     k.update(Msg::Hall(Incoming::Reply {
         id: id.clone(),
         ok: false,
@@ -555,27 +568,43 @@ fn an_f_key_closes_the_printed_document_and_acts() {
 }
 
 #[test]
-fn rating_after_finish_needs_a_reason_when_dissatisfied() {
+fn the_counter_cannot_rate_its_own_service() {
+    // Issue #10: the clerk who served may not rate the service. Ctrl+E no longer opens a
+    // rating, and the hall refuses `evaluate` from a counter token.
     let mut fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
     let e = app.update(key(KeyCode::F(2)));
     pump(&mut app, &mut fx, e);
     let e = app.update(key(KeyCode::F(6)));
     pump(&mut app, &mut fx, e);
-    app.update(ctrl('e'));
-    type_text(&mut app, "2");
-    assert!(
-        sends(&app.update(key(KeyCode::Enter))).is_empty(),
-        "reason required for 1–2"
-    );
-    type_text(&mut app, " 等候太久");
-    let e = app.update(key(KeyCode::Enter));
-    let cmd = sends(&e)[0].clone();
-    assert_eq!(cmd["kind"], "evaluate");
-    assert_eq!(cmd["rating"], 2);
-    assert_eq!(cmd["reason"], "等候太久");
-    pump(&mut app, &mut fx, e);
-    assert_eq!(fx.hall.queue.evaluations.len(), 1);
+    let e = app.update(ctrl('e'));
+    assert!(sends(&e).is_empty());
+    assert!(app.popup.is_none(), "no rating popup on the counter");
+    type_text(&mut app, "5");
+    assert!(sends(&app.update(key(KeyCode::Enter))).is_empty());
+    assert!(fx.hall.queue.evaluations.is_empty());
+}
+
+#[test]
+fn a_crafted_code_or_frame_never_puts_an_escape_on_the_screen() {
+    // Issue #10: a crafted QR code reached the counter's screen with its escape sequence, and
+    // an ESC in a reason came out raw in `dashboard watch`.
+    let fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(Msg::Scanner(device::scanner::ScannerEvent::Scan(classify(
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J恶意",
+    ))));
+    let n = app.notice.as_ref().expect("the scan is reported");
+    assert!(n.text.contains("恶意"), "{}", n.text);
+    assert!(!n.text.chars().any(char::is_control), "{:?}", n.text);
+    app.update(Msg::Hall(Incoming::Error {
+        code: "x".into(),
+        message: "\u{1b}[31mred\u{9b}2J".into(),
+    }));
+    let n = app.notice.as_ref().unwrap();
+    assert!(!n.text.chars().any(char::is_control), "{:?}", n.text);
+    let screen = draw_app(&app, 80, 24);
+    assert!(!screen.contains('\u{1b}'));
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod keys;
 pub mod logtools;
 pub mod paths;
+pub mod printable;
 pub mod report;
 pub mod server;
 pub mod simulate;

@@ -211,6 +211,7 @@ fn run(command: Command) -> Result<ExitCode> {
             config.decode.classify.appointment = AppointmentPattern {
                 prefix: appointment_prefix,
                 digits: appointment_digits,
+                ..AppointmentPattern::default()
             };
             scan(config)
         }

@@ -36,10 +36,11 @@ impl Role {
         })
     }
 
-    /// May this role see names and ID numbers at all?
+    /// May this role see names, ID numbers and staff free text at all? Kiosks and displays
+    /// stand in the public hall: no.
     #[must_use]
     pub fn sees_personal_data(self) -> bool {
-        !matches!(self, Self::Display)
+        !matches!(self, Self::Display | Self::Kiosk)
     }
 
     /// Whether `kind` (a command kind) may be sent by this role.
@@ -48,15 +49,19 @@ impl Role {
         use Role::{Counter, Display, Kiosk, Manager, Supervisor};
         match kind {
             "query_case" => true,
-            "issue_ticket" | "check_in" | "refuse_urgent" => matches!(self, Kiosk | Counter),
-            "book_appointment" => matches!(self, Kiosk | Manager),
-            "cancel_ticket" => matches!(self, Kiosk | Counter | Supervisor | Manager),
+            "issue_ticket" | "check_in" => matches!(self, Kiosk | Counter),
+            // Staff actions: a public terminal may not refuse, cancel, reinstate or book.
+            "refuse_urgent" => self == Counter,
+            "book_appointment" => matches!(self, Counter | Manager),
+            "cancel_ticket" => matches!(self, Counter | Supervisor | Manager),
             "report_device" => matches!(self, Counter | Kiosk),
             "call_next" | "recall" | "no_show" | "start_service" | "finish" | "transfer"
             | "reinstate" | "pause" | "resume" => self == Counter,
             "case_open" | "case_materials" | "case_decide" | "case_supplement" | "case_extend"
-            | "case_pause" | "case_resume" | "case_collect" => self == Counter,
-            "evaluate" => matches!(self, Counter | Supervisor),
+            | "case_pause" | "case_resume" | "case_collect" | "case_take_over" => self == Counter,
+            // Nobody rates their own service: not the counter; the applicant at the kiosk, or
+            // a supervisor on the applicant's behalf.
+            "evaluate" => matches!(self, Kiosk | Supervisor),
             "ack_alert" => matches!(self, Supervisor | Manager),
             "set_window" | "set_threshold" => self == Manager,
             _ => {
@@ -73,6 +78,7 @@ impl Role {
 pub struct Actor {
     pub role: Role,
     pub window: Option<u32>,
+    /// The token's id: who, not just which role (ratings, the log's actor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<i64>,
 }

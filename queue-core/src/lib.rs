@@ -15,6 +15,7 @@ pub mod estimate;
 pub mod forecast;
 pub mod hall;
 pub mod health;
+pub mod hygiene;
 pub mod ids;
 pub mod intake;
 pub mod queue;

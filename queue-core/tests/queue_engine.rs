@@ -217,7 +217,7 @@ fn appointment_check_in_on_time_and_late() {
     let mut d = Driver::new(at(2026, 11, 23, 9, 0));
     let a = d
         .run(
-            kiosk(),
+            manager(),
             json!({"kind":"book_appointment","queue":"C","slot":"2026-11-23T10:00"}),
         )
         .unwrap();
@@ -234,7 +234,7 @@ fn appointment_check_in_on_time_and_late() {
     assert_eq!(again.0, "conflict");
     let b = d
         .run(
-            kiosk(),
+            manager(),
             json!({"kind":"book_appointment","queue":"C","slot":"2026-11-23T10:30"}),
         )
         .unwrap();
@@ -251,12 +251,12 @@ fn appointment_check_in_on_time_and_late() {
     );
     // Not on a day off (a Saturday), not outside hours.
     let e = d.run(
-        kiosk(),
+        manager(),
         json!({"kind":"book_appointment","queue":"C","slot":"2026-11-28T10:00"}),
     );
     assert_eq!(e.unwrap_err().0, "bad_request");
     let e = d.run(
-        kiosk(),
+        manager(),
         json!({"kind":"book_appointment","queue":"C","slot":"2026-11-24T12:30"}),
     );
     assert_eq!(e.unwrap_err().0, "bad_request");
@@ -269,17 +269,17 @@ fn evaluation_needs_reason_when_dissatisfied() {
     d.call(1).unwrap();
     d.run(counter(1), json!({"kind":"finish"})).unwrap();
     let e = d.run(
-        counter(1),
+        kiosk(),
         json!({"kind":"evaluate","ticket":t["id"],"rating":2}),
     );
     assert_eq!(e.unwrap_err().0, "bad_request");
     d.run(
-        counter(1),
+        kiosk(),
         json!({"kind":"evaluate","ticket":t["id"],"rating":2,"reason":"等太久"}),
     )
     .unwrap();
     let e = d.run(
-        counter(1),
+        kiosk(),
         json!({"kind":"evaluate","ticket":t["id"],"rating":5}),
     );
     assert_eq!(e.unwrap_err().0, "conflict", "one rating per ticket");
@@ -371,7 +371,7 @@ fn run_op(d: &mut Driver, op: &Op) {
                 .map(|t| t.id.clone())
                 .collect();
             match ids.get(*k % ids.len().max(1)) {
-                Some(id) => d.run(kiosk(), json!({"kind":"cancel_ticket","ticket":id})),
+                Some(id) => d.run(manager(), json!({"kind":"cancel_ticket","ticket":id})),
                 None => Ok(json!(null)),
             }
         }

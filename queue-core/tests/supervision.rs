@@ -207,7 +207,7 @@ fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
     d.tick();
     assert!(has(&d, "device_fault:kiosk:printer"), "{:?}", kinds(&d));
     d.run(
-        kiosk(),
+        counter(1),
         json!({"kind":"refuse_urgent","queue":"A","reason":"非本中心事项"}),
     )
     .unwrap();
@@ -229,8 +229,50 @@ fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
     d.tick();
     assert!(!has(&d, &id), "acknowledged refusal cleared");
     let e = d.run(
-        kiosk(),
+        counter(1),
         json!({"kind":"refuse_urgent","queue":"A","reason":"  "}),
     );
     assert_eq!(e.unwrap_err().0, "bad_request", "a refusal needs a reason");
+}
+
+#[test]
+fn unacknowledged_refusal_alerts_are_capped() {
+    // Issue #10: every refusal raised its own alert until acknowledged, without bound.
+    let mut d = Driver::new(at(2026, 11, 23, 9, 0));
+    let n = queue_core::supervision::MAX_OPEN_REFUSALS + 15;
+    for i in 0..n {
+        d.run(
+            counter(1),
+            json!({"kind":"refuse_urgent","queue":"A","reason":format!("理由 {i}")}),
+        )
+        .unwrap();
+        d.now += chrono::Duration::seconds(1);
+        d.tick();
+    }
+    let refusals: Vec<_> = d
+        .hall
+        .supervision
+        .alerts
+        .values()
+        .filter(|a| a.kind == AlertKind::UrgentRefused)
+        .collect();
+    assert_eq!(
+        refusals.len(),
+        queue_core::supervision::MAX_OPEN_REFUSALS + 1
+    );
+    let folded = refusals
+        .iter()
+        .find(|a| a.id == "urgent_refused:earlier")
+        .expect("a summary of the older ones");
+    assert!(
+        folded.message_en.contains("15 earlier"),
+        "{}",
+        folded.message_en
+    );
+    // The newest stay one by one.
+    assert!(refusals
+        .iter()
+        .any(|a| a.message.contains(&format!("理由 {}", n - 1))));
+    // Replay gives the same alerts.
+    assert_eq!(d.replayed().supervision, d.hall.supervision);
 }

@@ -127,12 +127,17 @@ impl HallUnderTest {
         self.run(when, counter(w), json!({"kind":"finish"}));
     }
 
+    /// The applicant rates at the kiosk; the rating counts for window `w`, which served.
     fn rate(&self, w: u32, when: DateTime<FixedOffset>, ticket: &str, rating: u8) {
         let mut cmd = json!({"kind":"evaluate","ticket":ticket,"rating":rating});
         if rating <= 2 {
             cmd["reason"] = json!("等候太久");
         }
-        self.run(when, counter(w), cmd);
+        let r = self.run(when, kiosk(), cmd);
+        assert_eq!(
+            r["evaluation"]["window"], w,
+            "counts for the serving window"
+        );
     }
 
     fn case(&self, when: DateTime<FixedOffset>, item: &str, materials: &[&str], decision: &str) {
@@ -205,14 +210,14 @@ fn scripted_hall(dir: &Path) -> PathBuf {
     let b2 = h.issue(at(3, 3, 10, 0), "B", "walk_in");
     h.run(
         at(3, 3, 10, 5),
-        kiosk(),
+        counter(4),
         json!({"kind":"cancel_ticket","ticket":b2}),
     );
     h.finish(4, at(3, 3, 10, 10));
     h.rate(4, at(3, 3, 10, 10), &b1, 4);
     h.run(
         at(3, 3, 10, 15),
-        kiosk(),
+        counter(4),
         json!({"kind":"refuse_urgent","queue":"B","reason":"不属于急事急办范围"}),
     );
     // The start-up tick records the refusal as an alert (GZ Art 10) on 3 March.

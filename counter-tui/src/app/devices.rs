@@ -136,7 +136,7 @@ impl App {
     /// A scan lands where it belongs: tickets open the ticket menu, IDs fill the applicant,
     /// appointment codes check in.
     pub fn on_scan(&mut self, kind: ScanKind) -> Vec<Effect> {
-        match kind {
+        match printable_scan(kind) {
             ScanKind::Ticket(id) => {
                 self.popup = Some(Popup::TicketMenu { ticket: id });
                 vec![]
@@ -215,5 +215,28 @@ impl App {
                 format!("{} {masked}", self.lang.pick("已读取证件", "ID read")),
             );
         }
+    }
+}
+
+/// A scan with control characters removed from its text: a crafted QR code must not reach
+/// the screen (or the hall) with an escape sequence in it.
+fn printable_scan(kind: ScanKind) -> ScanKind {
+    let p = |s: String| queue_core::hygiene::printable(&s).into_owned();
+    match kind {
+        ScanKind::CreditCode(v) => ScanKind::CreditCode(p(v)),
+        ScanKind::Ticket(v) => ScanKind::Ticket(p(v)),
+        ScanKind::Document(v) => ScanKind::Document(p(v)),
+        ScanKind::Appointment(v) => ScanKind::Appointment(p(v)),
+        ScanKind::Text(v) => ScanKind::Text(p(v)),
+        ScanKind::Invalid {
+            family,
+            value,
+            reason,
+        } => ScanKind::Invalid {
+            family,
+            value: p(value),
+            reason,
+        },
+        other @ ScanKind::ResidentId(_) => other,
     }
 }

@@ -18,7 +18,7 @@ impl App {
     // ------------------------------------------------------------------ hall
 
     pub(super) fn on_hall(&mut self, i: Incoming) -> Vec<Effect> {
-        match i {
+        match dashboard::printable::incoming(i) {
             Incoming::Link(l) => {
                 self.link = l;
                 if let Link::Refused(m) = &self.link {

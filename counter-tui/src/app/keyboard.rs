@@ -188,19 +188,6 @@ impl App {
                 });
             }
             Action::SimCard => return self.sim_card(),
-            Action::Evaluate => match self.last_finished.clone() {
-                Some(ticket) => {
-                    self.popup = Some(Popup::Input {
-                        purpose: InputFor::Evaluate { ticket },
-                        text: String::new(),
-                    });
-                }
-                None => self.say2(
-                    Level::Info,
-                    "先办结一个号（F6）再评价",
-                    "finish a ticket (F6) first",
-                ),
-            },
             Action::ShowPrintout => match self.printer.last.clone() {
                 Some((label, text)) => {
                     self.popup = Some(Popup::Preview {

@@ -87,9 +87,6 @@ pub enum InputFor {
     Extend,
     /// A special procedure: `1–4 reason`.
     Pause,
-    Evaluate {
-        ticket: String,
-    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -237,9 +234,11 @@ impl App {
     }
 
     fn say(&mut self, level: Level, text: impl Into<String>) {
+        // Scanned or received text may carry escape sequences: never onto the terminal.
+        let text: String = text.into();
         self.notice = Some(Notice {
             level,
-            text: text.into(),
+            text: queue_core::hygiene::printable(&text).into_owned(),
         });
     }
 

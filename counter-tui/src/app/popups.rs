@@ -221,47 +221,6 @@ impl App {
                 }
             },
             InputFor::SimScan => vec![Effect::SimScan(text)],
-            InputFor::Evaluate { ticket } => {
-                let mut parts = text.splitn(2, char::is_whitespace);
-                let rating = parts
-                    .next()
-                    .and_then(|d| d.parse::<u8>().ok())
-                    .filter(|r| (1..=5).contains(r));
-                let reason = parts.next().unwrap_or("").trim().to_string();
-                match rating {
-                    Some(r) if r <= 2 && reason.is_empty() => {
-                        self.say2(
-                            Level::Warning,
-                            "不满意评价须填写理由，例如「2 等候太久」",
-                            "a dissatisfied rating needs a reason, e.g. \"2 waited too long\"",
-                        );
-                        self.popup = Some(Popup::Input {
-                            purpose: InputFor::Evaluate { ticket },
-                            text,
-                        });
-                        vec![]
-                    }
-                    Some(r) => {
-                        let mut cmd = json!({"kind": "evaluate", "ticket": ticket, "rating": r});
-                        if !reason.is_empty() {
-                            cmd["reason"] = json!(reason);
-                        }
-                        vec![self.send(Pending::Queue("evaluate"), cmd)]
-                    }
-                    None => {
-                        self.say2(
-                            Level::Warning,
-                            "评价为 1–5：5 非常满意 … 1 非常不满意",
-                            "rating 1–5: 5 very satisfied … 1 very dissatisfied",
-                        );
-                        self.popup = Some(Popup::Input {
-                            purpose: InputFor::Evaluate { ticket },
-                            text,
-                        });
-                        vec![]
-                    }
-                }
-            }
             InputFor::Note { material } => {
                 if let Some(case) = self.case().cloned() {
                     self.intake.set_note(&case, &material, text);

@@ -91,6 +91,10 @@ pub fn draw(k: &Kiosk, f: &mut Frame) {
                     "请扫描或输入预约码，Enter 签到",
                     "scan or type your appointment code, Enter",
                 ),
+                KioskInput::IdLast4 => l.pick(
+                    "请输入预约证件号码的后四位，Enter 签到",
+                    "type the last 4 characters of the booking's ID number, Enter",
+                ),
             };
             vec![
                 Line::from(Span::styled(

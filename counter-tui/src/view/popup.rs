@@ -113,13 +113,6 @@ pub fn render(app: &App, p: &Popup, f: &mut Frame, area: Rect) {
                         "what must be supplied or corrected",
                     ),
                 ),
-                InputFor::Evaluate { .. } => (
-                    l.pick(" 好差评 ", " Rating "),
-                    l.pick(
-                        "5 非常满意 4 满意 3 基本满意 2 不满意 1 非常不满意；1–2 须写理由",
-                        "5 very satisfied … 1 very dissatisfied; 1–2 need a reason",
-                    ),
-                ),
                 InputFor::Extend => (
                     l.pick(" 延期 ", " Extend "),
                     l.pick(

@@ -287,7 +287,7 @@ impl Log {
 fn step(e: &CaseEvent) -> Option<Step> {
     Some(match e {
         CaseEvent::CaseOpened { .. } => Step::Opened,
-        CaseEvent::MaterialsRecorded { .. } => return None,
+        CaseEvent::MaterialsRecorded { .. } | CaseEvent::CaseTakenOver { .. } => return None,
         CaseEvent::NoticeDeferred { .. } => Step::NoticeDeferred,
         CaseEvent::NoticeIssued { .. } => Step::NoticeIssued,
         CaseEvent::CaseAccepted { .. } => Step::Accepted,

@@ -3,20 +3,22 @@
 
 use axum::extract::ws::Utf8Bytes;
 use queue_core::auth::Role;
-use queue_core::hall::Event;
+use queue_core::hall::{Event, Viewer};
 use queue_core::service::Outcome;
 use queue_core::store::EventRecord;
 use serde_json::{json, Value};
 
 /// One committed event, ready to send. The frames are shared buffers: every subscriber sends
-/// the same bytes without copying them.
+/// the same bytes without copying them. Each is built by the hall's one view
+/// ([`Viewer::event`]); pre-serialising per audience only saves work.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub seq: u64,
     /// The frame for staff roles (ID numbers masked).
     pub staff: Utf8Bytes,
-    /// The frame for the public display (no personal data; a filler when hidden).
-    pub display: Utf8Bytes,
+    /// The frame for public terminals, kiosk and display (no personal data or staff text; a
+    /// filler when hidden).
+    pub public: Utf8Bytes,
     /// For a case event: the window whose counter sees it unmasked, and the record to build
     /// that view from.
     pub case: Option<(Option<u32>, EventRecord)>,
@@ -25,8 +27,8 @@ pub struct Outgoing {
 impl Outgoing {
     #[must_use]
     pub fn new(r: &EventRecord) -> Self {
-        let staff = event_frame(r, r.event.for_role(Role::Supervisor, None));
-        let display = event_frame(r, r.event.for_role(Role::Display, None));
+        let staff = event_frame(r, Viewer::new(Role::Supervisor, None).event(&r.event));
+        let public = event_frame(r, Viewer::new(Role::Display, None).event(&r.event));
         let case = match &r.event {
             Event::Case(e) => Some((e.case().window, r.clone())),
             _ => None,
@@ -34,7 +36,7 @@ impl Outgoing {
         Self {
             seq: r.seq,
             staff: staff.into(),
-            display: display.into(),
+            public: public.into(),
             case,
         }
     }
@@ -42,17 +44,15 @@ impl Outgoing {
     /// The frame `role` at `window` receives.
     #[must_use]
     pub fn frame_for(&self, role: Role, window: Option<u32>) -> Utf8Bytes {
-        match (role, &self.case) {
-            (Role::Display, _) => self.display.clone(),
-            (Role::Counter | Role::Kiosk, Some((case_window, record))) => {
-                if role == Role::Kiosk || window.is_none() || *case_window != window {
-                    // Kiosks see case events as fillers; other counters see them masked.
-                    if role == Role::Kiosk {
-                        return event_frame(record, None).into();
-                    }
-                    return self.staff.clone();
-                }
-                event_frame(record, record.event.for_role(role, window)).into()
+        let viewer = Viewer::new(role, window);
+        if viewer.is_public() {
+            return self.public.clone();
+        }
+        match &self.case {
+            Some((case_window, record))
+                if role == Role::Counter && window.is_some() && *case_window == window =>
+            {
+                event_frame(record, viewer.event(&record.event)).into()
             }
             _ => self.staff.clone(),
         }
@@ -79,9 +79,12 @@ pub fn error_frame(code: &str, message: &str) -> String {
     json!({"type": "error", "code": code, "message": message}).to_string()
 }
 
+/// A reply, its `result` shown as `viewer` may see it: the only way a reply is serialised.
 #[must_use]
-pub fn reply_frame(id: &Value, o: &Outcome) -> String {
-    let mut v = serde_json::to_value(o).unwrap_or_else(|_| json!({"ok": false}));
+pub fn reply_frame(id: &Value, o: &Outcome, viewer: Viewer) -> String {
+    let mut o = o.clone();
+    o.result = o.result.map(|r| viewer.reply(&r));
+    let mut v = serde_json::to_value(&o).unwrap_or_else(|_| json!({"ok": false}));
     if let Some(m) = v.as_object_mut() {
         m.insert("type".into(), json!("reply"));
         m.insert("id".into(), id.clone());

@@ -275,7 +275,8 @@ async fn verify_page(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     // Every centre key, rotated ones included: old receipts stay verifiable.
-    let keys = state.service.read().hall.verifying_keys();
+    let g = state.service.read();
+    let keys = g.hall.verifying_keys();
     let s = query
         .get("s")
         .map(|s| s.trim().to_string())
@@ -285,7 +286,8 @@ async fn verify_page(
     } else {
         match verify_any(&s, &keys) {
             Ok(f) => format!(
-                "<h2 class=ok>✔ 真实有效 genuine</h2><pre>{}</pre>",
+                "<h2 class=ok>✔ 真实有效 genuine</h2>{}<pre>{}</pre>",
+                super::verify_status::status_html(&g.hall, &f),
                 esc(&serde_json::to_string_pretty(&f).unwrap_or_default())
             ),
             Err(e) => format!(

@@ -9,6 +9,7 @@ mod listen;
 mod preauth;
 mod revocation;
 mod session;
+mod verify_status;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -7,7 +7,8 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use queue_core::auth::{Actor, Role};
-use queue_core::hall::{masked_case, Command};
+use queue_core::hall::{Command, Viewer};
+use queue_core::hygiene;
 use queue_core::service::Outcome;
 use queue_core::store::{token_hash, EventRecord, TokenInfo};
 use serde_json::{json, Value};
@@ -19,10 +20,12 @@ use super::preauth::Slot;
 use super::AppState;
 
 fn kind_is_known(kind: &str) -> bool {
-    queue_core::queue::QueueCommand::KINDS.contains(&kind)
-        || queue_core::hall::CASE_KINDS.contains(&kind)
-        || queue_core::supervision::SupervisionCommand::KINDS.contains(&kind)
+    queue_core::hall::is_known_kind(kind)
 }
+
+/// `resync` asks for a whole snapshot: a few per connection, then one every few seconds.
+const RESYNC_PER_SECOND: f64 = 0.2;
+const RESYNC_BURST: f64 = 3.0;
 
 /// Replay at most this many events on resume; further behind gets a snapshot.
 const MAX_REPLAY: u64 = 10_000;
@@ -36,6 +39,7 @@ struct Session {
     actor: Actor,
     /// Highest seq sent to this client.
     sent: u64,
+    resyncs: Bucket,
 }
 
 #[derive(Debug)]
@@ -122,6 +126,7 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, slot
         token,
         actor,
         sent: 0,
+        resyncs: Bucket::new(RESYNC_PER_SECOND, RESYNC_BURST),
     };
     let end = session.serve(&mut tx, &mut rx, after_seq).await;
     match &end {
@@ -391,7 +396,7 @@ impl Session {
                 }
                 Some((id, outcome)) = reply_rx.recv() => {
                     in_flight = in_flight.saturating_sub(1);
-                    if let Err(e) = self.send(tx, reply_frame(&id, &outcome)).await {
+                    if let Err(e) = self.send(tx, reply_frame(&id, &outcome, self.viewer())).await {
                         return e;
                     }
                 }
@@ -496,6 +501,12 @@ impl Session {
         match v.get("type").and_then(Value::as_str) {
             Some("command") => {}
             Some("resync") => {
+                if !self.resyncs.take() {
+                    return vec![error_frame(
+                        "rate_limited",
+                        "重新同步过于频繁 too many resync requests; wait a few seconds",
+                    )];
+                }
                 let (snap, seq, _) = self.snapshot();
                 // Later events still come from the existing subscription, skipping up to seq.
                 self.sent = self.sent.max(seq);
@@ -517,6 +528,17 @@ impl Session {
             }
         }
         let id = match v.get("id") {
+            Some(Value::String(s))
+                if s.len() > hygiene::MAX_COMMAND_ID || s.chars().any(hygiene::is_control) =>
+            {
+                return vec![error_frame(
+                    "bad_request",
+                    &format!(
+                        "命令 id 无效 a command id is at most {} bytes without control characters",
+                        hygiene::MAX_COMMAND_ID
+                    ),
+                )]
+            }
             Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
             _ => {
                 return vec![error_frame(
@@ -581,52 +603,62 @@ impl Session {
         Vec::new()
     }
 
-    /// Progress query by serial or ID number; read-only, answered at once.
+    fn viewer(&self) -> Viewer {
+        Viewer::new(self.actor.role, self.actor.window)
+    }
+
+    /// Progress query; read-only, answered at once, shown through the same view as every
+    /// other frame. Staff may ask by serial or ID number; a public terminal needs the serial
+    /// plus the last 4 characters of the applicant's ID number, and sees display-level
+    /// fields only.
     fn query_case(&self, id: &Value, cmd: &Value) -> String {
-        let serial = cmd.get("serial").and_then(Value::as_str);
-        let id_number = cmd.get("id_number").and_then(Value::as_str);
-        let g = self.state.service.read();
-        if serial.is_none() && id_number.is_some() && self.actor.role == Role::Display {
-            return reply_error(
-                id,
-                "forbidden",
-                "公共显示屏不能按证件号查询 a display may query by serial only",
-            );
+        let text = |k: &str| cmd.get(k).and_then(Value::as_str).map(str::trim);
+        let (serial, id_number, last4) = (text("serial"), text("id_number"), text("id_last4"));
+        if let Err(e) = hygiene::check_command(cmd) {
+            return reply_error(id, "bad_request", &format!("query_case: {e}"));
         }
-        let cases: Vec<&queue_core::intake::Case> = match (serial, id_number) {
-            (Some(s), _) => g.hall.cases.by_serial(s.trim()).into_iter().collect(),
-            (None, Some(n)) => g.hall.cases.by_id_number(n.trim()),
-            (None, None) => {
+        let viewer = self.viewer();
+        let g = self.state.service.read();
+        let cases: Vec<&queue_core::intake::Case> = if viewer.is_public() {
+            let (Some(s), Some(l4), None) = (serial, last4, id_number) else {
                 return reply_error(
                     id,
-                    "bad_request",
-                    "query_case needs `serial` or `id_number`",
-                )
+                    "forbidden",
+                    "公共终端须输入流水号和证件号后四位 a public terminal queries by `serial` plus `id_last4` only",
+                );
+            };
+            g.hall
+                .cases
+                .by_serial(s)
+                .filter(|c| {
+                    let idn = c.applicant.id_number.to_ascii_uppercase();
+                    l4.len() == 4 && idn.ends_with(&l4.to_ascii_uppercase())
+                })
+                .into_iter()
+                .collect()
+        } else {
+            match (serial, id_number) {
+                (Some(s), _) => g.hall.cases.by_serial(s).into_iter().collect(),
+                (None, Some(n)) => g.hall.cases.by_id_number(n),
+                (None, None) => {
+                    return reply_error(
+                        id,
+                        "bad_request",
+                        "query_case needs `serial` or `id_number`",
+                    )
+                }
             }
         };
         if cases.is_empty() {
             return reply_error(id, "not_found", "未找到办件 no case found");
         }
-        let shown: Vec<Value> = cases
-            .into_iter()
-            .map(|c| match self.actor.role {
-                Role::Display => json!({
-                    "serial": c.serial, "item": c.item, "item_name": c.item_name,
-                    "state": c.state, "received_on": c.received_on,
-                    "accepted_on": c.accepted_on, "due_on": c.due_on,
-                }),
-                Role::Counter if self.actor.window.is_some() && c.window == self.actor.window => {
-                    json!(c)
-                }
-                _ => json!(masked_case(c)),
-            })
-            .collect();
+        let cases: Vec<Value> = cases.into_iter().map(|c| json!(c)).collect();
         let o = Outcome {
             ok: true,
             seq: Some(g.seq),
-            result: Some(json!({ "cases": shown })),
+            result: Some(json!({ "cases": cases })),
             error: None,
         };
-        reply_frame(id, &o)
+        reply_frame(id, &o, viewer)
     }
 }

@@ -429,7 +429,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 
 fn on_hall(app: &mut App, m: Incoming, real: Instant) -> Vec<Effect> {
     let t = app.lang.text();
-    match m {
+    match crate::printable::incoming(m) {
         Incoming::Link(l) => app.link = l,
         Incoming::Welcome { role, .. } => app.role = Role::parse(&role),
         Incoming::Snapshot { state, .. } => match HallView::from_snapshot(&state) {

@@ -11,11 +11,13 @@ pub const TICKET_PREFIX: &str = "TK:";
 /// Prefix of document verification strings.
 pub const DOCUMENT_PREFIX: &str = "DV1.";
 
-/// Appointment codes are a fixed prefix followed by an exact number of digits.
+/// Appointment codes are a fixed prefix, an exact number of digits, and (for codes from
+/// the hall) a tag of `tag` upper-case letters or digits that makes them unguessable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppointmentPattern {
     pub prefix: String,
     pub digits: usize,
+    pub tag: usize,
 }
 
 impl Default for AppointmentPattern {
@@ -23,6 +25,7 @@ impl Default for AppointmentPattern {
         Self {
             prefix: "YY".into(),
             digits: 10,
+            tag: 6,
         }
     }
 }
@@ -187,6 +190,16 @@ fn classify_kind(text: &str, config: &ClassifyConfig) -> ScanKind {
     let appt = &config.appointment;
     if !appt.prefix.is_empty() {
         if let Some(digits) = text.strip_prefix(appt.prefix.as_str()) {
+            let tagged = appt.tag > 0
+                && digits.len() == appt.digits + appt.tag
+                && digits.bytes().take(appt.digits).all(|b| b.is_ascii_digit())
+                && digits
+                    .bytes()
+                    .skip(appt.digits)
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            if tagged {
+                return ScanKind::Appointment(text.to_string());
+            }
             if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
                 return if digits.len() == appt.digits {
                     ScanKind::Appointment(text.to_string())
@@ -348,6 +361,11 @@ mod tests {
             kind("YY2026112201"),
             ScanKind::Appointment("YY2026112201".into())
         );
+        // The hall's codes carry a 6-character tag after the digits.
+        assert_eq!(
+            kind("YY2611230001K7QF9M"),
+            ScanKind::Appointment("YY2611230001K7QF9M".into())
+        );
         assert!(matches!(
             kind("YY20261122"),
             ScanKind::Invalid {
@@ -359,6 +377,7 @@ mod tests {
             appointment: AppointmentPattern {
                 prefix: "GZ".into(),
                 digits: 6,
+                tag: 0,
             },
         };
         assert_eq!(

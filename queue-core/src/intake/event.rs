@@ -70,6 +70,14 @@ pub enum CaseEvent {
     ResultCollected {
         case: Box<Case>,
     },
+    /// Another window continues the case (`case_take_over`): recorded with the reason.
+    CaseTakenOver {
+        case: Box<Case>,
+        /// The window that had it.
+        #[serde(default)]
+        from: Option<u32>,
+        reason: String,
+    },
 }
 
 impl CaseEvent {
@@ -89,7 +97,29 @@ impl CaseEvent {
             | Self::CaseDeemedAccepted { case, .. }
             | Self::CaseRejected { case, .. }
             | Self::CaseCompleted { case, .. }
-            | Self::CaseExtended { case, .. } => case,
+            | Self::CaseExtended { case, .. }
+            | Self::CaseTakenOver { case, .. } => case,
+        }
+    }
+
+    /// Replaces the case this event carries (for per-role views).
+    pub fn set_case(&mut self, new: Case) {
+        match self {
+            Self::CaseOpened { case, .. }
+            | Self::MaterialsRecorded { case }
+            | Self::NoticeDeferred { case, .. }
+            | Self::NoticeIssued { case, .. }
+            | Self::CaseRefused { case, .. }
+            | Self::CasePaused { case, .. }
+            | Self::CaseResumed { case }
+            | Self::CommitmentRecorded { case, .. }
+            | Self::ResultCollected { case }
+            | Self::CaseAccepted { case, .. }
+            | Self::CaseDeemedAccepted { case, .. }
+            | Self::CaseRejected { case, .. }
+            | Self::CaseCompleted { case, .. }
+            | Self::CaseExtended { case, .. }
+            | Self::CaseTakenOver { case, .. } => **case = new,
         }
     }
 
@@ -110,7 +140,8 @@ impl CaseEvent {
             Self::CaseOpened { .. }
             | Self::MaterialsRecorded { .. }
             | Self::CaseResumed { .. }
-            | Self::ResultCollected { .. } => None,
+            | Self::ResultCollected { .. }
+            | Self::CaseTakenOver { .. } => None,
         }
     }
 
@@ -132,6 +163,7 @@ impl CaseEvent {
             Self::CaseResumed { .. } => "case_resumed",
             Self::CommitmentRecorded { .. } => "commitment_recorded",
             Self::ResultCollected { .. } => "result_collected",
+            Self::CaseTakenOver { .. } => "case_taken_over",
         }
     }
 }

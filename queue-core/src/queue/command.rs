@@ -19,6 +19,9 @@ pub enum QueueCommand {
     },
     CheckIn {
         appointment_code: String,
+        /// Proof of holding the booking: the last 4 characters of its ID number.
+        #[serde(default)]
+        id_last4: Option<String>,
     },
     BookAppointment {
         queue: String,

@@ -33,6 +33,12 @@ pub struct Evaluation {
     /// Queue of the ticket, for per-queue counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+    /// Token id of the staff member who served (counts for them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<i64>,
+    /// Recorded by a supervisor on the applicant's behalf (not at the kiosk).
+    #[serde(default)]
+    pub on_behalf: bool,
 }
 
 // Most variants carry a whole ticket; the small ones are rare.

@@ -103,6 +103,9 @@ pub struct Ticket {
     pub transferred_from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferred_to: Option<String>,
+    /// Token id of the staff member who called it (ratings count for them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<i64>,
 }
 
 impl Ticket {

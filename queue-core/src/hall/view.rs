@@ -1,0 +1,351 @@
+//! The one per-role view of hall data. Every frame a client receives — events, snapshots,
+//! command replies and `query_case` answers — is built through a [`Viewer`], keyed by the
+//! client's role and window, so masking cannot differ between senders.
+//!
+//! - Public terminals (kiosk, display): no names, no full ID numbers, no staff free text
+//!   (reasons, notes, outcomes), no case data beyond the display-level fields.
+//! - Staff: ID numbers masked, except a counter sees a case whole while its window handles it.
+//!   Tickets are always masked: the ID number is on the card in front of the clerk.
+
+use chrono::{DateTime, FixedOffset};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+
+use super::{case_closed, Event, Hall};
+use crate::auth::Role;
+use crate::ids;
+use crate::intake::{Case, CaseEvent};
+use crate::queue::{Appointment, Evaluation, QueueEvent, Ticket, Window};
+
+/// Who a frame is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub role: Role,
+    pub window: Option<u32>,
+}
+
+impl Viewer {
+    #[must_use]
+    pub fn new(role: Role, window: Option<u32>) -> Self {
+        Self { role, window }
+    }
+
+    /// Kiosks and displays stand in the public hall.
+    #[must_use]
+    pub fn is_public(self) -> bool {
+        !self.role.sees_personal_data()
+    }
+
+    /// The counter whose window handles this case.
+    #[must_use]
+    pub fn handles(self, c: &Case) -> bool {
+        self.role == Role::Counter && self.window.is_some() && c.window == self.window
+    }
+
+    // ------------------------------------------------------------------ objects
+
+    #[must_use]
+    pub fn ticket(self, t: &Ticket) -> Ticket {
+        if self.is_public() {
+            t.redacted()
+        } else {
+            mask_ticket(t)
+        }
+    }
+
+    /// A case as this viewer may see it: whole, masked, or display-level fields only.
+    #[must_use]
+    pub fn case(self, c: &Case) -> Value {
+        if self.is_public() {
+            public_case(c)
+        } else if self.handles(c) {
+            json!(c)
+        } else {
+            json!(masked_case(c))
+        }
+    }
+
+    #[must_use]
+    pub fn appointment(self, a: &Appointment) -> Appointment {
+        let mut a = a.clone();
+        a.id_number = if self.is_public() {
+            None
+        } else {
+            a.id_number.as_deref().map(ids::mask)
+        };
+        a
+    }
+
+    #[must_use]
+    pub fn evaluation(self, e: &Evaluation) -> Evaluation {
+        let mut e = e.clone();
+        if self.is_public() {
+            e.reason = None;
+            e.staff = None;
+        }
+        e
+    }
+
+    // ------------------------------------------------------------------ frames
+
+    /// An event as this viewer may see it, or `None` (sent as a `redacted` filler).
+    #[must_use]
+    pub fn event(self, ev: &Event) -> Option<Event> {
+        match ev {
+            Event::Queue(e) => {
+                if self.is_public() {
+                    e.redacted().map(Event::Queue)
+                } else {
+                    Some(Event::Queue(mask_queue_event(e)))
+                }
+            }
+            // A public terminal has no business with applications.
+            Event::Case(_) if self.is_public() => None,
+            Event::Case(e) => {
+                if self.handles(e.case()) {
+                    Some(ev.clone())
+                } else {
+                    Some(Event::Case(map_case(e, masked_case)))
+                }
+            }
+            Event::Supervision(e) => {
+                if self.is_public() {
+                    e.public().map(Event::Supervision)
+                } else {
+                    Some(ev.clone())
+                }
+            }
+        }
+    }
+
+    /// A command reply's `result` as this viewer may see it. Known objects are shown through
+    /// the views above; anything a public terminal has no use for is left out.
+    #[must_use]
+    pub fn reply(self, result: &Value) -> Value {
+        let Some(obj) = result.as_object() else {
+            return if self.is_public() && !result.is_null() {
+                Value::Null
+            } else {
+                result.clone()
+            };
+        };
+        let mut out = Map::new();
+        for (k, v) in obj {
+            if v.is_null() {
+                out.insert(k.clone(), Value::Null);
+                continue;
+            }
+            let shown = match k.as_str() {
+                "ticket" | "from" => typed::<Ticket>(v).map(|t| json!(self.ticket(&t))),
+                "case" => typed::<Case>(v).map(|c| self.case(&c)),
+                "cases" => v.as_array().map(|cs| {
+                    Value::Array(
+                        cs.iter()
+                            .filter_map(|c| typed::<Case>(c).map(|c| self.case(&c)))
+                            .collect(),
+                    )
+                }),
+                "appointment" => typed::<Appointment>(v).map(|a| json!(self.appointment(&a))),
+                "evaluation" => typed::<Evaluation>(v).map(|e| json!(self.evaluation(&e))),
+                // Documents carry masked IDs but names and reasons: staff only.
+                "document" | "alert" | "window" | "queue" if !self.is_public() => Some(v.clone()),
+                "window" => typed::<Window>(v).map(|w| json!(w)),
+                "recorded" => Some(v.clone()),
+                _ if !self.is_public() => Some(v.clone()),
+                _ => None,
+            };
+            if let Some(s) = shown {
+                out.insert(k.clone(), s);
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// The state this viewer may see, as of `now`.
+    #[must_use]
+    pub fn snapshot(self, hall: &Hall, now: DateTime<FixedOffset>) -> Value {
+        let role = self.role;
+        let rules = &hall.config.rules;
+        let q = &hall.queue;
+        let queues: Vec<Value> = q
+            .queues
+            .values()
+            .map(|qc| {
+                let waiting = q.waiting_count(&qc.code);
+                let estimate = crate::estimate::walk_in_range(q, &qc.code, now, rules);
+                let mut v = json!({
+                    "code": qc.code,
+                    "name": qc.name,
+                    "name_en": qc.name_en,
+                    "waiting": waiting,
+                    "longest_wait_seconds": q.longest_wait_seconds(&qc.code, now),
+                    "open_windows": q.open_windows_for(&qc.code),
+                    "estimated_wait": estimate,
+                    "target_wait_minutes": qc.target_wait_minutes,
+                    "max_wait_minutes": qc.max_wait_minutes,
+                    "max_waiting": qc.max_waiting,
+                    "mean_service_seconds": q.mean_service_seconds(&qc.code).round(),
+                    "arrivals_last_hour": q.arrivals.get(&qc.code).map_or(0, std::collections::VecDeque::len),
+                });
+                if role != Role::Display {
+                    // Each waiting ticket's current figure (the one printed was at issue).
+                    let now_est: std::collections::HashMap<String, crate::staffing::WaitRange> =
+                        crate::estimate::for_line(q, &qc.code, now, rules)
+                            .into_iter()
+                            .map(|(id, e)| (id, e.range()))
+                            .collect();
+                    let line: Vec<Value> = q
+                        .waiting_in(&qc.code, rules)
+                        .into_iter()
+                        .map(|t| {
+                            json!({
+                                "id": t.id, "number": t.number, "channel": t.channel,
+                                "issued_at": t.issued_at, "returning": t.returning,
+                                "estimated_wait": now_est.get(&t.id),
+                            })
+                        })
+                        .collect();
+                    v["line"] = Value::Array(line);
+                }
+                v
+            })
+            .collect();
+        // The same object as in `window_changed`: `ticket` is the number, `ticket_id` the id.
+        let windows: Vec<&Window> = q.windows.values().collect();
+        let recent: Vec<Value> = q
+            .recently_called(10)
+            .into_iter()
+            .map(|t| json!({"number": t.number, "queue": t.queue, "window": t.window, "called_at": t.called_at, "state": t.state}))
+            .collect();
+        let mut state = json!({
+            "now": now,
+            "centre": { "code": hall.config.centre.code, "name": hall.config.centre.name },
+            "queues": queues,
+            "windows": windows,
+            "recent_calls": recent,
+            "alerts": hall.supervision.alerts_for(role),
+        });
+        if !self.is_public() {
+            state["recommendations"] = json!(hall.supervision.recommendations());
+        }
+        if role != Role::Display {
+            state["catalogue"] = catalogue(hall);
+        }
+        if !self.is_public() {
+            let tickets: Vec<Value> = q
+                .tickets
+                .values()
+                .filter(|t| t.state.is_live() || t.issued_at.date_naive() == now.date_naive())
+                .map(|t| json!(self.ticket(t)))
+                .collect();
+            state["tickets"] = Value::Array(tickets);
+            let cases: Vec<Value> = hall
+                .cases
+                .iter()
+                .filter(|c| !case_closed(c.state) || c.received_on == now.date_naive())
+                .map(|c| self.case(c))
+                .collect();
+            state["cases"] = Value::Array(cases);
+        }
+        if let (Role::Counter, Some(n)) = (role, self.window) {
+            state["window"] = json!(n);
+            state["current_ticket"] = json!(q.ticket_at(n).map(|t| self.ticket(t)));
+        }
+        state
+    }
+}
+
+fn catalogue(hall: &Hall) -> Value {
+    Value::Array(
+        hall.config
+            .items
+            .iter()
+            .map(|i| {
+                json!({
+                    "code": i.code, "name": i.name, "queue": i.queue,
+                    "department": i.department, "kind": i.kind,
+                    "legal_days": i.legal_days, "committed_days": i.committed_days,
+                    "on_the_spot": i.on_the_spot, "personal_attendance": i.personal_attendance,
+                    "fee": i.fee,
+                    "materials": i.materials.iter().map(|m| json!({
+                        "id": m.id, "name": m.name, "required": m.required,
+                        "tolerable": m.tolerable, "commitment": m.commitment,
+                        "shared_data": m.shared_data, "form": m.form, "copies": m.copies,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn typed<T: DeserializeOwned>(v: &Value) -> Option<T> {
+    serde_json::from_value(v.clone()).ok()
+}
+
+/// The fields a public terminal may show of a case: where it stands, nothing about who.
+#[must_use]
+pub fn public_case(c: &Case) -> Value {
+    json!({
+        "serial": c.serial, "item": c.item, "item_name": c.item_name,
+        "state": c.state, "received_on": c.received_on,
+        "accepted_on": c.accepted_on, "due_on": c.due_on, "completed_on": c.completed_on,
+    })
+}
+
+/// A name as a public page may show it: the first character, the rest as `*`
+/// (`张三` → `张*`; `广州市某某公司` → `广******`).
+#[must_use]
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        None => String::new(),
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+    }
+}
+
+fn mask_ticket(t: &Ticket) -> Ticket {
+    let mut t = t.clone();
+    t.id_number = t.id_number.as_deref().map(ids::mask);
+    t
+}
+
+fn mask_queue_event(e: &QueueEvent) -> QueueEvent {
+    let mut e = e.clone();
+    match &mut e {
+        QueueEvent::TicketIssued { ticket }
+        | QueueEvent::TicketCalled { ticket, .. }
+        | QueueEvent::TicketRecalled { ticket }
+        | QueueEvent::TicketNoShow { ticket }
+        | QueueEvent::TicketReinstated { ticket }
+        | QueueEvent::ServiceStarted { ticket }
+        | QueueEvent::ServiceFinished { ticket }
+        | QueueEvent::TicketCancelled { ticket, .. } => *ticket = mask_ticket(ticket),
+        QueueEvent::TicketTransferred { ticket, from } => {
+            *ticket = mask_ticket(ticket);
+            *from = mask_ticket(from);
+        }
+        QueueEvent::AppointmentBooked { appointment } => {
+            appointment.id_number = appointment.id_number.as_deref().map(ids::mask);
+        }
+        _ => {}
+    }
+    e
+}
+
+/// A case with ID numbers masked, for staff screens that do not handle it.
+#[must_use]
+pub fn masked_case(c: &Case) -> Case {
+    let mut c = c.clone();
+    c.applicant.id_number = ids::mask(&c.applicant.id_number);
+    if let Some(a) = c.agent.as_mut() {
+        a.id_number = ids::mask(&a.id_number);
+    }
+    c
+}
+
+/// The same case event carrying a different version of its case (e.g. masked).
+fn map_case(e: &CaseEvent, f: impl Fn(&Case) -> Case) -> CaseEvent {
+    let mut e = e.clone();
+    e.set_case(f(e.case()));
+    e
+}
