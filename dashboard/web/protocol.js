@@ -450,11 +450,32 @@
           this.emit('onState', this.state, 'snapshot');
           break;
         }
+        case 'batch':
+          // Each element is an event frame, in order: handled as if it came alone.
+          for (const e of Array.isArray(f.events) ? f.events : []) this.handle(e);
+          break;
+        case 'summary': {
+          // The hall's queue figures (estimates included), coalesced by the hall.
+          if (!this.state || !Array.isArray(f.queues)) break;
+          const byCode = new Map(f.queues.map((q) => [q.code, q]));
+          for (const q of this.state.queues || []) {
+            const s = byCode.get(q.code);
+            if (!s) continue;
+            for (const k of ['waiting', 'longest_wait_seconds', 'open_windows', 'estimated_wait', 'mean_service_seconds']) {
+              if (k in s) q[k] = s[k];
+            }
+          }
+          if (f.at) this.noteServerTime(f.at);
+          this.emit('onState', this.state, 'summary');
+          break;
+        }
         case 'event': {
           const seq = Number(f.seq);
           if (!this.state || this.seq == null) break; // a snapshot is on its way
           if (seq <= this.seq) break;                 // already applied
-          if (seq !== this.seq + 1) {
+          // A `redacted` marker with `from` stands for the run from..seq not sent to us.
+          const first = f.event && f.event.kind === 'redacted' && f.event.from != null ? Number(f.event.from) : seq;
+          if (first !== this.seq + 1) {
             // A gap: never apply past it; replace the state with a fresh snapshot.
             if (!this.awaitingSnapshot) this.resync(true);
             break;

@@ -37,6 +37,10 @@ struct Args {
     /// Commands per second per counter (call, start, finish in turn).
     #[arg(long, default_value_t = 1.0)]
     rate: f64,
+    /// Queues each window serves (round robin over the centre's queues): comprehensive
+    /// windows serve a business category, not the whole hall.
+    #[arg(long, default_value_t = 2)]
+    queues_per_window: usize,
     /// The `dashboard` binary (default: next to this one).
     #[arg(long)]
     hall_bin: Option<PathBuf>,
@@ -53,13 +57,20 @@ struct Stats {
     out_of_order: u64,
 }
 
-fn event_prefix(t: &str) -> Option<(u64, &str)> {
+/// `(seq, at, first)` of an event frame: `first` is the start of the run a `redacted`
+/// marker covers (`{"kind":"redacted","from":N}`), else `seq` itself.
+fn event_prefix(t: &str) -> Option<(u64, &str, u64)> {
     let rest = t.strip_prefix(r#"{"type":"event","seq":"#)?;
     let end = rest.find(',')?;
     let seq = rest[..end].parse().ok()?;
     let rest = rest[end..].strip_prefix(r#","at":""#)?;
     let q = rest.find('"')?;
-    Some((seq, &rest[..q]))
+    let at = &rest[..q];
+    let from = rest[q..]
+        .strip_prefix(r#"","event":{"kind":"redacted","from":"#)
+        .and_then(|r| r.find('}').and_then(|e| r[..e].parse().ok()))
+        .unwrap_or(seq);
+    Some((seq, at, from))
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -148,11 +159,14 @@ async fn main() -> anyhow::Result<()> {
     // A centre with one window per counter, each serving every queue.
     let mut cfg = HallConfig::sample()?;
     let codes: Vec<String> = cfg.queues.iter().map(|q| q.code.clone()).collect();
+    let per_window = a.queues_per_window.clamp(1, codes.len());
     cfg.windows = (1..=a.counters)
         .map(|n| WindowConfig {
             number: n,
             kind: WindowKind::Comprehensive,
-            queues: codes.clone(),
+            queues: (0..per_window)
+                .map(|i| codes[(n as usize + i) % codes.len()].clone())
+                .collect(),
             weights: Default::default(),
             open: true,
         })
@@ -225,21 +239,27 @@ async fn main() -> anyhow::Result<()> {
                     break;
                 };
                 let now = chrono::Utc::now();
-                // Event frames start `{"type":"event","seq":N,"at":"…"`: read just that, so
-                // the tool's own parsing does not eat the CPU the server is measured on.
-                if let Some((s, at)) = event_prefix(&t) {
-                    if s <= last {
-                        dup += 1;
-                    } else if s != last + 1 {
-                        ooo += 1;
-                        last = s;
-                    } else {
-                        last = s;
-                        seen += 1;
-                    }
-                    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(at) {
-                        let d = (now - at.with_timezone(&chrono::Utc)).num_microseconds();
-                        delays.push(d.unwrap_or(0) as f64 / 1e3);
+                // Event frames start `{"type":"event","seq":N,"at":"…"`, alone or inside a
+                // `batch`: read just that, so the tool's own parsing does not eat the CPU the
+                // server is measured on.
+                if t.starts_with(r#"{"type":"event""#) || t.starts_with(r#"{"type":"batch""#) {
+                    for (i, _) in t.match_indices(r#"{"type":"event","seq":"#) {
+                        let Some((s, at, from)) = event_prefix(&t[i..]) else {
+                            continue;
+                        };
+                        if s <= last {
+                            dup += 1;
+                        } else if from != last + 1 {
+                            ooo += 1;
+                            last = s;
+                        } else {
+                            seen += s - from + 1;
+                            last = s;
+                        }
+                        if let Ok(at) = chrono::DateTime::parse_from_rfc3339(at) {
+                            let d = (now - at.with_timezone(&chrono::Utc)).num_microseconds();
+                            delays.push(d.unwrap_or(0) as f64 / 1e3);
+                        }
                     }
                 } else if t.contains(r#""type":"snapshot""#) {
                     if let Ok(v) = serde_json::from_str::<Value>(&t) {
@@ -379,8 +399,8 @@ async fn main() -> anyhow::Result<()> {
     let (ack50, ack99) = (pct(&mut s.ack_ms, 0.5), pct(&mut s.ack_ms, 0.99));
     let (del50, del99) = (pct(&mut s.delivery_ms, 0.5), pct(&mut s.delivery_ms, 0.99));
     println!(
-        "hall-load: {} counters, {kiosks} kiosks, {} subscribers, {:.0} s, {} cmd/s per counter",
-        a.counters, a.subscribers, elapsed, a.rate
+        "hall-load: {} counters ({} queues each), {kiosks} kiosks, {} subscribers, {:.0} s, {} cmd/s per counter",
+        a.counters, per_window, a.subscribers, elapsed, a.rate
     );
     println!(
         "commands: {} acknowledged, {:.0} commands/s, {} refused (other than queue_empty)",
@@ -405,5 +425,23 @@ async fn main() -> anyhow::Result<()> {
         "events: {final_seq} committed; lost {}, duplicated {}, out of order {}",
         s.lost, s.duplicated, s.out_of_order
     );
+    // One figure per line, for scripts.
+    for (name, v) in [
+        ("commands_per_second", s.commands as f64 / elapsed),
+        ("raw_commit_ms", raw),
+        ("ack_p50_ms", ack50),
+        ("ack_p99_ms", ack99),
+        ("delivery_p50_ms", del50),
+        ("delivery_p99_ms", del99),
+        ("rss_peak_mb", peak_rss.max(rss_now)),
+        ("lost", s.lost as f64),
+        ("duplicated", s.duplicated as f64),
+        ("out_of_order", s.out_of_order as f64),
+    ] {
+        println!("figure {name} {v:.3}");
+    }
+    if s.lost + s.duplicated + s.out_of_order > 0 {
+        bail!("the stream was not exact: events lost, duplicated or out of order");
+    }
     Ok(())
 }

@@ -1,10 +1,12 @@
 //! The hall server: queue-core's single writer behind the websocket protocol (`/ws`), plus the
 //! web pages, the printable documents and a health check, on one listen address.
 
+mod fanout;
 mod frames;
 mod http;
 mod limits;
 mod session;
+mod summary;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,7 +29,7 @@ use tokio::sync::{broadcast, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use frames::Outgoing;
+pub use fanout::Outgoing;
 pub use limits::Limits;
 
 /// Everything `dashboard serve` can be told.
@@ -81,6 +83,8 @@ pub struct AppState {
     /// Windows with a counter connected now (window → sessions): the demo leaves them to
     /// the person at the counter.
     pub staffed: Mutex<std::collections::HashMap<u32, usize>>,
+    /// The latest queue summary (see `summary`), one for every client.
+    pub summary: tokio::sync::watch::Sender<Arc<summary::Summary>>,
 }
 
 /// A running hall: its address, and how to stop it.
@@ -184,7 +188,9 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         tracker: TaskTracker::new(),
         clock,
         staffed: Mutex::new(std::collections::HashMap::new()),
+        summary: tokio::sync::watch::Sender::new(Arc::new(summary::Summary::default())),
     });
+    tokio::spawn(summary::run(Arc::clone(&state), state.summary.clone()));
     if opts.demo {
         crate::demo::spawn(Arc::clone(&state));
     }
