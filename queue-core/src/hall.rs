@@ -270,6 +270,10 @@ impl Hall {
         }
     }
 
+    pub(crate) fn signer(&self) -> &SigningKey {
+        &self.signer
+    }
+
     #[must_use]
     pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
         self.signer.verifying_key()

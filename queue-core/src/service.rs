@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::Actor;
+use crate::checkpoint;
 use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::hall::{Command, Hall};
@@ -146,14 +147,15 @@ impl HallService {
         options: ServiceOptions,
     ) -> Result<Self, ServiceError> {
         let store = Store::open(db)?;
-        let records = store.load_events()?;
-        let mut last_at = None;
+        // The newest valid checkpoint, then only the log after it (a full replay without one).
+        let (from, from_hash, mut last_at) = checkpoint::restore_latest(&store, &mut hall)?;
+        let records = store.load_events_from(from, &from_hash)?;
         for r in &records {
             hall.apply(&r.event, r.at);
             last_at = Some(r.at);
         }
         let (seq, head) = store.head()?;
-        tracing::info!(events = records.len(), seq, db = %db.display(), "hall state rebuilt from the event log");
+        tracing::info!(from, replayed = records.len(), seq, db = %db.display(), "hall state rebuilt from the event log");
         let now = last_at.map_or_else(|| clock.now(), |t| t.max(clock.now()));
         let shared = Arc::new(RwLock::new(Published {
             hall: hall.clone(),
@@ -175,6 +177,7 @@ impl HallService {
             hall,
             seq,
             head,
+            checkpointed: from,
             last_at: now,
             clock,
             shared: Arc::clone(&shared),
@@ -258,6 +261,8 @@ struct Writer {
     hall: Hall,
     seq: u64,
     head: Vec<u8>,
+    /// Seq of the latest state checkpoint.
+    checkpointed: u64,
     last_at: DateTime<FixedOffset>,
     clock: Arc<dyn Clock>,
     shared: Arc<RwLock<Published>>,
@@ -327,12 +332,22 @@ impl Writer {
                 if !rest.is_empty() {
                     self.batch(rest, false);
                 }
+                self.save_checkpoint();
                 if let Err(e) = self.store.checkpoint_all() {
                     tracing::warn!(error = %e, "final checkpoint failed; the WAL keeps the data");
                 }
                 tracing::info!(seq = self.seq, "hall writer stopped");
                 return;
             }
+        }
+    }
+
+    /// A state checkpoint at the committed position, when it moved since the last one.
+    fn save_checkpoint(&mut self) {
+        if self.seq != self.checkpointed
+            && checkpoint::save(&mut self.store, &self.hall, self.seq, &self.head, self.last_at)
+        {
+            self.checkpointed = self.seq;
         }
     }
 
@@ -469,6 +484,9 @@ impl Writer {
                     if let Some(done) = p.done {
                         done(p.outcome);
                     }
+                }
+                if self.seq - self.checkpointed >= checkpoint::EVERY_EVENTS {
+                    self.save_checkpoint();
                 }
             }
             Err(e) => {

@@ -128,7 +128,7 @@ impl SupervisionEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Refusal {
     queue: String,
     reason: String,
@@ -136,7 +136,7 @@ struct Refusal {
     at: DateTime<FixedOffset>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Supervision {
     pub alerts: BTreeMap<String, Alert>,
     recommendations: BTreeMap<String, Recommendation>,
