@@ -2,6 +2,7 @@
 pub mod client;
 pub mod demo;
 pub mod document_page;
+pub mod history;
 pub mod keys;
 pub mod paths;
 pub mod report;

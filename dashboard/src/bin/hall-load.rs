@@ -41,6 +41,10 @@ struct Args {
     /// windows serve a business category, not the whole hall.
     #[arg(long, default_value_t = 2)]
     queues_per_window: usize,
+    /// Instead of the load run: build a hall with this many events of history, then time how
+    /// long `dashboard serve` takes to serve again, from its checkpoint and by full replay.
+    #[arg(long)]
+    history: Option<u64>,
     /// The `dashboard` binary (default: next to this one).
     #[arg(long)]
     hall_bin: Option<PathBuf>,
@@ -151,9 +155,88 @@ async fn connect(
     Ok((tx, rx, seq))
 }
 
+fn dashboard_bin(a: &Args) -> PathBuf {
+    a.hall_bin.clone().unwrap_or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.join("dashboard")))
+            .unwrap_or_else(|| PathBuf::from("dashboard"))
+    })
+}
+
+/// Starts `dashboard serve` on `db` and returns it once `/healthz` answers, with the time that took.
+async fn serve_and_time(bin: &Path, db: &Path) -> anyhow::Result<(Child, Duration)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let t = Instant::now();
+    let child = Command::new(bin)
+        .args(["serve", "--listen", &addr, "--db"])
+        .arg(db)
+        .env("HALL_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    loop {
+        if let Ok(mut s) = tokio::net::TcpStream::connect(&addr).await {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").await?;
+            let mut buf = Vec::new();
+            let _ = s.read_to_end(&mut buf).await;
+            if buf.starts_with(b"HTTP/1.1 200") || buf.starts_with(b"HTTP/1.0 200") {
+                return Ok((child, t.elapsed()));
+            }
+        }
+        if t.elapsed() > Duration::from_secs(600) {
+            bail!("hall did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+/// `--history N`: restart time with N events in the log.
+async fn history(a: &Args, n: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("hall.db");
+    let t = Instant::now();
+    let key = queue_core::document::generate_signing_key();
+    queue_core::document::save_signing_key(&dir.path().join("centre.key"), &key)?;
+    queue_core::document::save_verifying_key(&dir.path().join("centre.pub"), &key.verifying_key())?;
+    let seq = dashboard::history::build(&db, HallConfig::sample()?, key, n)?;
+    println!(
+        "history: {seq} events written in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let bin = dashboard_bin(a);
+    // The clean stop above wrote a checkpoint at the last seq.
+    let (child, with_cp) = serve_and_time(&bin, &db).await?;
+    stop(child).await;
+    // Without checkpoints: the whole log is replayed.
+    rusqlite::Connection::open(&db)?.execute("DELETE FROM checkpoints", [])?;
+    let (child, full) = serve_and_time(&bin, &db).await?;
+    stop(child).await;
+    println!("restart with {seq} events: serving again in {:.0} ms from the checkpoint, {:.0} ms by full replay", with_cp.as_secs_f64() * 1e3, full.as_secs_f64() * 1e3);
+    println!("figure history_events {seq}");
+    println!("figure restart_checkpoint_ms {:.1}", with_cp.as_secs_f64() * 1e3);
+    println!("figure restart_full_replay_ms {:.1}", full.as_secs_f64() * 1e3);
+    Ok(())
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
+    if let Some(n) = a.history {
+        return history(&a, n).await;
+    }
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("hall.db");
     // A centre with one window per counter, each serving every queue.
@@ -195,12 +278,7 @@ async fn main() -> anyhow::Result<()> {
         .local_addr()?
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let bin = a.hall_bin.clone().unwrap_or_else(|| {
-        std::env::current_exe()
-            .ok()
-            .and_then(|p| p.parent().map(|d| d.join("dashboard")))
-            .unwrap_or_else(|| PathBuf::from("dashboard"))
-    });
+    let bin = dashboard_bin(&a);
     let mut server: Child = Command::new(&bin)
         .args(["serve", "--listen", &addr, "--db"])
         .arg(&db)
