@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs what the tests need when it is missing:
 # tmux (terminal apps), zbar-tools (QR decoding of printed documents), Debian's chromium
-# (web pages, headless) and the npm package playwright-core (driving chromium).
+# (web pages, headless), systemd (`systemd-analyze verify` of the units) and the npm package
+# playwright-core (driving chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,7 @@ need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""

@@ -103,6 +103,28 @@ pub struct HallView {
     /// The queue figures as the hall last sent them, and the hall time they are for.
     figures: Vec<QueueInfo>,
     figures_at: Option<DateTime<FixedOffset>>,
+    /// The hall's storage trouble, when it has some (snapshot `storage`).
+    pub storage: Option<StorageTrouble>,
+}
+
+/// The hall cannot save (`failing`) or soon will not (`low_space`), with its own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageTrouble {
+    pub failing: bool,
+    pub message: String,
+    pub message_en: String,
+}
+
+fn storage_trouble(v: &Value) -> Option<StorageTrouble> {
+    let status = v["status"].as_str()?;
+    if status == "ok" {
+        return None;
+    }
+    Some(StorageTrouble {
+        failing: status == "failing",
+        message: v["message"].as_str().unwrap_or("").to_string(),
+        message_en: v["message_en"].as_str().unwrap_or("").to_string(),
+    })
 }
 
 /// Parses one field, keeping a default (and a log line) when the hall sent something odd:
@@ -142,6 +164,7 @@ impl HallView {
             tickets: tickets.into_iter().map(|t| (t.id.clone(), t)).collect(),
             cases: cases.into_iter().map(|c| (c.id.clone(), c)).collect(),
             alerts: alerts.iter().filter_map(alert_entry).collect(),
+            storage: storage_trouble(&state["storage"]),
         }
     }
 

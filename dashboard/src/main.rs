@@ -38,6 +38,16 @@ enum Cmd {
     CheckId(tools::CheckIdArgs),
     /// Smallest number of windows meeting a service level (Erlang C).
     Staffing(tools::StaffingArgs),
+    /// Consistent copy of the database while the hall serves, verified.
+    Backup(dashboard::backup::BackupArgs),
+    /// Put a backup in place of the database (never over a newer one without --force).
+    Restore(dashboard::backup::RestoreArgs),
+    /// Check disk, permissions, calendar, backups, clock, log chain; exit 1 on FAIL.
+    Doctor(dashboard::doctor::DoctorArgs),
+    /// Replay the log: the wait estimates' coverage and errors against the queue-length baseline.
+    Backtest(dashboard::backtest::BacktestArgs),
+    /// Seeded scenario days through the real engine: waits, estimate quality, staffing plan.
+    Simulate(dashboard::simulate::SimulateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +80,9 @@ struct ServeArgs {
     /// Log to this file instead of stderr.
     #[arg(long)]
     log: Option<PathBuf>,
+    /// Alert supervisors when free space on the database's disk falls below this many MB.
+    #[arg(long, default_value_t = 256)]
+    min_free_mb: u64,
 }
 
 fn init_logging(
@@ -113,6 +126,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<ExitCode> {
     opts.calendar.clone_from(&a.calendar);
     opts.key.clone_from(&a.key);
     opts.demo = a.demo;
+    opts.min_free_bytes = a.min_free_mb.saturating_mul(1024 * 1024);
     opts.start = a.start;
     opts.time_scale = a.time_scale.unwrap_or(if a.demo { 10.0 } else { 1.0 });
     if !(opts.time_scale.is_finite() && opts.time_scale > 0.0) {
@@ -144,6 +158,11 @@ fn main() -> ExitCode {
         Cmd::Calendar(a) => tools::calendar(a),
         Cmd::CheckId(a) => tools::check_id(a),
         Cmd::Staffing(a) => tools::staffing(a),
+        Cmd::Backup(a) => dashboard::backup::backup(a),
+        Cmd::Restore(a) => dashboard::backup::restore(a),
+        Cmd::Doctor(a) => dashboard::doctor::doctor(a),
+        Cmd::Backtest(a) => dashboard::backtest::backtest(a),
+        Cmd::Simulate(a) => dashboard::simulate::simulate(a),
     };
     match result {
         Ok(code) => code,

@@ -39,18 +39,6 @@
     return Date.parse(s);
   }
 
-  /** Wait range as the server computes it (queue-core staffing::predict_wait). */
-  function predictWait(ahead, servers, meanServiceSeconds) {
-    if (!(meanServiceSeconds > 0)) return null;
-    if (!servers) return null;
-    const k = ahead + 1;
-    const mean = k * meanServiceSeconds / servers / 60;
-    const spread = mean / Math.sqrt(k);
-    const low = Math.floor(Math.max(0, mean - spread));
-    const high = Math.ceil(mean + spread);
-    return { low_minutes: low, high_minutes: Math.max(high, low) };
-  }
-
   /* ------------------------------------------------------------------ state */
 
   /** Window from a `window_changed` event (same shape as in the snapshot: `ticket` = number). */
@@ -106,10 +94,12 @@
     return (state.windows || []).filter((w) => w.state === 'open' && (w.queues || []).includes(code)).length;
   }
 
-  /** Re-derives what depends on counts and windows: open windows and the wait estimate. */
+  /**
+   * Re-derives what depends on windows: the open-window count. The wait estimate is the hall's
+   * own (snapshot, then `summary` frames every 250 ms at most): it cannot be recomputed here.
+   */
   function refreshQueue(state, q) {
     q.open_windows = openWindowsFor(state, q.code);
-    q.estimated_wait = predictWait(q.waiting, q.open_windows, Number(q.mean_service_seconds) || 0);
   }
 
   /**
@@ -610,7 +600,6 @@
     Client,
     applyEvent,
     prepareState,
-    predictWait,
     longestWaitSeconds,
     offsetMinutes,
     parseTime,

@@ -514,9 +514,7 @@ impl Hall {
             .values()
             .map(|q| {
                 let waiting = self.queue.waiting_count(&q.code);
-                let estimate = self
-                    .queue
-                    .estimate(&q.code, u32::try_from(waiting).unwrap_or(u32::MAX));
+                let estimate = crate::estimate::walk_in_range(&self.queue, &q.code, now, rules);
                 let mut v = json!({
                     "code": q.code,
                     "name": q.name,
@@ -532,6 +530,12 @@ impl Hall {
                     "arrivals_last_hour": self.queue.arrivals.get(&q.code).map_or(0, std::collections::VecDeque::len),
                 });
                 if role != Role::Display {
+                    // Each waiting ticket's current figure (the one printed was at issue).
+                    let now_est: std::collections::HashMap<String, crate::staffing::WaitRange> =
+                        crate::estimate::for_line(&self.queue, &q.code, now, rules)
+                            .into_iter()
+                            .map(|(id, e)| (id, e.range()))
+                            .collect();
                     let line: Vec<Value> = self
                         .queue
                         .waiting_in(&q.code, rules)
@@ -540,6 +544,7 @@ impl Hall {
                             json!({
                                 "id": t.id, "number": t.number, "channel": t.channel,
                                 "issued_at": t.issued_at, "returning": t.returning,
+                                "estimated_wait": now_est.get(&t.id),
                             })
                         })
                         .collect();

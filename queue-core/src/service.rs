@@ -22,6 +22,7 @@ use crate::checkpoint;
 use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::hall::{Command, Hall};
+use crate::health::{self, CommitFailure};
 use crate::store::{EventRecord, Store, StoreError};
 
 /// A reply as the protocol sends it (`ok`, then `seq`+`result` or `error`).
@@ -68,6 +69,8 @@ pub struct Published {
     pub seq: u64,
     /// Hall time of the last commit or tick.
     pub now: DateTime<FixedOffset>,
+    /// Set while commits fail; cleared by the next commit that writes.
+    pub storage: Option<CommitFailure>,
 }
 
 /// A command retried later than this is treated as new: no client retries for a week, and
@@ -161,6 +164,7 @@ impl HallService {
             hall: hall.clone(),
             seq,
             now,
+            storage: None,
         }));
         let (tx, rx) = mpsc::sync_channel(options.queue_depth);
         let stopped = Arc::new(AtomicBool::new(false));
@@ -313,6 +317,9 @@ impl Writer {
                 self.batch(submits, tick_due);
             }
             if tick_due {
+                self.probe_if_failing();
+            }
+            if tick_due {
                 next_tick = Instant::now() + self.options.tick_every;
             }
             if stop {
@@ -450,6 +457,7 @@ impl Writer {
             }
             b.commit()
         })();
+        let wrote_replies = !new_keys.is_empty();
         if result.is_ok() {
             self.seq = seq;
             self.head = head;
@@ -471,6 +479,11 @@ impl Writer {
                     Ok(g) => g,
                     Err(p) => p.into_inner(),
                 };
+                // Only a commit that wrote proves the disk takes writes again.
+                if g.storage.is_some() && (!records.is_empty() || wrote_replies) {
+                    tracing::info!("commits succeed again");
+                    g.storage = None;
+                }
                 for r in &records {
                     g.hall.apply(&r.event, r.at);
                 }
@@ -493,11 +506,12 @@ impl Writer {
                 tracing::error!(error = %e, "commit failed; nothing of this batch was stored");
                 // The private state ran ahead of the database: take the committed one back.
                 self.seq = start_seq;
-                let g = match self.shared.read() {
+                let mut g = match self.shared.write() {
                     Ok(g) => g,
                     Err(p) => p.into_inner(),
                 };
                 self.hall = g.hall.clone();
+                g.storage = Some(CommitFailure::record(g.storage.as_ref(), &e, self.last_at));
                 drop(g);
                 if let Ok((seq, head)) = self.store.head() {
                     self.seq = seq;
@@ -507,11 +521,31 @@ impl Writer {
                     if let Some(done) = p.done {
                         done(Outcome::error(
                             "storage_failure",
-                            format!("未能保存，请重试 not stored, retry: {e}"),
+                            health::refusal_message(&e),
                         ));
                     }
                 }
             }
+        }
+    }
+}
+
+impl Writer {
+    /// While commits fail and nothing else is written, a tiny write on each tick tells when
+    /// the disk takes writes again, so the alert clears without waiting for a command.
+    fn probe_if_failing(&mut self) {
+        let failing = self.shared.read().map_or(true, |g| g.storage.is_some());
+        if !failing {
+            return;
+        }
+        let ok = self.store.raw_commit_probe().is_ok();
+        if ok {
+            let mut g = match self.shared.write() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            tracing::info!("storage probe succeeded: commits succeed again");
+            g.storage = None;
         }
     }
 }

@@ -40,6 +40,10 @@ pub enum AlertKind {
     DeviceFault,
     /// An urgent request was refused (GZ Art 10: recorded and reported).
     UrgentRefused,
+    /// Commits are failing (disk full, I/O error). Not in the event log: see `health`.
+    StorageFailure,
+    /// Free space on the database's disk is below the watch threshold. Not in the log.
+    DiskLow,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -363,7 +367,7 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
                 format!("{waiting} waiting in {code} (limit {})", cfg.max_waiting),
             );
         }
-        let est = q.estimate(code, u32::try_from(waiting).unwrap_or(u32::MAX));
+        let est = crate::estimate::walk_in_range(q, code, now, &hall.config.rules);
         let over = match est {
             Some(r) => r.high_minutes > cfg.target_wait_minutes && waiting > 0,
             None => waiting > 0,
@@ -541,6 +545,17 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
 fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
     let q = &hall.queue;
     let level = hall.config.rules.service_level;
+    // One estimate per queue per tick: the window loop below asks about the same queues often.
+    let est_now: BTreeMap<&String, Option<crate::staffing::WaitRange>> = q
+        .queues
+        .keys()
+        .map(|c| {
+            (
+                c,
+                crate::estimate::walk_in_range(q, c, now, &hall.config.rules),
+            )
+        })
+        .collect();
     let mut out = Vec::new();
     for cfg in q.queues.values() {
         let code = &cfg.code;
@@ -609,7 +624,10 @@ fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
                     && w.queues.iter().all(|other| {
                         let n = q.waiting_count(other);
                         let t = q.queues.get(other).map_or(0, |c| c.target_wait_minutes);
-                        q.estimate(other, u32::try_from(n).unwrap_or(u32::MAX))
+                        est_now
+                            .get(other)
+                            .copied()
+                            .flatten()
                             .is_some_and(|r| r.high_minutes <= t / 2 || n == 0)
                     })
             })

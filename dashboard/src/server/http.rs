@@ -57,8 +57,16 @@ async fn ws(
 async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let g = state.service.read();
     let connections = state.limits.max_connections - state.connections.available_permits();
+    let storage = if g.storage.is_some() {
+        "failing"
+    } else if state.health.borrow().is_empty() {
+        "ok"
+    } else {
+        "low_space"
+    };
     axum::Json(json!({
         "status": "ok",
+        "storage": storage,
         "seq": g.seq,
         "now": g.now,
         "centre": g.hall.config.centre.name,

@@ -3,6 +3,7 @@
 
 mod fanout;
 mod frames;
+mod health;
 mod http;
 mod limits;
 mod session;
@@ -49,6 +50,8 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// Real time between hall ticks (alerts, deemed acceptance).
     pub tick: Duration,
+    /// Supervisors are alerted when free space on the database's disk falls below this.
+    pub min_free_bytes: u64,
 }
 
 impl ServeOptions {
@@ -65,6 +68,7 @@ impl ServeOptions {
             demo: false,
             limits: Limits::default(),
             tick: Duration::from_millis(500),
+            min_free_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -85,6 +89,8 @@ pub struct AppState {
     pub staffed: Mutex<std::collections::HashMap<u32, usize>>,
     /// The latest queue summary (see `summary`), one for every client.
     pub summary: tokio::sync::watch::Sender<Arc<summary::Summary>>,
+    /// Storage alerts (failing commits, low disk), outside the event log.
+    pub health: health::HealthRx,
 }
 
 /// A running hall: its address, and how to stop it.
@@ -178,6 +184,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     if !addr.ip().is_loopback() {
         tracing::warn!(%addr, "listening beyond this machine: every client still needs a token");
     }
+    let (health_tx, health_rx) = tokio::sync::watch::channel(Arc::new(Vec::new()));
     let state = Arc::new(AppState {
         service,
         events,
@@ -189,8 +196,15 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         clock,
         staffed: Mutex::new(std::collections::HashMap::new()),
         summary: tokio::sync::watch::Sender::new(Arc::new(summary::Summary::default())),
+        health: health_rx,
     });
     tokio::spawn(summary::run(Arc::clone(&state), state.summary.clone()));
+    health::spawn(
+        Arc::clone(&state),
+        health_tx,
+        opts.db.clone(),
+        opts.min_free_bytes,
+    );
     if opts.demo {
         crate::demo::spawn(Arc::clone(&state));
     }

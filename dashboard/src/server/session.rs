@@ -241,7 +241,9 @@ impl Session {
         // Subscribing under the read lock: the writer publishes under the write lock, so no
         // event can fall between the snapshot and the subscription.
         let rx = self.state.events.subscribe();
-        let state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
+        let mut state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
+        let storage = Arc::clone(&self.state.health.borrow());
+        super::health::decorate(&mut state, &storage, self.actor.role);
         if let Some(w) = self.actor.window.and_then(|w| g.hall.queue.windows.get(&w)) {
             self.viewer.queues = w.queues.iter().cloned().collect();
         }
@@ -294,6 +296,8 @@ impl Session {
         );
         let shutdown = self.state.shutdown.clone();
         let mut summaries = self.state.summary.subscribe();
+        let mut health = self.state.health.clone();
+        health.mark_unchanged();
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return End::Shutdown,
@@ -306,6 +310,15 @@ impl Session {
                         return e;
                     }
                     if let Err(e) = self.send(tx, summary.frame.clone()).await {
+                        return e;
+                    }
+                }
+                Ok(()) = health.changed() => {
+                    // Storage alerts live outside the log: a fresh snapshot carries them (and
+                    // their clearing) to every kind of client.
+                    let (snap, seq, _) = self.snapshot();
+                    self.sent = self.sent.max(seq);
+                    if let Err(e) = self.send(tx, snap).await {
                         return e;
                     }
                 }

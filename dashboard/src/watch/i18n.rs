@@ -261,6 +261,8 @@ impl Lang {
             (Self::Zh, AlertKind::Deadline) => "办结时限",
             (Self::Zh, AlertKind::DeviceFault) => "设备故障",
             (Self::Zh, AlertKind::UrgentRefused) => "急事被拒",
+            (Self::Zh, AlertKind::StorageFailure) => "无法保存",
+            (Self::Zh, AlertKind::DiskLow) => "磁盘将满",
             (Self::En, AlertKind::LongWait) => "long wait",
             (Self::En, AlertKind::TooManyWaiting) => "too many",
             (Self::En, AlertKind::EstimateOverTarget) => "over target",
@@ -269,6 +271,8 @@ impl Lang {
             (Self::En, AlertKind::Deadline) => "deadline",
             (Self::En, AlertKind::DeviceFault) => "device fault",
             (Self::En, AlertKind::UrgentRefused) => "urgent refused",
+            (Self::En, AlertKind::StorageFailure) => "not saving",
+            (Self::En, AlertKind::DiskLow) => "disk low",
         }
     }
 
