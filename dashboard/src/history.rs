@@ -51,6 +51,7 @@ pub fn build(db: &Path, config: HallConfig, key: SigningKey, events: u64) -> any
     let kiosk = Actor {
         role: Role::Kiosk,
         window: None,
+        token: None,
     };
     let close = NaiveTime::from_hms_opt(17, 0, 0).context("time")?;
     let mut i = 0usize;
@@ -61,6 +62,7 @@ pub fn build(db: &Path, config: HallConfig, key: SigningKey, events: u64) -> any
         let counter = Actor {
             role: Role::Counter,
             window: Some(*window),
+            token: None,
         };
         for (actor, cmd) in [
             (kiosk, json!({"kind":"issue_ticket","queue":queue})),

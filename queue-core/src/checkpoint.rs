@@ -109,7 +109,8 @@ pub fn restore(
     c: &StoredCheckpoint,
     log_hash: Option<&[u8]>,
 ) -> Result<DateTime<FixedOffset>, CheckpointError> {
-    let sig = Signature::from_slice(&c.signature).map_err(|_| CheckpointError::BadSignature(c.seq))?;
+    let sig =
+        Signature::from_slice(&c.signature).map_err(|_| CheckpointError::BadSignature(c.seq))?;
     hall.verifying_key()
         .verify(
             &signed_bytes(c.seq, &c.hash, &c.at, &c.config_digest, &c.state),

@@ -79,7 +79,7 @@ fn write_log(store: &mut Store, log: &[EventRecord]) -> Vec<Vec<u8>> {
     let mut hashes = vec![vec![0u8; 32]];
     let mut b = store.begin().unwrap();
     for r in log {
-        let h = b.append(r, hashes.last().unwrap()).unwrap();
+        let h = b.append(r, hashes.last().unwrap(), None).unwrap();
         hashes.push(h);
     }
     b.commit().unwrap();
@@ -137,7 +137,13 @@ proptest! {
 
 fn driven_log() -> (Driver, tempfile::TempDir, Store, Vec<Vec<u8>>) {
     let mut d = Driver::new(at(2026, 11, 23, 9, 0));
-    for o in [Op::Issue(0, 0), Op::Issue(1, 1), Op::Call(0), Op::Start(0), Op::Open(0)] {
+    for o in [
+        Op::Issue(0, 0),
+        Op::Issue(1, 1),
+        Op::Call(0),
+        Op::Start(0),
+        Op::Open(0),
+    ] {
         run(&mut d, &o);
     }
     let dir = tempfile::tempdir().unwrap();
@@ -190,7 +196,11 @@ fn a_checkpoint_signed_by_another_key_or_off_the_log_or_for_another_config_is_re
     // The centre changed its configuration since.
     let mut cfg = d.hall.config.clone();
     cfg.windows.retain(|w| w.number != 16);
-    let mut changed = Hall::new(cfg, d.hall.calendar.clone(), ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]));
+    let mut changed = Hall::new(
+        cfg,
+        d.hall.calendar.clone(),
+        ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]),
+    );
     assert!(matches!(
         checkpoint::restore(&mut changed, &c, log_hash.as_deref()),
         Err(CheckpointError::ConfigChanged(_))
@@ -226,7 +236,11 @@ fn the_writer_checkpoints_on_a_clean_stop_and_restart_uses_it() {
     svc.shutdown();
     let store = Store::open(&db).unwrap();
     let cps = store.checkpoints().unwrap();
-    assert_eq!(cps.first().map(|c| c.seq), Some(seq), "checkpoint at the last seq");
+    assert_eq!(
+        cps.first().map(|c| c.seq),
+        Some(seq),
+        "checkpoint at the last seq"
+    );
     drop(store);
     let svc = start();
     assert_eq!(svc.read().hall.queue, before, "same state after restart");

@@ -226,8 +226,14 @@ async fn history(a: &Args, n: u64) -> anyhow::Result<()> {
     stop(child).await;
     println!("restart with {seq} events: serving again in {:.0} ms from the checkpoint, {:.0} ms by full replay", with_cp.as_secs_f64() * 1e3, full.as_secs_f64() * 1e3);
     println!("figure history_events {seq}");
-    println!("figure restart_checkpoint_ms {:.1}", with_cp.as_secs_f64() * 1e3);
-    println!("figure restart_full_replay_ms {:.1}", full.as_secs_f64() * 1e3);
+    println!(
+        "figure restart_checkpoint_ms {:.1}",
+        with_cp.as_secs_f64() * 1e3
+    );
+    println!(
+        "figure restart_full_replay_ms {:.1}",
+        full.as_secs_f64() * 1e3
+    );
     Ok(())
 }
 

@@ -152,7 +152,15 @@ impl<'a> Engine<'a> {
     ) -> Option<Vec<Event>> {
         let d = self
             .hall
-            .decide(&Command::Queue(cmd), Actor { role, window }, at)
+            .decide(
+                &Command::Queue(cmd),
+                Actor {
+                    role,
+                    window,
+                    token: None,
+                },
+                at,
+            )
             .ok()?;
         for ev in &d.events {
             self.record(ev.clone(), at);
@@ -179,7 +187,7 @@ impl<'a> Engine<'a> {
         };
         let mut b = store.begin()?;
         for rec in self.pending.drain(..) {
-            self.head = b.append(&rec, &self.head)?;
+            self.head = b.append(&rec, &self.head, None)?;
         }
         b.commit()?;
         Ok(())
