@@ -97,6 +97,12 @@ pub enum Incoming {
         at: String,
         event: Value,
     },
+    /// The hall's current queue figures (`queues` as in the snapshot), as of `seq`.
+    Summary {
+        seq: u64,
+        at: String,
+        queues: Value,
+    },
     Reply {
         id: String,
         ok: bool,
@@ -221,6 +227,45 @@ fn command_frame(id: &str, command: &Value) -> String {
     json!({"type": "command", "id": id, "command": command}).to_string()
 }
 
+type WsSink = futures_util::stream::SplitSink<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    Message,
+>;
+
+/// One event frame (alone or from a batch): applied only if it follows the last seq; a
+/// `redacted` marker with `from` covers the run `from..=seq` that was not for this client.
+async fn on_event(
+    v: &Value,
+    st: &mut State,
+    tx: &mpsc::UnboundedSender<Incoming>,
+    sink: &mut WsSink,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    let seq = v["seq"].as_u64().unwrap_or(0);
+    let first = v["event"]["from"]
+        .as_u64()
+        .filter(|_| v["event"]["kind"] == "redacted")
+        .unwrap_or(seq);
+    match st.last_seq {
+        Some(last) if seq <= last => return Ok(()),
+        Some(last) if first != last + 1 => {
+            // A gap: never apply past it; ask for the whole state.
+            return sink
+                .send(Message::Text(json!({"type":"resync"}).to_string().into()))
+                .await;
+        }
+        _ => {}
+    }
+    st.last_seq = Some(seq);
+    if v["event"]["kind"] != "redacted" {
+        let _ = tx.send(Incoming::Event {
+            seq,
+            at: v["at"].as_str().unwrap_or("").to_string(),
+            event: v["event"].clone(),
+        });
+    }
+    Ok(())
+}
+
 async fn session(
     cfg: &ClientConfig,
     out: &mut mpsc::UnboundedReceiver<Out>,
@@ -311,21 +356,25 @@ async fn session(
                         let _ = tx.send(Incoming::Snapshot { seq, state: v["state"].clone() });
                     }
                     "event" => {
-                        let seq = v["seq"].as_u64().unwrap_or(0);
-                        match st.last_seq {
-                            Some(last) if seq <= last => continue,
-                            Some(last) if seq != last + 1 => {
-                                // A gap: never apply past it; ask for the whole state.
-                                let _ = sink.send(Message::Text(json!({"type":"resync"}).to_string().into())).await;
-                                continue;
-                            }
-                            _ => {}
+                        if let Err(e) = on_event(&v, st, tx, &mut sink).await {
+                            return Ended::Lost(e.to_string(), online);
                         }
-                        st.last_seq = Some(seq);
-                        let _ = tx.send(Incoming::Event {
-                            seq,
+                    }
+                    "batch" => {
+                        // Each element is an event frame, in order: handled as if it came alone.
+                        if let Some(events) = v["events"].as_array() {
+                            for e in events {
+                                if let Err(e) = on_event(e, st, tx, &mut sink).await {
+                                    return Ended::Lost(e.to_string(), online);
+                                }
+                            }
+                        }
+                    }
+                    "summary" => {
+                        let _ = tx.send(Incoming::Summary {
+                            seq: v["seq"].as_u64().unwrap_or(0),
                             at: v["at"].as_str().unwrap_or("").to_string(),
-                            event: v["event"].clone(),
+                            queues: v["queues"].clone(),
                         });
                     }
                     "reply" => {

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod disk;
 pub mod doctor;
 pub mod document_page;
+pub mod history;
 pub mod identity;
 pub mod keys;
 pub mod logtools;

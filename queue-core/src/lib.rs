@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod calendar;
 pub mod catalogue;
+pub mod checkpoint;
 pub mod clock;
 pub mod config;
 pub mod document;

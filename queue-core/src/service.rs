@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::Actor;
+use crate::checkpoint;
 use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::hall::{Command, Hall};
@@ -122,6 +123,9 @@ impl Default for ServiceOptions {
 /// Handle to the running writer. Cheap to clone.
 #[derive(Clone)]
 pub struct HallService {
+    /// The state checkpoint start-up began from (0: the whole log was replayed). The log
+    /// before it was not walked at start-up: see [`HallService::verify_whole_log`].
+    pub started_from: u64,
     shared: Arc<RwLock<Published>>,
     tx: SyncSender<Job>,
     thread: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
@@ -154,17 +158,19 @@ impl HallService {
         options: ServiceOptions,
     ) -> Result<Self, ServiceError> {
         let store = Store::open(db)?;
-        let records = store.load_events()?;
+        // The newest valid checkpoint, then only the log after it (a full replay without
+        // one); the part before it is walked in the background (`verify_before`).
+        let (from, from_hash, mut last_at) = checkpoint::restore_latest(&store, &mut hall)?;
+        let records = store.load_events_from(from, &from_hash)?;
         // Truncation or a rewrite with recomputed hashes passes the chain check; the signed
         // heads do not.
         store.check_heads(&hall.verifying_keys())?;
-        let mut last_at = None;
         for r in &records {
             hall.apply(&r.event, r.at);
             last_at = Some(r.at);
         }
         let (seq, head) = store.head()?;
-        tracing::info!(events = records.len(), seq, db = %db.display(), "hall state rebuilt from the event log");
+        tracing::info!(from, replayed = records.len(), seq, db = %db.display(), "hall state rebuilt from the event log");
         let now = last_at.map_or_else(|| clock.now(), |t| t.max(clock.now()));
         let shared = Arc::new(RwLock::new(Published {
             hall: hall.clone(),
@@ -191,6 +197,7 @@ impl HallService {
             hall,
             seq,
             head,
+            checkpointed: from,
             last_at: now,
             clock,
             shared: Arc::clone(&shared),
@@ -209,6 +216,7 @@ impl HallService {
             .map_err(ServiceError::Thread)?;
         spawn_checkpointer(db, stopped)?;
         Ok(Self {
+            started_from: from,
             shared,
             tx,
             thread: Arc::new(std::sync::Mutex::new(Some(handle))),
@@ -249,6 +257,27 @@ impl HallService {
             .unwrap_or_else(|_| Outcome::error("unavailable", "the hall writer stopped"))
     }
 
+    /// Walks the whole log (chain, bodies, signed heads) as `verify-log` does. Start-up from a
+    /// checkpoint only checked the log after it; the server runs this in the background and
+    /// stops if it finds damage. Returns the first problem, if any.
+    ///
+    /// # Errors
+    /// SQLite errors that stop the walk itself.
+    pub fn verify_whole_log(
+        db: &Path,
+        trusted: &[ed25519_dalek::VerifyingKey],
+    ) -> Result<Option<StoreError>, StoreError> {
+        let store = Store::open(db)?;
+        let check = store.verify_log(trusted)?;
+        Ok(check
+            .bad
+            .first()
+            .map(|(seq, problem)| StoreError::Tampered {
+                seq: *seq,
+                problem: problem.clone(),
+            }))
+    }
+
     /// Read access to the committed state. A poisoned lock still holds consistent committed
     /// state (the writer only swaps in whole applied batches), so it is used as is.
     pub fn read(&self) -> RwLockReadGuard<'_, Published> {
@@ -277,6 +306,8 @@ struct Writer {
     hall: Hall,
     seq: u64,
     head: Vec<u8>,
+    /// Seq of the latest state checkpoint.
+    checkpointed: u64,
     last_at: DateTime<FixedOffset>,
     clock: Arc<dyn Clock>,
     shared: Arc<RwLock<Published>>,
@@ -360,6 +391,7 @@ impl Writer {
                 if !rest.is_empty() {
                     self.batch(rest, false);
                 }
+                self.save_checkpoint();
                 self.sign_head();
                 if let Err(e) = self.store.checkpoint_all() {
                     tracing::warn!(error = %e, "final checkpoint failed; the WAL keeps the data");
@@ -367,6 +399,21 @@ impl Writer {
                 tracing::info!(seq = self.seq, "hall writer stopped");
                 return;
             }
+        }
+    }
+
+    /// A state checkpoint at the committed position, when it moved since the last one.
+    fn save_checkpoint(&mut self) {
+        if self.seq != self.checkpointed
+            && checkpoint::save(
+                &mut self.store,
+                &self.hall,
+                self.seq,
+                &self.head,
+                self.last_at,
+            )
+        {
+            self.checkpointed = self.seq;
         }
     }
 
@@ -523,6 +570,9 @@ impl Writer {
                     if let Some(done) = p.done {
                         done(p.outcome);
                     }
+                }
+                if self.seq - self.checkpointed >= checkpoint::EVERY_EVENTS {
+                    self.save_checkpoint();
                 }
             }
             Err(e) => {

@@ -58,6 +58,11 @@ impl App {
                 self.hall = HallView::from_snapshot(&state);
                 self.hall.recount(self.now);
             }
+            Incoming::Summary { at, queues, .. } => {
+                let at = DateTime::parse_from_rfc3339(&at).ok();
+                self.hall.apply_summary(&queues, at);
+                self.hall.recount(self.now);
+            }
             Incoming::Event { at, event, .. } => {
                 let at = DateTime::parse_from_rfc3339(&at).ok();
                 self.hall.apply(&event, at);

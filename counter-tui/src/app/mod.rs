@@ -159,8 +159,9 @@ pub struct App {
     last_resync: Option<DateTime<FixedOffset>>,
 }
 
-/// How often to refresh the hall's own figures (estimated waits) with a fresh snapshot.
-const RESYNC_SECONDS: i64 = 60;
+/// Safety-net resync: queue figures arrive in `summary` frames, so this only bounds how long
+/// an unnoticed divergence could last.
+const RESYNC_SECONDS: i64 = 300;
 
 impl App {
     #[must_use]

@@ -1,6 +1,7 @@
 //! The hall server: queue-core's single writer behind the websocket protocol (`/ws`), plus the
 //! web pages, the printable documents and a health check, on one listen address.
 
+mod fanout;
 mod frames;
 mod health;
 mod http;
@@ -9,6 +10,7 @@ mod listen;
 mod preauth;
 mod revocation;
 mod session;
+mod summary;
 mod verify_status;
 
 use std::net::SocketAddr;
@@ -31,7 +33,7 @@ use tokio::sync::{broadcast, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use frames::Outgoing;
+pub use fanout::Outgoing;
 pub use limits::Limits;
 
 /// Everything `dashboard serve` can be told.
@@ -101,6 +103,10 @@ pub struct AppState {
     /// Windows with a counter connected now (window → sessions): the demo leaves them to
     /// the person at the counter.
     pub staffed: Mutex<std::collections::HashMap<u32, usize>>,
+    /// Why the hall stopped by itself (a damaged log found after start-up), if it did.
+    pub fatal: Mutex<Option<String>>,
+    /// The latest queue summary (see `summary`), one for every client.
+    pub summary: tokio::sync::watch::Sender<Arc<summary::Summary>>,
     /// Storage alerts (failing commits, low disk), outside the event log.
     pub health: health::HealthRx,
     /// Connections that have not yet said a valid hello.
@@ -243,12 +249,18 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         tracker: TaskTracker::new(),
         clock,
         staffed: Mutex::new(std::collections::HashMap::new()),
+        summary: tokio::sync::watch::Sender::new(Arc::new(summary::Summary::default())),
+        fatal: Mutex::new(None),
         health: health_rx,
         preauth: preauth::PreAuth::new(opts.limits.preauth_budget, opts.limits.preauth_per_address),
         dead_tokens: tokio::sync::watch::Sender::new(Arc::default()),
         key_fingerprint,
         tls: tls.is_some(),
     });
+    tokio::spawn(summary::run(Arc::clone(&state), state.summary.clone()));
+    if state.service.started_from > 0 {
+        spawn_log_walk(Arc::clone(&state), opts.db.clone());
+    }
     health::spawn(
         Arc::clone(&state),
         health_tx,
@@ -359,7 +371,29 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         tracing::info!("signal received: shutting down");
         token.cancel();
     });
-    hall.wait().await
+    let state = Arc::clone(&hall.state);
+    hall.wait().await?;
+    let fatal = state.fatal.lock().ok().and_then(|mut f| f.take());
+    match fatal {
+        Some(why) => Err(anyhow::anyhow!(why)),
+        None => Ok(()),
+    }
+}
+
+/// Start-up from a checkpoint checked only the log after it; the rest is walked here, off the
+/// serving path. Damage stops the hall, as it would have refused to start.
+fn spawn_log_walk(state: Arc<AppState>, db: PathBuf) {
+    let trusted = state.service.read().hall.verifying_keys();
+    tokio::task::spawn_blocking(move || match HallService::verify_whole_log(&db, &trusted) {
+        Ok(None) => tracing::info!("whole event log verified"),
+        Ok(Some(e)) | Err(e) => {
+            tracing::error!(error = %e, "damaged event log: stopping");
+            if let Ok(mut f) = state.fatal.lock() {
+                *f = Some(e.to_string());
+            }
+            state.shutdown.cancel();
+        }
+    });
 }
 
 async fn wait_for_signal() {

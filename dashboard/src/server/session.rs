@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use queue_core::auth::{Actor, Role};
@@ -14,7 +14,8 @@ use queue_core::store::{token_hash, EventRecord, TokenInfo};
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc};
 
-use super::frames::{error_frame, reply_error, reply_frame, Outgoing};
+use super::fanout::{Assembler, Outgoing, Subscriber};
+use super::frames::{error_frame, reply_error, reply_frame};
 use super::limits::Bucket;
 use super::preauth::Slot;
 use super::AppState;
@@ -37,9 +38,12 @@ struct Session {
     peer: SocketAddr,
     token: TokenInfo,
     actor: Actor,
-    /// Highest seq sent to this client.
+    /// Highest seq sent to this client (or covered by a pending redaction marker).
     sent: u64,
     resyncs: Bucket,
+    /// What this client needs of the stream, and the batch being built for it.
+    sub: Subscriber,
+    asm: Assembler,
 }
 
 #[derive(Debug)]
@@ -127,6 +131,8 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, slot
         actor,
         sent: 0,
         resyncs: Bucket::new(RESYNC_PER_SECOND, RESYNC_BURST),
+        sub: Subscriber::new(actor.role, actor.window),
+        asm: Assembler::default(),
     };
     let end = session.serve(&mut tx, &mut rx, after_seq).await;
     match &end {
@@ -247,8 +253,7 @@ async fn authenticate(
 }
 
 impl Session {
-    async fn send(&mut self, tx: &mut Sink, text: impl Into<String>) -> Result<(), End> {
-        let text: String = text.into();
+    async fn send(&mut self, tx: &mut Sink, text: impl Into<Utf8Bytes>) -> Result<(), End> {
         match tokio::time::timeout(
             self.state.limits.send_timeout,
             tx.send(Message::Text(text.into())),
@@ -261,37 +266,44 @@ impl Session {
         }
     }
 
-    /// Writes batches of events with one flush (one write for many frames).
+    /// Adds committed events to this client's batch and writes it (one frame for many events,
+    /// one flush). Runs of events the client does not need become a single marker.
     async fn send_batches(
         &mut self,
         tx: &mut Sink,
         batches: &[Arc<Vec<Outgoing>>],
     ) -> Result<(), End> {
-        let (role, window) = (self.actor.role, self.actor.window);
-        let already = self.sent;
+        for o in batches.iter().flat_map(|b| b.iter()) {
+            if o.seq > self.sent {
+                self.asm.push(&mut self.sub, o);
+                self.sent = o.seq;
+            }
+        }
+        self.write_pending(tx).await
+    }
+
+    /// Writes whatever the assembler holds.
+    async fn write_pending(&mut self, tx: &mut Sink) -> Result<(), End> {
+        let frames = self.asm.take_frames();
+        if frames.is_empty() {
+            return Ok(());
+        }
         let write = async {
-            for o in batches
-                .iter()
-                .flat_map(|b| b.iter())
-                .filter(|o| o.seq > already)
-            {
-                tx.feed(Message::Text(o.frame_for(role, window))).await?;
+            for f in frames {
+                tx.feed(Message::Text(f)).await?;
             }
             tx.flush().await
         };
         match tokio::time::timeout(self.state.limits.send_timeout, write).await {
-            Ok(Ok(())) => {
-                let last = batches.iter().filter_map(|b| b.last()).map(|o| o.seq).max();
-                self.sent = self.sent.max(last.unwrap_or(0));
-                Ok(())
-            }
+            Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(End::Error(e.to_string())),
             Err(_) => Err(End::Slow),
         }
     }
 
-    /// A snapshot and a receiver subscribed at exactly that seq.
-    fn snapshot(&self) -> (String, u64, broadcast::Receiver<Arc<Vec<Outgoing>>>) {
+    /// A snapshot and a receiver subscribed at exactly that seq. Also re-reads which queues
+    /// this client's window serves, and drops any half-built batch (the snapshot covers it).
+    fn snapshot(&mut self) -> (String, u64, broadcast::Receiver<Arc<Vec<Outgoing>>>) {
         let g = self.state.service.read();
         // Subscribing under the read lock: the writer publishes under the write lock, so no
         // event can fall between the snapshot and the subscription.
@@ -299,6 +311,10 @@ impl Session {
         let mut state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
         let storage = Arc::clone(&self.state.health.borrow());
         super::health::decorate(&mut state, &storage, self.actor.role);
+        if let Some(w) = self.actor.window.and_then(|w| g.hall.queue.windows.get(&w)) {
+            self.sub.queues = w.queues.iter().cloned().collect();
+        }
+        self.asm = Assembler::default();
         let frame = json!({"type": "snapshot", "seq": g.seq, "state": state}).to_string();
         (frame, g.seq, rx)
     }
@@ -346,6 +362,7 @@ impl Session {
             self.state.limits.command_burst,
         );
         let shutdown = self.state.shutdown.clone();
+        let mut summaries = self.state.summary.subscribe();
         let mut health = self.state.health.clone();
         health.mark_unchanged();
         let mut dead = self.state.dead_tokens.subscribe();
@@ -356,6 +373,18 @@ impl Session {
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return End::Shutdown,
+                Ok(()) = summaries.changed() => {
+                    let summary = Arc::clone(&summaries.borrow_and_update());
+                    // Bring the client's seq up to date first, so the marker and the figures
+                    // go out together.
+                    self.asm.flush_gap();
+                    if let Err(e) = self.write_pending(tx).await {
+                        return e;
+                    }
+                    if let Err(e) = self.send(tx, summary.frame.clone()).await {
+                        return e;
+                    }
+                }
                 Ok(()) = dead.changed() => {
                     if dead.borrow_and_update().contains(&me) {
                         return End::TokenEnded;
@@ -446,8 +475,9 @@ impl Session {
         }
     }
 
-    /// Frames for events `(after, upto]`, or `None` when they cannot be read.
-    async fn replay(&self, after: u64, upto: u64) -> Option<Vec<String>> {
+    /// Frames for events `(after, upto]`, batched as live events are, or `None` when they
+    /// cannot be read.
+    async fn replay(&mut self, after: u64, upto: u64) -> Option<Vec<Utf8Bytes>> {
         let state = Arc::clone(&self.state);
         let records: Vec<EventRecord> = tokio::task::spawn_blocking(move || {
             let store = state.reader.lock().ok()?;
@@ -458,16 +488,13 @@ impl Session {
         if records.len() as u64 != upto - after {
             return None;
         }
-        Some(
-            records
-                .iter()
-                .map(|r| {
-                    Outgoing::new(r)
-                        .frame_for(self.actor.role, self.actor.window)
-                        .to_string()
-                })
-                .collect(),
-        )
+        let mut asm = Assembler::default();
+        for r in &records {
+            asm.push(&mut self.sub, &Outgoing::new(r));
+        }
+        // The client resumes exactly at `upto`, even if the last events were not for it.
+        asm.flush_gap();
+        Some(asm.take_frames())
     }
 
     /// Handles one text frame; returns frames to send now (errors, read-only answers).

@@ -92,7 +92,7 @@ impl IntakeCtx<'_> {
 }
 
 /// The projection of all cases.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cases {
     all: BTreeMap<String, Case>,
     /// Last sequence used per day of receipt.

@@ -72,12 +72,27 @@ impl Store {
     /// # Errors
     /// SQLite errors, a broken hash chain, or an unreadable event.
     pub fn load_events(&self) -> Result<Vec<EventRecord>, StoreError> {
+        self.load_events_from(0, &[0u8; 32])
+    }
+
+    /// Reads and verifies the log after `after`, whose event hash is `after_hash` (a state
+    /// checkpoint's position): the chain is checked from there on.
+    ///
+    /// # Errors
+    /// SQLite errors, a broken hash chain, or an unreadable event.
+    pub fn load_events_from(
+        &self,
+        after: u64,
+        after_hash: &[u8],
+    ) -> Result<Vec<EventRecord>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT seq, at, body, prev_hash, hash, actor FROM events ORDER BY seq")
+            .prepare(
+                "SELECT seq, at, body, prev_hash, hash, actor FROM events WHERE seq > ?1 ORDER BY seq",
+            )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([i64::try_from(after).unwrap_or(i64::MAX)], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -89,8 +104,8 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        let mut prev = vec![0u8; 32];
-        for (expect_seq, row) in (1u64..).zip(rows) {
+        let mut prev = after_hash.to_vec();
+        for (expect_seq, row) in (after + 1..).zip(rows) {
             let (seq, at, body, prev_hash, hash, actor) = row.map_err(|e| self.err(e))?;
             let seq = u64::try_from(seq).unwrap_or(0);
             if seq != expect_seq {

@@ -108,4 +108,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE cases ADD COLUMN id_digest TEXT;
     DROP INDEX cases_id_number;
     CREATE INDEX cases_id_digest ON cases(id_digest);",
+    // 5: state checkpoints, so start-up replays only the log after the latest one.
+    "CREATE TABLE checkpoints (
+        seq INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL,
+        at TEXT NOT NULL,
+        config_digest BLOB NOT NULL,
+        state BLOB NOT NULL,
+        signature BLOB NOT NULL
+    );",
 ];

@@ -8,6 +8,7 @@
 //! version is refused rather than misread. The database and its WAL are created private (0600),
 //! in a directory created owner-only (0700).
 
+mod checkpoints;
 mod heads;
 mod log;
 mod meta;
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::hall::Event;
 use migrations::MIGRATIONS;
 
+pub use checkpoints::StoredCheckpoint;
 pub use heads::{key_id, SignedHead};
 pub use log::{actor_text, chain_hash, record_hash, SYSTEM_ACTOR};
 pub use meta::ClockMode;

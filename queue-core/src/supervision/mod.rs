@@ -137,7 +137,7 @@ impl SupervisionEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Refusal {
     queue: String,
     reason: String,
@@ -145,7 +145,8 @@ struct Refusal {
     at: DateTime<FixedOffset>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+// Serialisable for state checkpoints (`crate::checkpoint`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Supervision {
     pub alerts: BTreeMap<String, Alert>,
     recommendations: BTreeMap<String, Recommendation>,
