@@ -1,8 +1,9 @@
 //! The hall as this screen knows it: the last snapshot, with events folded in.
 //!
 //! Events carry the whole post-change object (ticket, window, case), so folding is a plain
-//! replace. Queue counts are recounted from the tickets after each event; the estimated wait
-//! comes from the hall only (it is refreshed by the periodic resync).
+//! replace. Queue figures (waiting, longest wait, open windows, estimate) come from the hall
+//! only: the snapshot, then `summary` frames (a counter receives the tickets of the queues it
+//! serves, not all of them); between summaries the longest wait grows with the clock.
 
 use std::collections::BTreeMap;
 
@@ -99,6 +100,9 @@ pub struct HallView {
     pub cases: BTreeMap<String, Case>,
     /// Alert messages by alert id.
     pub alerts: BTreeMap<String, String>,
+    /// The queue figures as the hall last sent them, and the hall time they are for.
+    figures: Vec<QueueInfo>,
+    figures_at: Option<DateTime<FixedOffset>>,
     /// The hall's storage trouble, when it has some (snapshot `storage`).
     pub storage: Option<StorageTrouble>,
 }
@@ -142,15 +146,19 @@ impl HallView {
         let tickets: Vec<Ticket> = field(state, "tickets");
         let cases: Vec<Case> = field(state, "cases");
         let alerts: Vec<Value> = field(state, "alerts");
+        let now = state
+            .get("now")
+            .and_then(Value::as_str)
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+        let queues: Vec<QueueInfo> = field(state, "queues");
         Self {
             loaded: true,
-            now: state
-                .get("now")
-                .and_then(Value::as_str)
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok()),
+            now,
+            figures: queues.clone(),
+            figures_at: now,
             centre_code: state["centre"]["code"].as_str().unwrap_or("").to_string(),
             centre_name: state["centre"]["name"].as_str().unwrap_or("").to_string(),
-            queues: field(state, "queues"),
+            queues,
             windows: windows.into_iter().map(|w| (w.number, w)).collect(),
             catalogue: field(state, "catalogue"),
             tickets: tickets.into_iter().map(|t| (t.id.clone(), t)).collect(),
@@ -195,24 +203,33 @@ impl HallView {
         }
         if let Some(at) = at {
             self.now = Some(at);
-            self.recount(at);
         }
     }
 
-    /// Waiting counts and longest waits from the tickets we hold.
+    /// Takes the hall's queue figures from a `summary` frame.
+    pub fn apply_summary(&mut self, queues: &Value, at: Option<DateTime<FixedOffset>>) {
+        let Ok(list) = serde_json::from_value::<Vec<QueueInfo>>(queues.clone()) else {
+            tracing::warn!("summary not understood");
+            return;
+        };
+        self.queues.clone_from(&list);
+        self.figures = list;
+        self.figures_at = at.or(self.now);
+    }
+
+    /// Longest waits as of `now`: the hall's figure plus the time since it was taken.
     pub fn recount(&mut self, now: DateTime<FixedOffset>) {
+        let since = self
+            .figures_at
+            .map_or(0, |t| (now - t).num_seconds().max(0));
         for q in &mut self.queues {
-            let waiting: Vec<&Ticket> = self
-                .tickets
-                .values()
-                .filter(|t| t.queue == q.code && t.state == TicketState::Waiting)
-                .collect();
-            q.waiting = u32::try_from(waiting.len()).unwrap_or(u32::MAX);
-            q.longest_wait_seconds = waiting
-                .iter()
-                .map(|t| t.waited_seconds(now))
-                .max()
-                .unwrap_or(0);
+            if let Some(f) = self.figures.iter().find(|f| f.code == q.code) {
+                q.longest_wait_seconds = if f.waiting > 0 {
+                    f.longest_wait_seconds + since
+                } else {
+                    0
+                };
+            }
         }
     }
 

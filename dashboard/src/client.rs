@@ -19,6 +19,9 @@ pub struct ClientConfig {
     pub url: String,
     pub token: String,
     pub name: String,
+    /// For `wss://`: the centre CA to trust (see `dashboard tls init`); the public web roots
+    /// when absent.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 impl ClientConfig {
@@ -32,8 +35,38 @@ impl ClientConfig {
             url,
             token: token.to_string(),
             name: name.to_string(),
+            ca: None,
         }
     }
+
+    /// Trusts the centre CA in `ca` for `wss://`.
+    #[must_use]
+    pub fn with_ca(mut self, ca: Option<std::path::PathBuf>) -> Self {
+        self.ca = ca;
+        self
+    }
+}
+
+/// Opens the websocket: `ws://` plain, `wss://` over rustls (trusting `ca` when given).
+///
+/// # Errors
+/// An unreadable CA file, or the connection failing.
+pub async fn connect(
+    url: &str,
+    ca: Option<&std::path::Path>,
+) -> anyhow::Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+> {
+    let connector = if url.starts_with("wss://") {
+        Some(tokio_tungstenite::Connector::Rustls(
+            crate::tls::client_config(ca)?,
+        ))
+    } else {
+        None
+    };
+    let (ws, _) =
+        tokio_tungstenite::connect_async_tls_with_config(url, None, true, connector).await?;
+    Ok(ws)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +96,12 @@ pub enum Incoming {
         seq: u64,
         at: String,
         event: Value,
+    },
+    /// The hall's current queue figures (`queues` as in the snapshot), as of `seq`.
+    Summary {
+        seq: u64,
+        at: String,
+        queues: Value,
     },
     Reply {
         id: String,
@@ -188,19 +227,56 @@ fn command_frame(id: &str, command: &Value) -> String {
     json!({"type": "command", "id": id, "command": command}).to_string()
 }
 
+type WsSink = futures_util::stream::SplitSink<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    Message,
+>;
+
+/// One event frame (alone or from a batch): applied only if it follows the last seq; a
+/// `redacted` marker with `from` covers the run `from..=seq` that was not for this client.
+async fn on_event(
+    v: &Value,
+    st: &mut State,
+    tx: &mpsc::UnboundedSender<Incoming>,
+    sink: &mut WsSink,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    let seq = v["seq"].as_u64().unwrap_or(0);
+    let first = v["event"]["from"]
+        .as_u64()
+        .filter(|_| v["event"]["kind"] == "redacted")
+        .unwrap_or(seq);
+    match st.last_seq {
+        Some(last) if seq <= last => return Ok(()),
+        Some(last) if first != last + 1 => {
+            // A gap: never apply past it; ask for the whole state.
+            return sink
+                .send(Message::Text(json!({"type":"resync"}).to_string().into()))
+                .await;
+        }
+        _ => {}
+    }
+    st.last_seq = Some(seq);
+    if v["event"]["kind"] != "redacted" {
+        let _ = tx.send(Incoming::Event {
+            seq,
+            at: v["at"].as_str().unwrap_or("").to_string(),
+            event: v["event"].clone(),
+        });
+    }
+    Ok(())
+}
+
 async fn session(
     cfg: &ClientConfig,
     out: &mut mpsc::UnboundedReceiver<Out>,
     tx: &mpsc::UnboundedSender<Incoming>,
     st: &mut State,
 ) -> Ended {
-    let connect = tokio::time::timeout(
-        Duration::from_secs(5),
-        tokio_tungstenite::connect_async_with_config(&cfg.url, None, true),
-    );
+    let connect =
+        tokio::time::timeout(Duration::from_secs(5), connect(&cfg.url, cfg.ca.as_deref()));
     let ws = match connect.await {
-        Ok(Ok((ws, _))) => ws,
-        Ok(Err(e)) => return Ended::Lost(e.to_string(), false),
+        Ok(Ok(ws)) => ws,
+        Ok(Err(e)) => return Ended::Lost(format!("{e:#}"), false),
         Err(_) => return Ended::Lost("connect timed out".into(), false),
     };
     let (mut sink, mut stream) = ws.split();
@@ -280,21 +356,25 @@ async fn session(
                         let _ = tx.send(Incoming::Snapshot { seq, state: v["state"].clone() });
                     }
                     "event" => {
-                        let seq = v["seq"].as_u64().unwrap_or(0);
-                        match st.last_seq {
-                            Some(last) if seq <= last => continue,
-                            Some(last) if seq != last + 1 => {
-                                // A gap: never apply past it; ask for the whole state.
-                                let _ = sink.send(Message::Text(json!({"type":"resync"}).to_string().into())).await;
-                                continue;
-                            }
-                            _ => {}
+                        if let Err(e) = on_event(&v, st, tx, &mut sink).await {
+                            return Ended::Lost(e.to_string(), online);
                         }
-                        st.last_seq = Some(seq);
-                        let _ = tx.send(Incoming::Event {
-                            seq,
+                    }
+                    "batch" => {
+                        // Each element is an event frame, in order: handled as if it came alone.
+                        if let Some(events) = v["events"].as_array() {
+                            for e in events {
+                                if let Err(e) = on_event(e, st, tx, &mut sink).await {
+                                    return Ended::Lost(e.to_string(), online);
+                                }
+                            }
+                        }
+                    }
+                    "summary" => {
+                        let _ = tx.send(Incoming::Summary {
+                            seq: v["seq"].as_u64().unwrap_or(0),
                             at: v["at"].as_str().unwrap_or("").to_string(),
-                            event: v["event"].clone(),
+                            queues: v["queues"].clone(),
                         });
                     }
                     "reply" => {

@@ -35,6 +35,18 @@ pub fn incoming(i: Incoming) -> Incoming {
                 event,
             }
         }
+        Incoming::Summary {
+            seq,
+            at,
+            mut queues,
+        } => {
+            strip_frame(&mut queues);
+            Incoming::Summary {
+                seq,
+                at: text(at),
+                queues,
+            }
+        }
         Incoming::Reply {
             id,
             ok,

@@ -39,18 +39,6 @@
     return Date.parse(s);
   }
 
-  /** Wait range as the server computes it (queue-core staffing::predict_wait). */
-  function predictWait(ahead, servers, meanServiceSeconds) {
-    if (!(meanServiceSeconds > 0)) return null;
-    if (!servers) return null;
-    const k = ahead + 1;
-    const mean = k * meanServiceSeconds / servers / 60;
-    const spread = mean / Math.sqrt(k);
-    const low = Math.floor(Math.max(0, mean - spread));
-    const high = Math.ceil(mean + spread);
-    return { low_minutes: low, high_minutes: Math.max(high, low) };
-  }
-
   /* ------------------------------------------------------------------ state */
 
   /** Window from a `window_changed` event (same shape as in the snapshot: `ticket` = number). */
@@ -106,10 +94,12 @@
     return (state.windows || []).filter((w) => w.state === 'open' && (w.queues || []).includes(code)).length;
   }
 
-  /** Re-derives what depends on counts and windows: open windows and the wait estimate. */
+  /**
+   * Re-derives what depends on windows: the open-window count. The wait estimate is the hall's
+   * own (snapshot, then `summary` frames every 250 ms at most): it cannot be recomputed here.
+   */
   function refreshQueue(state, q) {
     q.open_windows = openWindowsFor(state, q.code);
-    q.estimated_wait = predictWait(q.waiting, q.open_windows, Number(q.mean_service_seconds) || 0);
   }
 
   /**
@@ -450,11 +440,32 @@
           this.emit('onState', this.state, 'snapshot');
           break;
         }
+        case 'batch':
+          // Each element is an event frame, in order: handled as if it came alone.
+          for (const e of Array.isArray(f.events) ? f.events : []) this.handle(e);
+          break;
+        case 'summary': {
+          // The hall's queue figures (estimates included), coalesced by the hall.
+          if (!this.state || !Array.isArray(f.queues)) break;
+          const byCode = new Map(f.queues.map((q) => [q.code, q]));
+          for (const q of this.state.queues || []) {
+            const s = byCode.get(q.code);
+            if (!s) continue;
+            for (const k of ['waiting', 'longest_wait_seconds', 'open_windows', 'estimated_wait', 'mean_service_seconds']) {
+              if (k in s) q[k] = s[k];
+            }
+          }
+          if (f.at) this.noteServerTime(f.at);
+          this.emit('onState', this.state, 'summary');
+          break;
+        }
         case 'event': {
           const seq = Number(f.seq);
           if (!this.state || this.seq == null) break; // a snapshot is on its way
           if (seq <= this.seq) break;                 // already applied
-          if (seq !== this.seq + 1) {
+          // A `redacted` marker with `from` stands for the run from..seq not sent to us.
+          const first = f.event && f.event.kind === 'redacted' && f.event.from != null ? Number(f.event.from) : seq;
+          if (first !== this.seq + 1) {
             // A gap: never apply past it; replace the state with a fresh snapshot.
             if (!this.awaitingSnapshot) this.resync(true);
             break;
@@ -589,7 +600,6 @@
     Client,
     applyEvent,
     prepareState,
-    predictWait,
     longestWaitSeconds,
     offsetMinutes,
     parseTime,

@@ -68,7 +68,7 @@ impl Role {
             "call_next" | "recall" | "no_show" | "start_service" | "finish" | "transfer"
             | "reinstate" | "pause" | "resume" => self == Counter,
             "case_open" | "case_materials" | "case_decide" | "case_supplement" | "case_extend"
-            | "case_take_over" => self == Counter,
+            | "case_pause" | "case_resume" | "case_collect" | "case_take_over" => self == Counter,
             // Nobody rates their own service: not the counter; the applicant at the kiosk, or
             // a supervisor on the applicant's behalf; the pad at the window that just served.
             "evaluate" => matches!(self, Kiosk | Supervisor | Pad),
@@ -82,12 +82,13 @@ impl Role {
     }
 }
 
-/// Who sent a command: the role from the token, and the window a counter token is bound to.
+/// Who sent a command: the role from the token, the window a counter token is bound to, and
+/// the token itself (recorded with every event it causes; `None` for in-process tools).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub role: Role,
     pub window: Option<u32>,
     /// The token's id: who, not just which role (ratings, the log's actor).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<i64>,
 }

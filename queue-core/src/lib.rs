@@ -6,6 +6,8 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
+pub mod checkpoint;
 pub mod clock;
 pub mod config;
 pub mod document;

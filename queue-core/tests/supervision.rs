@@ -153,6 +153,35 @@ fn a_deferred_notice_due_tomorrow_alerts_the_supervisor() {
 }
 
 #[test]
+fn an_id_card_reader_fault_is_named_as_such() {
+    let mut d = Driver::new(at(2026, 11, 23, 9, 0));
+    d.run(
+        counter(3),
+        json!({"kind":"report_device","device":"id_reader","ok":false,"message":"阅读器安全模块自检失败"}),
+    )
+    .unwrap();
+    d.tick();
+    let alert = d
+        .hall
+        .supervision
+        .alerts
+        .get("device_fault:3:id_reader")
+        .expect("alert raised");
+    assert!(
+        alert.message.contains("3 号窗口身份证阅读器故障"),
+        "{}",
+        alert.message
+    );
+    d.run(
+        counter(3),
+        json!({"kind":"report_device","device":"id_reader","ok":true}),
+    )
+    .unwrap();
+    d.tick();
+    assert!(!has(&d, "device_fault:3:id_reader"));
+}
+
+#[test]
 fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
     let mut d = Driver::new(at(2026, 11, 23, 9, 0));
     d.run(
@@ -178,7 +207,7 @@ fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
     d.tick();
     assert!(has(&d, "device_fault:kiosk:printer"), "{:?}", kinds(&d));
     d.run(
-        kiosk(),
+        counter(1),
         json!({"kind":"refuse_urgent","queue":"A","reason":"非本中心事项"}),
     )
     .unwrap();
@@ -200,8 +229,50 @@ fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
     d.tick();
     assert!(!has(&d, &id), "acknowledged refusal cleared");
     let e = d.run(
-        kiosk(),
+        counter(1),
         json!({"kind":"refuse_urgent","queue":"A","reason":"  "}),
     );
     assert_eq!(e.unwrap_err().0, "bad_request", "a refusal needs a reason");
+}
+
+#[test]
+fn unacknowledged_refusal_alerts_are_capped() {
+    // Issue #10: every refusal raised its own alert until acknowledged, without bound.
+    let mut d = Driver::new(at(2026, 11, 23, 9, 0));
+    let n = queue_core::supervision::MAX_OPEN_REFUSALS + 15;
+    for i in 0..n {
+        d.run(
+            counter(1),
+            json!({"kind":"refuse_urgent","queue":"A","reason":format!("理由 {i}")}),
+        )
+        .unwrap();
+        d.now += chrono::Duration::seconds(1);
+        d.tick();
+    }
+    let refusals: Vec<_> = d
+        .hall
+        .supervision
+        .alerts
+        .values()
+        .filter(|a| a.kind == AlertKind::UrgentRefused)
+        .collect();
+    assert_eq!(
+        refusals.len(),
+        queue_core::supervision::MAX_OPEN_REFUSALS + 1
+    );
+    let folded = refusals
+        .iter()
+        .find(|a| a.id == "urgent_refused:earlier")
+        .expect("a summary of the older ones");
+    assert!(
+        folded.message_en.contains("15 earlier"),
+        "{}",
+        folded.message_en
+    );
+    // The newest stay one by one.
+    assert!(refusals
+        .iter()
+        .any(|a| a.message.contains(&format!("理由 {}", n - 1))));
+    // Replay gives the same alerts.
+    assert_eq!(d.replayed().supervision, d.hall.supervision);
 }

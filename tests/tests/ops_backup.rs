@@ -187,6 +187,10 @@ async fn backup_under_load_restores_to_the_identical_state() {
         .args(["serve", "--listen", &format!("127.0.0.1:{port2}")])
         .args(["--start", "2026-11-23T09:00:00+08:00", "--db"])
         .arg(&restored)
+        // The centre's key goes with its database: a restored log whose heads were signed
+        // must not get a fresh key (docs/security.md, "Keys").
+        .arg("--key")
+        .arg(dir.path().join("centre.key"))
         .env("HALL_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -127,12 +127,17 @@ impl HallUnderTest {
         self.run(when, counter(w), json!({"kind":"finish"}));
     }
 
+    /// The applicant rates at the kiosk; the rating counts for window `w`, which served.
     fn rate(&self, w: u32, when: DateTime<FixedOffset>, ticket: &str, rating: u8) {
         let mut cmd = json!({"kind":"evaluate","ticket":ticket,"rating":rating});
         if rating <= 2 {
             cmd["reason"] = json!("等候太久");
         }
-        self.run(when, counter(w), cmd);
+        let r = self.run(when, kiosk(), cmd);
+        assert_eq!(
+            r["evaluation"]["window"], w,
+            "counts for the serving window"
+        );
     }
 
     fn case(&self, when: DateTime<FixedOffset>, item: &str, materials: &[&str], decision: &str) {
@@ -205,14 +210,14 @@ fn scripted_hall(dir: &Path) -> PathBuf {
     let b2 = h.issue(at(3, 3, 10, 0), "B", "walk_in");
     h.run(
         at(3, 3, 10, 5),
-        kiosk(),
+        counter(4),
         json!({"kind":"cancel_ticket","ticket":b2}),
     );
     h.finish(4, at(3, 3, 10, 10));
     h.rate(4, at(3, 3, 10, 10), &b1, 4);
     h.run(
         at(3, 3, 10, 15),
-        kiosk(),
+        counter(4),
         json!({"kind":"refuse_urgent","queue":"B","reason":"不属于急事急办范围"}),
     );
     // The start-up tick records the refusal as an alert (GZ Art 10) on 3 March.
@@ -432,6 +437,19 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
         ],
     );
 
+    // Per deciding department: both items are the market regulator's.
+    assert_cols(
+        &out.row("departments.csv", "花都区市场监督管理局"),
+        &[
+            ("收件 opened", "2"),
+            ("受理 accepted", "1"),
+            ("当场办结 completed_on_the_spot", "1"),
+            ("按期办结 completed_on_time", "0"),
+            ("逾期办结 completed_late", "0"),
+            ("逾期未办结 overdue", "1"),
+        ],
+    );
+
     // Ratings: 5, 2, 4 in March; the April 1 is not counted.
     assert_cols(
         &out.row("ratings.csv", "5"),
@@ -457,6 +475,7 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
         "windows.csv",
         "days.csv",
         "cases.csv",
+        "departments.csv",
         "ratings.csv",
         "alerts.csv",
         "index.html",
@@ -526,6 +545,13 @@ fn overdue_is_judged_as_of_today_while_the_month_runs_and_april_is_its_own_month
     assert_eq!(r.queue_total.waits.percentile(50), Some(30 * 60));
     assert_eq!(r.ratings.low(), 1);
     assert_eq!(r.item_total.opened, 0);
+    // Still overdue at the end of April although accepted in March (GZ Art 19): the report
+    // used to count only cases due within the month.
+    assert_eq!(r.item_total.overdue, 1);
+    assert_cols(
+        &out.row("departments.csv", "花都区市场监督管理局"),
+        &[("收件 opened", "0"), ("逾期未办结 overdue", "1")],
+    );
     assert_cols(
         &out.row("days.csv", "2026-04-01"),
         &[("取号 issued", "1"), ("平均等候(分) wait_mean_min", "30.0")],

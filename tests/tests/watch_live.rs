@@ -104,10 +104,12 @@ async fn a_manager_opens_a_window_from_the_advice_and_the_wait_falls() {
         }
     }
 
-    // The view counts them from events alone, and shows the alert and the advice.
+    // The view counts them from events alone, shows the alert and the advice, and the hall's
+    // own figures for the queue arrive in a summary frame.
     let seen = drive_until(&mut app, &mut rx, &watch, Duration::from_secs(10), |a| {
         let h = a.hall.as_ref().unwrap();
         waiting(a, "A") == 20
+            && h.queue("A").is_some_and(|q| q.waiting == 20)
             && h.alerts
                 .values()
                 .any(|x| x.kind == AlertKind::EstimateOverTarget && x.queue.as_deref() == Some("A"))
@@ -126,7 +128,7 @@ async fn a_manager_opens_a_window_from_the_advice_and_the_wait_falls() {
     );
     let mirrored = h.estimated_wait("A").unwrap();
     let advice = h.recommendations["A"].clone();
-    // A fresh snapshot (`r`) carries the hall's own forecast: the mirror computed the same.
+    // A fresh snapshot (`r`) carries the hall's own forecast: the summary had the same.
     let before = resync_until(&mut app, &mut rx, &watch, |q| q.waiting == 20).await;
     assert_eq!(mirrored, before);
     assert_eq!(advice.open_windows, 4);
@@ -150,12 +152,17 @@ async fn a_manager_opens_a_window_from_the_advice_and_the_wait_falls() {
     );
     perform(effects, &watch);
 
-    // The hall says yes, window 11 opens for A (window_changed), the forecast falls.
+    // The hall says yes, window 11 opens for A (window_changed), and its next summary's
+    // forecast falls.
     let opened = drive_until(&mut app, &mut rx, &watch, Duration::from_secs(10), |a| {
         let w = &a.hall.as_ref().unwrap().windows[&11];
         w.state == WindowState::Open
             && w.queues == ["A"]
             && a.status.as_ref().is_some_and(|s| s.kind == StatusKind::Ok)
+            && a.hall
+                .as_ref()
+                .and_then(|h| h.queue("A"))
+                .is_some_and(|q| q.open_windows == 5)
     })
     .await;
     assert!(

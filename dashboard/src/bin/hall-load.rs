@@ -37,6 +37,14 @@ struct Args {
     /// Commands per second per counter (call, start, finish in turn).
     #[arg(long, default_value_t = 1.0)]
     rate: f64,
+    /// Queues each window serves (round robin over the centre's queues): comprehensive
+    /// windows serve a business category, not the whole hall.
+    #[arg(long, default_value_t = 2)]
+    queues_per_window: usize,
+    /// Instead of the load run: build a hall with this many events of history, then time how
+    /// long `dashboard serve` takes to serve again, from its checkpoint and by full replay.
+    #[arg(long)]
+    history: Option<u64>,
     /// The `dashboard` binary (default: next to this one).
     #[arg(long)]
     hall_bin: Option<PathBuf>,
@@ -53,13 +61,20 @@ struct Stats {
     out_of_order: u64,
 }
 
-fn event_prefix(t: &str) -> Option<(u64, &str)> {
+/// `(seq, at, first)` of an event frame: `first` is the start of the run a `redacted`
+/// marker covers (`{"kind":"redacted","from":N}`), else `seq` itself.
+fn event_prefix(t: &str) -> Option<(u64, &str, u64)> {
     let rest = t.strip_prefix(r#"{"type":"event","seq":"#)?;
     let end = rest.find(',')?;
     let seq = rest[..end].parse().ok()?;
     let rest = rest[end..].strip_prefix(r#","at":""#)?;
     let q = rest.find('"')?;
-    Some((seq, &rest[..q]))
+    let at = &rest[..q];
+    let from = rest[q..]
+        .strip_prefix(r#"","event":{"kind":"redacted","from":"#)
+        .and_then(|r| r.find('}').and_then(|e| r[..e].parse().ok()))
+        .unwrap_or(seq);
+    Some((seq, at, from))
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -140,19 +155,107 @@ async fn connect(
     Ok((tx, rx, seq))
 }
 
+fn dashboard_bin(a: &Args) -> PathBuf {
+    a.hall_bin.clone().unwrap_or_else(|| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.join("dashboard")))
+            .unwrap_or_else(|| PathBuf::from("dashboard"))
+    })
+}
+
+/// Starts `dashboard serve` on `db` and returns it once `/healthz` answers, with the time that took.
+async fn serve_and_time(bin: &Path, db: &Path) -> anyhow::Result<(Child, Duration)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let t = Instant::now();
+    let child = Command::new(bin)
+        .args(["serve", "--listen", &addr, "--db"])
+        .arg(db)
+        .env("HALL_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    loop {
+        if let Ok(mut s) = tokio::net::TcpStream::connect(&addr).await {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").await?;
+            let mut buf = Vec::new();
+            let _ = s.read_to_end(&mut buf).await;
+            if buf.starts_with(b"HTTP/1.1 200") || buf.starts_with(b"HTTP/1.0 200") {
+                return Ok((child, t.elapsed()));
+            }
+        }
+        if t.elapsed() > Duration::from_secs(600) {
+            bail!("hall did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+/// `--history N`: restart time with N events in the log.
+async fn history(a: &Args, n: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("hall.db");
+    let t = Instant::now();
+    let key = queue_core::document::generate_signing_key();
+    queue_core::document::save_signing_key(&dir.path().join("centre.key"), &key)?;
+    queue_core::document::save_verifying_key(&dir.path().join("centre.pub"), &key.verifying_key())?;
+    let seq = dashboard::history::build(&db, HallConfig::sample()?, key, n)?;
+    println!(
+        "history: {seq} events written in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let bin = dashboard_bin(a);
+    // The clean stop above wrote a checkpoint at the last seq.
+    let (child, with_cp) = serve_and_time(&bin, &db).await?;
+    stop(child).await;
+    // Without checkpoints: the whole log is replayed.
+    rusqlite::Connection::open(&db)?.execute("DELETE FROM checkpoints", [])?;
+    let (child, full) = serve_and_time(&bin, &db).await?;
+    stop(child).await;
+    println!("restart with {seq} events: serving again in {:.0} ms from the checkpoint, {:.0} ms by full replay", with_cp.as_secs_f64() * 1e3, full.as_secs_f64() * 1e3);
+    println!("figure history_events {seq}");
+    println!(
+        "figure restart_checkpoint_ms {:.1}",
+        with_cp.as_secs_f64() * 1e3
+    );
+    println!(
+        "figure restart_full_replay_ms {:.1}",
+        full.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let a = Args::parse();
+    if let Some(n) = a.history {
+        return history(&a, n).await;
+    }
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("hall.db");
     // A centre with one window per counter, each serving every queue.
     let mut cfg = HallConfig::sample()?;
     let codes: Vec<String> = cfg.queues.iter().map(|q| q.code.clone()).collect();
+    let per_window = a.queues_per_window.clamp(1, codes.len());
     cfg.windows = (1..=a.counters)
         .map(|n| WindowConfig {
             number: n,
             kind: WindowKind::Comprehensive,
-            queues: codes.clone(),
+            queues: (0..per_window)
+                .map(|i| codes[(n as usize + i) % codes.len()].clone())
+                .collect(),
             weights: Default::default(),
             open: true,
         })
@@ -181,12 +284,7 @@ async fn main() -> anyhow::Result<()> {
         .local_addr()?
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let bin = a.hall_bin.clone().unwrap_or_else(|| {
-        std::env::current_exe()
-            .ok()
-            .and_then(|p| p.parent().map(|d| d.join("dashboard")))
-            .unwrap_or_else(|| PathBuf::from("dashboard"))
-    });
+    let bin = dashboard_bin(&a);
     let mut server: Child = Command::new(&bin)
         .args(["serve", "--listen", &addr, "--db"])
         .arg(&db)
@@ -225,21 +323,27 @@ async fn main() -> anyhow::Result<()> {
                     break;
                 };
                 let now = chrono::Utc::now();
-                // Event frames start `{"type":"event","seq":N,"at":"…"`: read just that, so
-                // the tool's own parsing does not eat the CPU the server is measured on.
-                if let Some((s, at)) = event_prefix(&t) {
-                    if s <= last {
-                        dup += 1;
-                    } else if s != last + 1 {
-                        ooo += 1;
-                        last = s;
-                    } else {
-                        last = s;
-                        seen += 1;
-                    }
-                    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(at) {
-                        let d = (now - at.with_timezone(&chrono::Utc)).num_microseconds();
-                        delays.push(d.unwrap_or(0) as f64 / 1e3);
+                // Event frames start `{"type":"event","seq":N,"at":"…"`, alone or inside a
+                // `batch`: read just that, so the tool's own parsing does not eat the CPU the
+                // server is measured on.
+                if t.starts_with(r#"{"type":"event""#) || t.starts_with(r#"{"type":"batch""#) {
+                    for (i, _) in t.match_indices(r#"{"type":"event","seq":"#) {
+                        let Some((s, at, from)) = event_prefix(&t[i..]) else {
+                            continue;
+                        };
+                        if s <= last {
+                            dup += 1;
+                        } else if from != last + 1 {
+                            ooo += 1;
+                            last = s;
+                        } else {
+                            seen += s - from + 1;
+                            last = s;
+                        }
+                        if let Ok(at) = chrono::DateTime::parse_from_rfc3339(at) {
+                            let d = (now - at.with_timezone(&chrono::Utc)).num_microseconds();
+                            delays.push(d.unwrap_or(0) as f64 / 1e3);
+                        }
                     }
                 } else if t.contains(r#""type":"snapshot""#) {
                     if let Ok(v) = serde_json::from_str::<Value>(&t) {
@@ -379,8 +483,8 @@ async fn main() -> anyhow::Result<()> {
     let (ack50, ack99) = (pct(&mut s.ack_ms, 0.5), pct(&mut s.ack_ms, 0.99));
     let (del50, del99) = (pct(&mut s.delivery_ms, 0.5), pct(&mut s.delivery_ms, 0.99));
     println!(
-        "hall-load: {} counters, {kiosks} kiosks, {} subscribers, {:.0} s, {} cmd/s per counter",
-        a.counters, a.subscribers, elapsed, a.rate
+        "hall-load: {} counters ({} queues each), {kiosks} kiosks, {} subscribers, {:.0} s, {} cmd/s per counter",
+        a.counters, per_window, a.subscribers, elapsed, a.rate
     );
     println!(
         "commands: {} acknowledged, {:.0} commands/s, {} refused (other than queue_empty)",
@@ -405,5 +509,23 @@ async fn main() -> anyhow::Result<()> {
         "events: {final_seq} committed; lost {}, duplicated {}, out of order {}",
         s.lost, s.duplicated, s.out_of_order
     );
+    // One figure per line, for scripts.
+    for (name, v) in [
+        ("commands_per_second", s.commands as f64 / elapsed),
+        ("raw_commit_ms", raw),
+        ("ack_p50_ms", ack50),
+        ("ack_p99_ms", ack99),
+        ("delivery_p50_ms", del50),
+        ("delivery_p99_ms", del99),
+        ("rss_peak_mb", peak_rss.max(rss_now)),
+        ("lost", s.lost as f64),
+        ("duplicated", s.duplicated as f64),
+        ("out_of_order", s.out_of_order as f64),
+    ] {
+        println!("figure {name} {v:.3}");
+    }
+    if s.lost + s.duplicated + s.out_of_order > 0 {
+        bail!("the stream was not exact: events lost, duplicated or out of order");
+    }
     Ok(())
 }

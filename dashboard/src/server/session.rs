@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use queue_core::auth::{Actor, Role};
@@ -14,8 +14,10 @@ use queue_core::store::{token_hash, EventRecord, TokenInfo};
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, mpsc};
 
-use super::frames::{error_frame, reply_error, reply_frame, Outgoing};
+use super::fanout::{Assembler, Outgoing, Subscriber};
+use super::frames::{error_frame, reply_error, reply_frame};
 use super::limits::Bucket;
+use super::preauth::Slot;
 use super::AppState;
 
 fn kind_is_known(kind: &str) -> bool {
@@ -36,9 +38,12 @@ struct Session {
     peer: SocketAddr,
     token: TokenInfo,
     actor: Actor,
-    /// Highest seq sent to this client.
+    /// Highest seq sent to this client (or covered by a pending redaction marker).
     sent: u64,
     resyncs: Bucket,
+    /// What this client needs of the stream, and the batch being built for it.
+    sub: Subscriber,
+    asm: Assembler,
 }
 
 #[derive(Debug)]
@@ -46,36 +51,67 @@ enum End {
     ClientClosed,
     Shutdown,
     Slow,
+    /// The token was revoked or expired while connected.
+    TokenEnded,
     Error(String),
 }
 
-pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
-    let Ok(permit) = Arc::clone(&state.connections).try_acquire_owned() else {
-        let (mut tx, _) = socket.split();
-        let _ = tx
-            .send(Message::Text(
-                error_frame(
-                    "too_many_connections",
-                    "服务器连接已满 the hall has too many connections; retry later",
-                )
-                .into(),
-            ))
-            .await;
-        let _ = tx.send(Message::Close(None)).await;
-        tracing::warn!(%peer, "connection refused: too many connections");
-        return;
-    };
+pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, slot: Arc<Slot>) {
     let (mut tx, mut rx) = socket.split();
-    let hello = match tokio::time::timeout(state.limits.hello_timeout, rx.next()).await {
-        Ok(Some(Ok(Message::Text(t)))) => t.to_string(),
-        Ok(Some(Ok(_))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
-            let _ = send_close(&mut tx, "unauthorized", "先发送 hello send hello first").await;
+    // Until a valid hello this connection only holds a pre-authentication slot, which a newer
+    // connection may take (eviction), and never a connection permit.
+    let evicted = slot.evicted();
+    let read = tokio::time::timeout(state.limits.hello_timeout, rx.next());
+    let hello = tokio::select! {
+        () = evicted.cancelled() => {
+            let _ = close(&mut tx, 1013, "unauthenticated connections over budget").await;
             return;
         }
+        () = state.shutdown.cancelled() => {
+            let _ = close(&mut tx, 1001, "hall shutting down").await;
+            return;
+        }
+        r = read => match r {
+            Ok(Some(Ok(Message::Text(t)))) => t.to_string(),
+            Ok(Some(Ok(_))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
+                let _ = send_close(&mut tx, "unauthorized", "先发送 hello send hello first", 1008).await;
+                return;
+            }
+        },
     };
+    if hello.len() > state.limits.max_hello {
+        tracing::info!(%peer, bytes = hello.len(), "connection refused: hello too large");
+        let message = format!(
+            "hello 过大 a hello of {} bytes exceeds the {} byte limit",
+            hello.len(),
+            state.limits.max_hello
+        );
+        let _ = send_close(&mut tx, "frame_too_large", &message, 1009).await;
+        return;
+    }
     let Some((token, after_seq, client)) = authenticate(&state, &hello).await else {
         tracing::info!(%peer, "connection refused: bad hello or token");
-        let _ = send_close(&mut tx, "unauthorized", "令牌无效 invalid or missing token").await;
+        let _ = send_close(
+            &mut tx,
+            "unauthorized",
+            "令牌无效 invalid or missing token",
+            1008,
+        )
+        .await;
+        return;
+    };
+    slot.authenticated();
+    drop(slot);
+    // The connection cap counts authenticated sessions only: silent sockets cannot fill it.
+    let Ok(permit) = Arc::clone(&state.connections).try_acquire_owned() else {
+        let _ = send_close(
+            &mut tx,
+            "too_many_connections",
+            "服务器连接已满 the hall has too many connections; retry later",
+            1013,
+        )
+        .await;
+        tracing::warn!(%peer, "connection refused: too many connections");
         return;
     };
     let actor = Actor {
@@ -95,24 +131,26 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
         actor,
         sent: 0,
         resyncs: Bucket::new(RESYNC_PER_SECOND, RESYNC_BURST),
+        sub: Subscriber::new(actor.role, actor.window),
+        asm: Assembler::default(),
     };
     let end = session.serve(&mut tx, &mut rx, after_seq).await;
     match &end {
         End::Shutdown => {
-            let _ = tx
-                .send(Message::Close(Some(CloseFrame {
-                    code: 1001,
-                    reason: "hall shutting down".into(),
-                })))
-                .await;
+            let _ = close(&mut tx, 1001, "hall shutting down").await;
         }
         End::Slow => {
-            let _ = tx
-                .send(Message::Close(Some(CloseFrame {
-                    code: 1008,
-                    reason: "too slow".into(),
-                })))
-                .await;
+            let _ = close(&mut tx, 1008, "too slow").await;
+        }
+        End::TokenEnded => {
+            tracing::info!(%peer, "closing: token revoked or expired");
+            let _ = send_close(
+                &mut tx,
+                "unauthorized",
+                "令牌已撤销或过期 the token was revoked or has expired",
+                1008,
+            )
+            .await;
         }
         End::Error(e) => tracing::info!(%peer, error = %e, "connection error"),
         End::ClientClosed => {}
@@ -152,11 +190,40 @@ impl Drop for Staffed {
     }
 }
 
-async fn send_close(tx: &mut Sink, code: &str, message: &str) -> Result<(), axum::Error> {
-    tx.send(Message::Text(error_frame(code, message).into()))
-        .await?;
-    tx.send(Message::Close(None)).await
+/// An error frame, then a close frame with `close_code`; bounded in time (the peer may not read).
+async fn send_close(
+    tx: &mut Sink,
+    code: &str,
+    message: &str,
+    close_code: u16,
+) -> Result<(), axum::Error> {
+    let send = async {
+        tx.send(Message::Text(error_frame(code, message).into()))
+            .await?;
+        tx.send(Message::Close(Some(CloseFrame {
+            code: close_code,
+            reason: code.into(),
+        })))
+        .await
+    };
+    tokio::time::timeout(CLOSE_TIMEOUT, send)
+        .await
+        .unwrap_or(Ok(()))
 }
+
+/// A close frame alone, bounded in time.
+async fn close(tx: &mut Sink, code: u16, reason: &str) -> Result<(), axum::Error> {
+    let frame = Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    tokio::time::timeout(CLOSE_TIMEOUT, tx.send(frame))
+        .await
+        .unwrap_or(Ok(()))
+}
+
+/// A peer that does not read cannot hold a closing connection open longer than this.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn authenticate(
     state: &Arc<AppState>,
@@ -186,8 +253,7 @@ async fn authenticate(
 }
 
 impl Session {
-    async fn send(&mut self, tx: &mut Sink, text: impl Into<String>) -> Result<(), End> {
-        let text: String = text.into();
+    async fn send(&mut self, tx: &mut Sink, text: impl Into<Utf8Bytes>) -> Result<(), End> {
         match tokio::time::timeout(
             self.state.limits.send_timeout,
             tx.send(Message::Text(text.into())),
@@ -200,37 +266,44 @@ impl Session {
         }
     }
 
-    /// Writes batches of events with one flush (one write for many frames).
+    /// Adds committed events to this client's batch and writes it (one frame for many events,
+    /// one flush). Runs of events the client does not need become a single marker.
     async fn send_batches(
         &mut self,
         tx: &mut Sink,
         batches: &[Arc<Vec<Outgoing>>],
     ) -> Result<(), End> {
-        let (role, window) = (self.actor.role, self.actor.window);
-        let already = self.sent;
+        for o in batches.iter().flat_map(|b| b.iter()) {
+            if o.seq > self.sent {
+                self.asm.push(&mut self.sub, o);
+                self.sent = o.seq;
+            }
+        }
+        self.write_pending(tx).await
+    }
+
+    /// Writes whatever the assembler holds.
+    async fn write_pending(&mut self, tx: &mut Sink) -> Result<(), End> {
+        let frames = self.asm.take_frames();
+        if frames.is_empty() {
+            return Ok(());
+        }
         let write = async {
-            for o in batches
-                .iter()
-                .flat_map(|b| b.iter())
-                .filter(|o| o.seq > already)
-            {
-                tx.feed(Message::Text(o.frame_for(role, window))).await?;
+            for f in frames {
+                tx.feed(Message::Text(f)).await?;
             }
             tx.flush().await
         };
         match tokio::time::timeout(self.state.limits.send_timeout, write).await {
-            Ok(Ok(())) => {
-                let last = batches.iter().filter_map(|b| b.last()).map(|o| o.seq).max();
-                self.sent = self.sent.max(last.unwrap_or(0));
-                Ok(())
-            }
+            Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(End::Error(e.to_string())),
             Err(_) => Err(End::Slow),
         }
     }
 
-    /// A snapshot and a receiver subscribed at exactly that seq.
-    fn snapshot(&self) -> (String, u64, broadcast::Receiver<Arc<Vec<Outgoing>>>) {
+    /// A snapshot and a receiver subscribed at exactly that seq. Also re-reads which queues
+    /// this client's window serves, and drops any half-built batch (the snapshot covers it).
+    fn snapshot(&mut self) -> (String, u64, broadcast::Receiver<Arc<Vec<Outgoing>>>) {
         let g = self.state.service.read();
         // Subscribing under the read lock: the writer publishes under the write lock, so no
         // event can fall between the snapshot and the subscription.
@@ -238,6 +311,10 @@ impl Session {
         let mut state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
         let storage = Arc::clone(&self.state.health.borrow());
         super::health::decorate(&mut state, &storage, self.actor.role);
+        if let Some(w) = self.actor.window.and_then(|w| g.hall.queue.windows.get(&w)) {
+            self.sub.queues = w.queues.iter().cloned().collect();
+        }
+        self.asm = Assembler::default();
         let frame = json!({"type": "snapshot", "seq": g.seq, "state": state}).to_string();
         (frame, g.seq, rx)
     }
@@ -285,11 +362,34 @@ impl Session {
             self.state.limits.command_burst,
         );
         let shutdown = self.state.shutdown.clone();
+        let mut summaries = self.state.summary.subscribe();
         let mut health = self.state.health.clone();
         health.mark_unchanged();
+        let mut dead = self.state.dead_tokens.subscribe();
+        let me = self.token.id;
+        if dead.borrow_and_update().contains(&me) {
+            return End::TokenEnded;
+        }
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return End::Shutdown,
+                Ok(()) = summaries.changed() => {
+                    let summary = Arc::clone(&summaries.borrow_and_update());
+                    // Bring the client's seq up to date first, so the marker and the figures
+                    // go out together.
+                    self.asm.flush_gap();
+                    if let Err(e) = self.write_pending(tx).await {
+                        return e;
+                    }
+                    if let Err(e) = self.send(tx, summary.frame.clone()).await {
+                        return e;
+                    }
+                }
+                Ok(()) = dead.changed() => {
+                    if dead.borrow_and_update().contains(&me) {
+                        return End::TokenEnded;
+                    }
+                }
                 Ok(()) = health.changed() => {
                     // Storage alerts live outside the log: a fresh snapshot carries them (and
                     // their clearing) to every kind of client.
@@ -375,8 +475,9 @@ impl Session {
         }
     }
 
-    /// Frames for events `(after, upto]`, or `None` when they cannot be read.
-    async fn replay(&self, after: u64, upto: u64) -> Option<Vec<String>> {
+    /// Frames for events `(after, upto]`, batched as live events are, or `None` when they
+    /// cannot be read.
+    async fn replay(&mut self, after: u64, upto: u64) -> Option<Vec<Utf8Bytes>> {
         let state = Arc::clone(&self.state);
         let records: Vec<EventRecord> = tokio::task::spawn_blocking(move || {
             let store = state.reader.lock().ok()?;
@@ -387,16 +488,13 @@ impl Session {
         if records.len() as u64 != upto - after {
             return None;
         }
-        Some(
-            records
-                .iter()
-                .map(|r| {
-                    Outgoing::new(r)
-                        .frame_for(self.actor.role, self.actor.window)
-                        .to_string()
-                })
-                .collect(),
-        )
+        let mut asm = Assembler::default();
+        for r in &records {
+            asm.push(&mut self.sub, &Outgoing::new(r));
+        }
+        // The client resumes exactly at `upto`, even if the last events were not for it.
+        asm.flush_gap();
+        Some(asm.take_frames())
     }
 
     /// Handles one text frame; returns frames to send now (errors, read-only answers).

@@ -187,7 +187,7 @@ impl<'a> Engine<'a> {
         };
         let mut b = store.begin()?;
         for rec in self.pending.drain(..) {
-            self.head = b.append(&rec, &self.head)?;
+            self.head = b.append(&rec, &self.head, None)?;
         }
         b.commit()?;
         Ok(())

@@ -19,8 +19,9 @@ use crate::client::{Incoming, Link};
 
 /// Samples kept per queue for the sparkline: one per hall minute, an hour.
 pub const HISTORY_LEN: usize = 60;
-/// Real time between safety-net resyncs.
-pub const RESYNC_EVERY: Duration = Duration::from_secs(10);
+/// Real time between safety-net resyncs (figures arrive in `summary` frames; this only
+/// bounds how long an unnoticed divergence could last).
+pub const RESYNC_EVERY: Duration = Duration::from_secs(300);
 
 /// Input to [`update`].
 #[derive(Debug, Clone)]
@@ -444,6 +445,11 @@ fn on_hall(app: &mut App, m: Incoming, real: Instant) -> Vec<Effect> {
                 app.set_status(StatusKind::Error, format!("{}: {e}", t.hall_error));
             }
         },
+        Incoming::Summary { queues, .. } => {
+            if let Some(hall) = app.hall.as_mut() {
+                hall.apply_summary(&queues);
+            }
+        }
         Incoming::Event { at, event, .. } => {
             let Some(hall) = app.hall.as_mut() else {
                 return Vec::new();

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset};
 use queue_core::config::WindowKind;
 use queue_core::queue::{TicketState, WindowState};
-use queue_core::staffing::{predict_wait, WaitForecast, WaitRange};
+use queue_core::staffing::WaitRange;
 use queue_core::supervision::{Alert, Recommendation};
 use serde::Deserialize;
 use serde_json::Value;
@@ -350,19 +350,26 @@ impl HallView {
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
-    /// What a ticket issued now would be told: the hall's figure while its inputs hold, else
-    /// the same predictor on the live counts. `None`: no window open.
+    /// What a ticket issued now would be told: the hall's own figure from the latest
+    /// snapshot or summary (at most a summary interval old). `None`: no window open.
     #[must_use]
     pub fn estimated_wait(&self, queue: &str) -> Option<WaitRange> {
-        let q = self.queue(queue)?;
-        let waiting = self.waiting(queue);
-        let open = self.open_windows_for(queue);
-        if waiting == q.waiting && open == q.open_windows {
-            return q.estimated_wait;
-        }
-        match predict_wait(waiting, open, q.mean_service_seconds) {
-            Ok(WaitForecast::Range(r)) => Some(r),
-            Ok(WaitForecast::NoWindowOpen) | Err(_) => None,
+        self.queue(queue)?.estimated_wait
+    }
+
+    /// Takes the hall's queue figures from a `summary` frame (counts stay exact from events;
+    /// the estimate and measured service time come from the hall).
+    pub fn apply_summary(&mut self, queues: &Value) {
+        let Ok(list) = serde_json::from_value::<Vec<QueueInfo>>(queues.clone()) else {
+            return;
+        };
+        for s in list {
+            if let Some(q) = self.queues.iter_mut().find(|q| q.code == s.code) {
+                q.estimated_wait = s.estimated_wait;
+                q.mean_service_seconds = s.mean_service_seconds;
+                q.waiting = s.waiting;
+                q.open_windows = s.open_windows;
+            }
         }
     }
 }

@@ -88,13 +88,7 @@ impl Command {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Queue(c) => c.kind(),
-            Self::Case(c) => match c {
-                CaseCommand::CaseOpen(_) => "case_open",
-                CaseCommand::CaseMaterials(_) => "case_materials",
-                CaseCommand::CaseDecide(_) => "case_decide",
-                CaseCommand::CaseSupplement(_) => "case_supplement",
-                CaseCommand::CaseExtend(_) => "case_extend",
-            },
+            Self::Case(c) => c.kind(),
             Self::Supervision(c) => c.kind(),
             Self::TakeOver(_) => TakeOver::KIND,
         }
@@ -102,18 +96,15 @@ impl Command {
 }
 
 /// Kinds of [`CaseCommand`], for dispatching a raw frame.
-pub const CASE_KINDS: &[&str] = &[
-    "case_open",
-    "case_materials",
-    "case_decide",
-    "case_supplement",
-    "case_extend",
-];
+pub const CASE_KINDS: &[&str] = CaseCommand::KINDS;
 
 /// Intake is over for these: nothing more happens at the window.
 #[must_use]
 pub fn case_closed(state: CaseState) -> bool {
-    matches!(state, CaseState::Rejected | CaseState::Completed)
+    matches!(
+        state,
+        CaseState::Rejected | CaseState::Refused | CaseState::Completed
+    )
 }
 
 /// Any event in the log. Each family is tagged by `kind`; kinds are distinct across families.
@@ -193,6 +184,9 @@ pub struct Hall {
     pub supervision: Supervision,
     signer: SigningKey,
     appointment_key: [u8; 32],
+    /// Verification keys of earlier (rotated) centre keys: old receipts and signed heads
+    /// still verify against them.
+    retired: Vec<ed25519_dalek::VerifyingKey>,
 }
 
 impl std::fmt::Debug for Hall {
@@ -222,12 +216,33 @@ impl Hall {
             cases: Cases::default(),
             supervision: Supervision::default(),
             signer,
+            retired: Vec::new(),
         }
+    }
+
+    /// The same hall also trusting these earlier centre keys (after `dashboard keys rotate`).
+    #[must_use]
+    pub fn with_retired_keys(mut self, keys: Vec<ed25519_dalek::VerifyingKey>) -> Self {
+        self.retired = keys;
+        self
     }
 
     #[must_use]
     pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
         self.signer.verifying_key()
+    }
+
+    /// The current verification key first, then the retired ones.
+    #[must_use]
+    pub fn verifying_keys(&self) -> Vec<ed25519_dalek::VerifyingKey> {
+        std::iter::once(self.verifying_key())
+            .chain(self.retired.iter().copied())
+            .collect()
+    }
+
+    /// The centre key, for the writer's signed chain heads.
+    pub(crate) fn signer(&self) -> &SigningKey {
+        &self.signer
     }
 
     /// Decides a command from `actor` at `now`. Pure.

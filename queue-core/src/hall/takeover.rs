@@ -29,6 +29,8 @@ fn target(c: &CaseCommand) -> Option<&str> {
         CaseCommand::CaseMaterials(m) | CaseCommand::CaseSupplement(m) => Some(&m.case),
         CaseCommand::CaseDecide(d) => Some(&d.case),
         CaseCommand::CaseExtend(e) => Some(&e.case),
+        CaseCommand::CasePause(p) => Some(&p.case),
+        CaseCommand::CaseResume(r) | CaseCommand::CaseCollect(r) => Some(&r.case),
     }
 }
 

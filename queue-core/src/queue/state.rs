@@ -37,13 +37,14 @@ pub struct Decision<E> {
 }
 
 /// One completed service, for the service-rate estimate and staffing.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Completion {
     pub at: DateTime<FixedOffset>,
     pub seconds: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+// Serialisable for state checkpoints (`crate::checkpoint`).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct QueueState {
     /// Tickets of the current service day, plus any still live.
     pub tickets: BTreeMap<String, Ticket>,

@@ -1,6 +1,8 @@
 //! Shared helpers for queue-core's integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod desk;
+
 use chrono::{DateTime, FixedOffset, TimeZone};
 use ed25519_dalek::SigningKey;
 use queue_core::auth::{Actor, Role};

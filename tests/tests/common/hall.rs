@@ -56,6 +56,10 @@ pub struct Conn {
     pub snapshot: Value,
     /// Events seen while waiting for replies.
     pub events: Vec<Value>,
+    /// `summary` frames received, in order (they are not returned by `next`).
+    pub summaries: Vec<Value>,
+    /// Event frames unwrapped from a `batch`, not yet returned by `next`.
+    inbox: std::collections::VecDeque<Value>,
     n: u64,
 }
 
@@ -90,6 +94,8 @@ impl Conn {
             welcome,
             snapshot: Value::Null,
             events: Vec::new(),
+            summaries: Vec::new(),
+            inbox: std::collections::VecDeque::new(),
             n: 0,
         };
         if after_seq.is_none() {
@@ -121,7 +127,26 @@ impl Conn {
             .unwrap();
     }
 
+    /// The next frame, with `batch` frames unwrapped into their events (as the protocol
+    /// says a client must handle them) and `summary` frames set aside in `summaries`.
     pub async fn next(&mut self) -> Option<Value> {
+        loop {
+            if let Some(v) = self.inbox.pop_front() {
+                return Some(v);
+            }
+            let v = next_json(&mut self.ws).await?;
+            match v["type"].as_str() {
+                Some("batch") => self
+                    .inbox
+                    .extend(v["events"].as_array().cloned().unwrap_or_default()),
+                Some("summary") => self.summaries.push(v),
+                _ => return Some(v),
+            }
+        }
+    }
+
+    /// The next frame exactly as sent (batches and summaries included).
+    pub async fn next_raw(&mut self) -> Option<Value> {
         next_json(&mut self.ws).await
     }
 

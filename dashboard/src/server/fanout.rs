@@ -1,0 +1,289 @@
+//! Fan-out: what each client receives of the committed events, serialised once per view.
+//!
+//! Every committed event is turned into at most three ready-made frames when it is
+//! published (staff, public display, and the handling counter's unmasked view of a case),
+//! plus a [`Scope`] saying who needs it. A session then only chooses and concatenates shared
+//! bytes: its batch frame costs a copy, never a serialisation. Events a client does not need
+//! become one `redacted` marker per run (`{"kind":"redacted","from":N}` at seq M covers
+//! N..=M), so each client's `seq` stays contiguous.
+
+use std::collections::BTreeSet;
+
+use axum::extract::ws::Utf8Bytes;
+use queue_core::auth::Role;
+use queue_core::hall::Event;
+use queue_core::queue::QueueEvent;
+use queue_core::store::EventRecord;
+use queue_core::supervision::SupervisionEvent;
+
+/// Who needs an event, besides supervisors and managers (who get every event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Ticket events: the counters at these windows or serving these queues.
+    Tickets {
+        queues: Vec<String>,
+        windows: Vec<u32>,
+    },
+    /// A case: only the counter of the window handling it (unmasked).
+    Case { window: Option<u32> },
+    /// Hall-wide staff news every counter shows (windows, alerts, thresholds, devices).
+    Staff,
+    /// Supervision detail: recommendations, bookings, ratings, refusals.
+    Supervisors,
+}
+
+impl Scope {
+    #[must_use]
+    pub fn of(event: &Event) -> Self {
+        match event {
+            Event::Queue(q) => match q {
+                QueueEvent::WindowChanged { .. }
+                | QueueEvent::ThresholdChanged { .. }
+                | QueueEvent::DeviceReported { .. } => Self::Staff,
+                QueueEvent::AppointmentBooked { .. }
+                | QueueEvent::UrgentRefused { .. }
+                | QueueEvent::EvaluationRecorded { .. } => Self::Supervisors,
+                _ => {
+                    let tickets = event.tickets();
+                    let mut queues: Vec<String> = tickets.iter().map(|t| t.queue.clone()).collect();
+                    queues.dedup();
+                    let mut windows: Vec<u32> = tickets.iter().filter_map(|t| t.window).collect();
+                    windows.dedup();
+                    Self::Tickets { queues, windows }
+                }
+            },
+            Event::Case(c) => Self::Case {
+                window: c.case().window,
+            },
+            Event::Supervision(SupervisionEvent::Recommendation(_)) => Self::Supervisors,
+            Event::Supervision(_) => Self::Staff,
+        }
+    }
+}
+
+/// The client an assembled batch is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscriber {
+    pub role: Role,
+    pub window: Option<u32>,
+    /// The queues the viewer's window serves now (counters only).
+    pub queues: BTreeSet<String>,
+}
+
+impl Subscriber {
+    #[must_use]
+    pub fn new(role: Role, window: Option<u32>) -> Self {
+        Self {
+            role,
+            window,
+            queues: BTreeSet::new(),
+        }
+    }
+
+    /// Follows the viewer's own window when an event changes its queues.
+    pub fn observe(&mut self, o: &Outgoing) {
+        if let (Some((w, queues)), Some(mine)) = (&o.window_queues, self.window) {
+            if *w == mine {
+                self.queues = queues.iter().cloned().collect();
+            }
+        }
+    }
+}
+
+/// One committed event, ready to send to any viewer.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub seq: u64,
+    /// `at` as JSON (a quoted RFC 3339 string), for redaction markers.
+    pub at: String,
+    /// The event frame for staff (ID numbers masked).
+    staff: Utf8Bytes,
+    /// The event frame for the public display; `None` when it sees nothing of it.
+    display: Option<Utf8Bytes>,
+    /// For a case event: the handling window and its counter's unmasked frame.
+    own: Option<(u32, Utf8Bytes)>,
+    scope: Scope,
+    /// A window's new queue list, when this event changes a window.
+    window_queues: Option<(u32, Vec<String>)>,
+}
+
+impl Outgoing {
+    #[must_use]
+    pub fn new(r: &EventRecord) -> Self {
+        let at = serde_json::to_string(&r.at).unwrap_or_else(|_| "null".into());
+        let staff = event_frame(
+            r.seq,
+            &at,
+            r.event.for_role(Role::Supervisor, None).as_ref(),
+        );
+        let display = r
+            .event
+            .for_role(Role::Display, None)
+            .map(|e| event_frame(r.seq, &at, Some(&e)).into());
+        let scope = Scope::of(&r.event);
+        let own = match (&scope, &r.event) {
+            (Scope::Case { window: Some(w) }, Event::Case(_)) => r
+                .event
+                .for_role(Role::Counter, Some(*w))
+                .map(|e| (*w, event_frame(r.seq, &at, Some(&e)).into())),
+            _ => None,
+        };
+        let window_queues = match &r.event {
+            Event::Queue(QueueEvent::WindowChanged { window }) => {
+                Some((window.number, window.queues.clone()))
+            }
+            _ => None,
+        };
+        Self {
+            seq: r.seq,
+            at,
+            staff: staff.into(),
+            display,
+            own,
+            scope,
+            window_queues,
+        }
+    }
+
+    /// The frame `viewer` receives for this event, or `None` when it is not for it.
+    #[must_use]
+    pub fn frame_for(&self, viewer: &Subscriber) -> Option<&Utf8Bytes> {
+        match viewer.role {
+            Role::Supervisor | Role::Manager => Some(&self.staff),
+            Role::Display => self.display.as_ref(),
+            // The kiosk needs the queue figures (summary frames) and its own replies only.
+            Role::Kiosk => None,
+            Role::Counter => match &self.scope {
+                Scope::Staff => Some(&self.staff),
+                Scope::Supervisors => None,
+                Scope::Case { .. } => match (&self.own, viewer.window) {
+                    (Some((w, frame)), Some(mine)) if *w == mine => Some(frame),
+                    _ => None,
+                },
+                Scope::Tickets { queues, windows } => {
+                    let at_mine = viewer.window.is_some_and(|w| windows.contains(&w));
+                    let served = queues.iter().any(|q| viewer.queues.contains(q));
+                    (at_mine || served).then_some(&self.staff)
+                }
+            },
+        }
+    }
+}
+
+/// `{"type":"event","seq":N,"at":"…","event":{…}}` with the keys in that order, so a client
+/// can read the seq without parsing the event. `None` gives a one-event `redacted` filler.
+#[must_use]
+pub fn event_frame(seq: u64, at: &str, visible: Option<&Event>) -> String {
+    let event = visible
+        .and_then(|e| serde_json::to_string(e).ok())
+        .unwrap_or_else(|| r#"{"kind":"redacted"}"#.to_string());
+    format!(r#"{{"type":"event","seq":{seq},"at":{at},"event":{event}}}"#)
+}
+
+/// A marker for the events `from..=to` a client does not receive.
+fn redacted_run(from: u64, to: u64, at: &str) -> String {
+    format!(
+        r#"{{"type":"event","seq":{to},"at":{at},"event":{{"kind":"redacted","from":{from}}}}}"#
+    )
+}
+
+/// Builds what one viewer receives of a run of events.
+///
+/// Visible events are appended as shared frames; runs of invisible ones become one marker.
+/// A trailing invisible run is kept in `pending_gap` (not sent) so that a client that needs
+/// nothing of a busy hall is not woken for every commit; it goes out before the next visible
+/// event or when the session flushes it (`flush_gap`).
+#[derive(Debug, Default)]
+pub struct Assembler {
+    parts: Vec<Part>,
+    /// `(from, to, at)` of invisible events not yet covered by a marker.
+    pending_gap: Option<(u64, u64, String)>,
+}
+
+#[derive(Debug)]
+enum Part {
+    Shared(Utf8Bytes),
+    Owned(String),
+}
+
+impl Part {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Shared(b) => b.as_str(),
+            Self::Owned(s) => s,
+        }
+    }
+
+    fn into_bytes(self) -> Utf8Bytes {
+        match self {
+            Self::Shared(b) => b,
+            Self::Owned(s) => s.into(),
+        }
+    }
+}
+
+impl Assembler {
+    /// Takes one event (already known to be after what the client has).
+    pub fn push(&mut self, sub: &mut Subscriber, o: &Outgoing) {
+        sub.observe(o);
+        match o.frame_for(sub) {
+            Some(frame) => {
+                self.close_gap();
+                self.parts.push(Part::Shared(frame.clone()));
+            }
+            None => match &mut self.pending_gap {
+                Some((_, to, at)) => {
+                    *to = o.seq;
+                    at.clone_from(&o.at);
+                }
+                None => self.pending_gap = Some((o.seq, o.seq, o.at.clone())),
+            },
+        }
+    }
+
+    fn close_gap(&mut self) {
+        if let Some((from, to, at)) = self.pending_gap.take() {
+            self.parts.push(Part::Owned(redacted_run(from, to, &at)));
+        }
+    }
+
+    /// Covers the trailing invisible run with a marker too.
+    pub fn flush_gap(&mut self) {
+        self.close_gap();
+    }
+
+    /// The frames to send for what was pushed (one event alone, or `batch` frames of at most
+    /// about `BATCH_BYTES`), and resets.
+    pub fn take_frames(&mut self) -> Vec<Utf8Bytes> {
+        let mut frames = Vec::new();
+        if self.parts.len() == 1 {
+            if let Some(p) = self.parts.pop() {
+                frames.push(p.into_bytes());
+            }
+            return frames;
+        }
+        let mut s = String::new();
+        for p in self.parts.drain(..) {
+            let piece = p.as_str();
+            if !s.is_empty() && s.len() + piece.len() > BATCH_BYTES {
+                s.push_str("]}");
+                frames.push(std::mem::take(&mut s).into());
+            }
+            if s.is_empty() {
+                s.reserve(BATCH_BYTES.min(piece.len() * 64) + 32);
+                s.push_str(r#"{"type":"batch","events":["#);
+            } else {
+                s.push(',');
+            }
+            s.push_str(piece);
+        }
+        if !s.is_empty() {
+            s.push_str("]}");
+            frames.push(s.into());
+        }
+        frames
+    }
+}
+
+/// A batch frame is closed once it holds this many bytes (one event may exceed it alone).
+const BATCH_BYTES: usize = 48 * 1024;
