@@ -135,26 +135,42 @@ pub fn restore(
     Ok(at)
 }
 
-/// Loads the newest usable checkpoint into `hall`; returns the position to replay from
-/// (`0` and the zero hash when none is usable: full replay) and the checkpoint's time.
+/// Where start-up replays from: after `seq`, whose chain hash is `hash`; `at` is the
+/// checkpoint's time (`None` with seq 0: no usable checkpoint, full replay).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartPoint {
+    pub seq: u64,
+    pub hash: Vec<u8>,
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// Loads the newest usable checkpoint into `hall`; returns the position to replay from.
 ///
 /// # Errors
 /// SQLite errors only: an unusable checkpoint is logged and skipped.
 pub fn restore_latest(
     store: &crate::store::Store,
     hall: &mut Hall,
-) -> Result<(u64, Vec<u8>, Option<DateTime<FixedOffset>>), crate::store::StoreError> {
+) -> Result<StartPoint, crate::store::StoreError> {
     for c in store.checkpoints()? {
         let log_hash = store.event_hash(c.seq)?;
         match restore(hall, &c, log_hash.as_deref()) {
             Ok(at) => {
                 tracing::info!(seq = c.seq, "state loaded from checkpoint");
-                return Ok((c.seq, c.hash, Some(at)));
+                return Ok(StartPoint {
+                    seq: c.seq,
+                    hash: c.hash,
+                    at: Some(at),
+                });
             }
             Err(e) => tracing::warn!(error = %e, "checkpoint skipped"),
         }
     }
-    Ok((0, vec![0u8; 32], None))
+    Ok(StartPoint {
+        seq: 0,
+        hash: vec![0u8; 32],
+        at: None,
+    })
 }
 
 /// Events between periodic checkpoints: start-up then replays at most this many.

@@ -160,8 +160,9 @@ impl HallService {
         let store = Store::open(db)?;
         // The newest valid checkpoint, then only the log after it (a full replay without
         // one); the part before it is walked in the background (`verify_before`).
-        let (from, from_hash, mut last_at) = checkpoint::restore_latest(&store, &mut hall)?;
-        let records = store.load_events_from(from, &from_hash)?;
+        let start = checkpoint::restore_latest(&store, &mut hall)?;
+        let (from, mut last_at) = (start.seq, start.at);
+        let records = store.load_events_from(from, &start.hash)?;
         // Truncation or a rewrite with recomputed hashes passes the chain check; the signed
         // heads do not.
         store.check_heads(&hall.verifying_keys())?;

@@ -121,9 +121,9 @@ proptest! {
         store.save_checkpoint(&c).unwrap();
 
         let mut restored = hall();
-        let (from, from_hash, _) = checkpoint::restore_latest(&store, &mut restored).unwrap();
-        prop_assert_eq!(from, k as u64, "the checkpoint is used");
-        for r in store.load_events_from(from, &from_hash).unwrap() {
+        let start = checkpoint::restore_latest(&store, &mut restored).unwrap();
+        prop_assert_eq!(start.seq, k as u64, "the checkpoint is used");
+        for r in store.load_events_from(start.seq, &start.hash).unwrap() {
             restored.apply(&r.event, r.at);
         }
         // The full replay start-up does without a checkpoint: the whole log, from the store.
@@ -166,8 +166,8 @@ fn a_tampered_checkpoint_is_refused_and_start_up_replays_everything() {
         checkpoint::restore(&mut h, &c, log_hash.as_deref()),
         Err(CheckpointError::BadSignature(_))
     ));
-    let (from, _, _) = checkpoint::restore_latest(&store, &mut h).unwrap();
-    assert_eq!(from, 0, "falls back to a full replay");
+    let start = checkpoint::restore_latest(&store, &mut h).unwrap();
+    assert_eq!(start.seq, 0, "falls back to a full replay");
     assert_eq!(h.queue, hall().queue, "the hall was left untouched");
 }
 

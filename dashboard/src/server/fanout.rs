@@ -145,24 +145,34 @@ impl Outgoing {
         }
     }
 
-    /// The frame `viewer` receives for this event, or `None` when it is not for it.
+    /// The frame `sub` receives for this event, or `None` when it is not for it.
     #[must_use]
-    pub fn frame_for(&self, viewer: &Subscriber) -> Option<&Utf8Bytes> {
-        match viewer.role {
+    pub fn frame_for(&self, sub: &Subscriber) -> Option<&Utf8Bytes> {
+        match sub.role {
             Role::Supervisor | Role::Manager => Some(&self.staff),
             Role::Display => self.display.as_ref(),
             // The kiosk needs the queue figures (summary frames) and its own replies only.
             Role::Kiosk => None,
+            // The rating pad follows its own window, in the public form (no personal data).
+            Role::Pad => match &self.scope {
+                Scope::Tickets { windows, .. }
+                    if sub.window.is_some_and(|w| windows.contains(&w)) =>
+                {
+                    self.display.as_ref()
+                }
+                Scope::Staff => self.display.as_ref(),
+                _ => None,
+            },
             Role::Counter => match &self.scope {
                 Scope::Staff => Some(&self.staff),
                 Scope::Supervisors => None,
-                Scope::Case { .. } => match (&self.own, viewer.window) {
+                Scope::Case { .. } => match (&self.own, sub.window) {
                     (Some((w, frame)), Some(mine)) if *w == mine => Some(frame),
                     _ => None,
                 },
                 Scope::Tickets { queues, windows } => {
-                    let at_mine = viewer.window.is_some_and(|w| windows.contains(&w));
-                    let served = queues.iter().any(|q| viewer.queues.contains(q));
+                    let at_mine = sub.window.is_some_and(|w| windows.contains(&w));
+                    let served = queues.iter().any(|q| sub.queues.contains(q));
                     (at_mine || served).then_some(&self.staff)
                 }
             },
