@@ -45,6 +45,9 @@ struct Args {
     /// long `dashboard serve` takes to serve again, from its checkpoint and by full replay.
     #[arg(long)]
     history: Option<u64>,
+    /// Serve and connect over TLS (`wss://`), with a centre CA made for the run.
+    #[arg(long)]
+    tls: bool,
     /// The `dashboard` binary (default: next to this one).
     #[arg(long)]
     hall_bin: Option<PathBuf>,
@@ -109,8 +112,15 @@ fn rss_mb(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// Where the clients connect: `ws://` or, with `--tls`, `wss://` trusting the run's own CA.
+#[derive(Debug, Clone)]
+struct Target {
+    url: String,
+    ca: Option<PathBuf>,
+}
+
 async fn connect(
-    addr: &str,
+    target: &Target,
     token: &str,
     name: &str,
 ) -> anyhow::Result<(
@@ -127,8 +137,7 @@ async fn connect(
     >,
     u64,
 )> {
-    let (ws, _) =
-        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws"), None, true).await?;
+    let ws = dashboard::client::connect(&target.url, target.ca.as_deref()).await?;
     let (mut tx, mut rx) = ws.split();
     tx.send(Message::Text(
         json!({"type":"hello","token":token,"client":name})
@@ -285,11 +294,31 @@ async fn main() -> anyhow::Result<()> {
         .port();
     let addr = format!("127.0.0.1:{port}");
     let bin = dashboard_bin(&a);
-    let mut server: Child = Command::new(&bin)
+    let mut serve = Command::new(&bin);
+    serve
         .args(["serve", "--listen", &addr, "--db"])
         .arg(&db)
         .arg("--config")
-        .arg(&cfg_path)
+        .arg(&cfg_path);
+    let target = if a.tls {
+        let names = ["localhost".to_string(), "127.0.0.1".to_string()];
+        let files = dashboard::tls::init(&dir.path().join("tls"), &names, false)?;
+        serve
+            .arg("--tls-cert")
+            .arg(&files.cert)
+            .arg("--tls-key")
+            .arg(&files.key);
+        Target {
+            url: format!("wss://localhost:{port}/ws"),
+            ca: Some(files.ca_cert),
+        }
+    } else {
+        Target {
+            url: format!("ws://{addr}/ws"),
+            ca: None,
+        }
+    };
+    let mut server: Child = serve
         .env("HALL_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -309,7 +338,7 @@ async fn main() -> anyhow::Result<()> {
     // Subscribers: check the stream and time delivery.
     let mut subs = Vec::new();
     for (i, t) in sub_tokens.iter().enumerate() {
-        let (_tx, mut rx, start) = connect(&addr, t, &format!("sub-{i}")).await?;
+        let (_tx, mut rx, start) = connect(&target, t, &format!("sub-{i}")).await?;
         let stats = Arc::clone(&stats);
         let end_seq = Arc::clone(&end_seq);
         subs.push(tokio::spawn(async move {
@@ -369,7 +398,7 @@ async fn main() -> anyhow::Result<()> {
     let mut workers = Vec::new();
     // Kiosks keep the queues supplied.
     for (k, t) in kiosk_tokens.iter().enumerate() {
-        let (mut tx, mut rx, _) = connect(&addr, t, &format!("kiosk-{k}")).await?;
+        let (mut tx, mut rx, _) = connect(&target, t, &format!("kiosk-{k}")).await?;
         let stats = Arc::clone(&stats);
         let per = issue_rate / f64::from(kiosks);
         let codes = codes.clone();
@@ -406,7 +435,7 @@ async fn main() -> anyhow::Result<()> {
         }));
     }
     for (w, t) in counter_tokens.iter().enumerate() {
-        let (mut tx, mut rx, _) = connect(&addr, t, &format!("counter-{}", w + 1)).await?;
+        let (mut tx, mut rx, _) = connect(&target, t, &format!("counter-{}", w + 1)).await?;
         let stats = Arc::clone(&stats);
         let rate = a.rate;
         workers.push(tokio::spawn(async move {

@@ -164,9 +164,26 @@ fn window_changed_updates_open_windows_and_estimate() {
     update(&mut app, event(101, opened, t0));
     let hall = app.hall.as_ref().unwrap();
     assert_eq!(hall.open_windows_for("A"), 5);
-    let after = hall.estimated_wait("A").unwrap();
-    assert!(after.high_minutes < before.high_minutes, "{after:?}");
+    // The figure stays the hall's until the hall sends a new one (a `summary` frame): the view
+    // never makes up an estimate of its own.
+    assert_eq!(hall.estimated_wait("A"), Some(before));
     assert_eq!(hall.windows[&11].state, WindowState::Open);
+    let mut queues = fixture()["queues"].clone();
+    queues[0]["estimated_wait"] = json!({"low_minutes": 20, "high_minutes": 35});
+    queues[0]["open_windows"] = json!(5);
+    update(
+        &mut app,
+        Msg::Hall(
+            Incoming::Summary {
+                seq: 101,
+                at: AT.to_string(),
+                queues,
+            },
+            t0,
+        ),
+    );
+    let after = app.hall.as_ref().unwrap().estimated_wait("A").unwrap();
+    assert_eq!((after.low_minutes, after.high_minutes), (20, 35), "the summary's figure");
 }
 
 #[test]
@@ -456,11 +473,14 @@ fn bad_events_ask_for_a_resync_and_ticks_resync_periodically() {
     );
     assert_eq!(fx, vec![Effect::Resync]);
     assert!(update(&mut app, Msg::Tick(t0 + Duration::from_secs(3))).is_empty());
+    // The safety-net resync comes only after RESYNC_EVERY (figures arrive in summaries).
+    let every = app::RESYNC_EVERY;
+    assert!(update(&mut app, Msg::Tick(t0 + every - Duration::from_secs(1))).is_empty());
     assert_eq!(
-        update(&mut app, Msg::Tick(t0 + Duration::from_secs(11))),
+        update(&mut app, Msg::Tick(t0 + every + Duration::from_secs(1))),
         vec![Effect::Resync]
     );
-    assert!(update(&mut app, Msg::Tick(t0 + Duration::from_secs(12))).is_empty());
+    assert!(update(&mut app, Msg::Tick(t0 + every + Duration::from_secs(2))).is_empty());
 }
 
 #[test]
