@@ -1,8 +1,10 @@
 //! The hall server and the operator tools behind the `dashboard` binary.
+pub mod city;
 pub mod client;
 pub mod demo;
 pub mod document_page;
 pub mod keys;
+pub mod logging;
 pub mod paths;
 pub mod report;
 pub mod server;

@@ -348,6 +348,86 @@ impl Store {
         Ok(out)
     }
 
+    /// Like [`Self::events_after`], but each event is checked against the chain: `prev_hash` is
+    /// the hash of event `after` as the caller knows it (zeros for 0), and every event must link
+    /// to the one before and match its own hash. Returns each event with its hash. Used by the
+    /// city shipper, which keeps the last hash it shipped and so proves the log it continues.
+    ///
+    /// # Errors
+    /// SQLite errors, `Tampered` on a gap or a broken link, `Corrupt` for an unreadable event.
+    pub fn events_after_chained(
+        &self,
+        after: u64,
+        prev_hash: &[u8],
+        limit: u64,
+    ) -> Result<Vec<(EventRecord, Vec<u8>)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, at, body, prev_hash, hash FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    i64::try_from(after).unwrap_or(i64::MAX),
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                        r.get::<_, Vec<u8>>(4)?,
+                    ))
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        let mut prev = prev_hash.to_vec();
+        for (expect_seq, row) in (after + 1..).zip(rows) {
+            let (seq, at, body, link, hash) = row.map_err(|e| self.err(e))?;
+            let seq = u64::try_from(seq).unwrap_or(0);
+            if seq != expect_seq {
+                return Err(StoreError::Tampered {
+                    seq,
+                    problem: format!("expected seq {expect_seq}: an event is missing"),
+                });
+            }
+            if link != prev {
+                return Err(StoreError::Tampered {
+                    seq,
+                    problem: "previous-hash link broken".into(),
+                });
+            }
+            if chain_hash(&prev, seq, &at, &body) != hash {
+                return Err(StoreError::Tampered {
+                    seq,
+                    problem: "content does not match its hash".into(),
+                });
+            }
+            let at_t = DateTime::parse_from_rfc3339(&at).map_err(|e| StoreError::Corrupt {
+                seq,
+                message: e.to_string(),
+            })?;
+            let event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                seq,
+                message: e.to_string(),
+            })?;
+            out.push((
+                EventRecord {
+                    seq,
+                    at: at_t,
+                    event,
+                },
+                hash.clone(),
+            ));
+            prev = hash;
+        }
+        Ok(out)
+    }
+
     /// The hash of the last event (zeros for an empty log) and its seq.
     ///
     /// # Errors

@@ -256,7 +256,14 @@ fn load_or_create_key(opts: &ServeOptions) -> anyhow::Result<queue_core::documen
 /// # Errors
 /// Start-up failures.
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
-    let hall = start(opts).await?;
+    run_until_signal(start(opts).await?).await
+}
+
+/// Runs a started hall until SIGINT/SIGTERM, then shuts it down cleanly.
+///
+/// # Errors
+/// Shutdown failures.
+pub async fn run_until_signal(hall: RunningHall) -> anyhow::Result<()> {
     let token = hall.state.shutdown.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
