@@ -261,11 +261,7 @@ impl Shipper {
     }
 
     fn set_status(&self, f: impl FnOnce(&mut ShipStatus)) {
-        let mut g = match self.status.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        f(&mut g);
+        update_status(&self.status, f);
     }
 
     async fn connect(&mut self) -> Result<(), CityError> {
@@ -350,7 +346,7 @@ impl Shipper {
                         ),
                     });
                 }
-                self.set_status(|s| s.shipped_seq = c.0);
+                update_status(&self.status, |s| s.shipped_seq = c.0);
                 self.cursor = Some(c.clone());
                 c
             }
@@ -398,7 +394,7 @@ impl Shipper {
         tx.commit().await?;
         let n = rows.len() as u64;
         self.cursor = Some((last.seq, last_hash));
-        self.set_status(|s| {
+        update_status(&self.status, |s| {
             s.shipped_seq = last.seq;
             s.last_error = None;
         });
@@ -450,6 +446,14 @@ impl Shipper {
             }
         }
     }
+}
+
+fn update_status(status: &Mutex<ShipStatus>, f: impl FnOnce(&mut ShipStatus)) {
+    let mut g = match status.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    f(&mut g);
 }
 
 fn cursor_of(centre: &str, seq: i64, hash: String) -> Result<(u64, Vec<u8>), CityError> {

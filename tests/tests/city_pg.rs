@@ -276,3 +276,72 @@ fn rusqlite_like_edit(db: &std::path::Path, seq: i64) -> usize {
     )
     .unwrap()
 }
+
+async fn next_city_frame(
+    ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    f: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(Instant::now() < until, "no matching city frame");
+        let v = common::hall::next_json(ws).await.expect("a frame");
+        if f(&v) {
+            return v;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_city_page_and_stream_show_every_centre_live_and_drill_down() {
+    use futures_util::SinkExt;
+    let pg = pg();
+    let (hall, cfg) = hall_of("440113", "广州市番禺区政务服务中心").await;
+    let shipper = spawn_shipper(&hall.db, &pg, &cfg);
+    workload(&hall, 0).await;
+    wait_shipped(&pg, "440113", &hall.db).await;
+    let running = dashboard::city::start_city_server(dashboard::city::CityServeOptions {
+        pg: pg.url().parse().unwrap(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        token: "city-secret".into(),
+    })
+    .await
+    .unwrap();
+    let addr = running.addr;
+    let page = common::hall::http_get(addr, "/city").await;
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.to_ascii_lowercase().contains("content-security-policy: default-src 'self'"), "{page}");
+    assert!(page.contains("<script src=\"/city/static/city.js\"></script>"));
+    assert_eq!(page.matches("<script").count(), 1, "no inline script");
+    let denied = common::hall::http_get(addr, "/city/api/overview?token=wrong").await;
+    assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/city/ws?token=city-secret"))
+        .await
+        .unwrap();
+    let first = next_city_frame(&mut ws, |v| v["type"] == "city" && v["centres"].as_array().is_some_and(|c| !c.is_empty())).await;
+    let waiting = first["centres"][0]["waiting"].as_i64().unwrap();
+    assert_eq!(first["centres"][0]["name"], "广州市番禺区政务服务中心");
+    // A ticket at the hall reaches the page by itself (NOTIFY), without polling.
+    let mut kiosk = hall.connect("kiosk", None).await;
+    kiosk.command(json!({"kind":"issue_ticket","queue":"A"})).await;
+    next_city_frame(&mut ws, |v| v["type"] == "city" && v["centres"][0]["waiting"].as_i64() == Some(waiting + 1)).await;
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(json!({"type":"drill","centre":"440113"}).to_string().into()))
+        .await
+        .unwrap();
+    let d = next_city_frame(&mut ws, |v| v["type"] == "centre").await;
+    let per_queue: i64 = d["centre"]["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["waiting"].as_i64().unwrap())
+        .sum();
+    assert_eq!(per_queue, waiting + 1, "the drill-down adds up to the overview: {d}");
+    assert!(d["centre"]["windows"].as_array().unwrap().len() >= 16, "configured windows are known: {d}");
+    // The JSON API says the same, and nothing about people.
+    let api = common::hall::http_get(addr, "/city/api/centre/440113?token=city-secret").await;
+    assert!(api.starts_with("HTTP/1.1 200"), "{api}");
+    assert!(!api.contains(ID) && !api.contains(NAME));
+    drop(kiosk.ws.close(None).await);
+    running.stop().await.unwrap();
+    shipper.stop();
+    hall.hall.stop().await.unwrap();
+}
