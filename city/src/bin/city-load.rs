@@ -33,6 +33,7 @@ fn arg_value(args: &[String], name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn parse() -> Result<Args, String> {
     let args: Vec<String> = std::env::args().collect();
     let num = |name: &str, default: f64| -> Result<f64, String> {
@@ -40,7 +41,6 @@ fn parse() -> Result<Args, String> {
             v.parse().map_err(|e| format!("{name} {v:?}: {e}"))
         })
     };
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(Args {
         halls: num("--halls", 200.0)? as usize,
         tickets_per_hour: num("--tickets-per-hour", 400.0)?,
@@ -58,7 +58,7 @@ fn command(v: &serde_json::Value) -> Result<Command, String> {
     Command::from_json(v).map_err(|e| e.to_string())
 }
 
-#[allow(clippy::too_many_lines)]
+#[allow(clippy::too_many_lines, clippy::cast_precision_loss)]
 fn main() -> Result<(), String> {
     let a = parse()?;
     let local = if a.pg.is_none() {
@@ -179,7 +179,6 @@ fn main() -> Result<(), String> {
         Ok::<_, String>((events, p50, p99, max, span, bytes))
     })?;
     let (events, p50, p99, max, span, bytes) = report;
-    #[allow(clippy::cast_precision_loss)]
     {
         let events_f = events as f64;
         let per_ticket = events_f / n.max(1) as f64;
