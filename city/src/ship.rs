@@ -266,6 +266,18 @@ impl Shipper {
 
     async fn connect(&mut self) -> Result<(), CityError> {
         let mut client = self.opts.target.connect(None).await?;
+        // A shipper never waits long on a lock or leaves a transaction open: a stuck batch
+        // becomes an error, the connection is dropped and shipping resumes from the cursor.
+        // Settings an engine may not know (openGauss names some differently) are skipped.
+        for set in [
+            "SET lock_timeout = '5s'",
+            "SET statement_timeout = '30s'",
+            "SET idle_in_transaction_session_timeout = '30s'",
+        ] {
+            if let Err(e) = client.batch_execute(set).await {
+                tracing::debug!("{set}: {e}");
+            }
+        }
         schema::migrate(&mut client).await?;
         let c = &self.opts.centre;
         // Registers the centre; its name and offset follow the hall's configuration.
@@ -413,7 +425,11 @@ impl Shipper {
             if *stop.borrow() {
                 return Ok(());
             }
-            let wait = match self.ship_available().await {
+            let attempt = tokio::time::timeout(Duration::from_secs(60), self.ship_available());
+            let result = attempt.await.unwrap_or_else(|_| {
+                Err(CityError::Config("shipping stalled for 60 s; reconnecting".into()))
+            });
+            let wait = match result {
                 Ok(_) => {
                     backoff = Duration::from_millis(100);
                     self.opts.poll

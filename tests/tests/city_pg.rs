@@ -46,14 +46,10 @@ async fn several_halls_ship_to_one_database_and_the_city_matches_each_hall() {
         .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
         .date_naive();
     let month = dashboard::report::Month::of(today);
-    let city_month = city::report::month(&c, month.first_day(), month.last_day())
-        .await
-        .unwrap();
     for (hall, cfg, _) in &halls {
         let code = &cfg.centre.code;
-        assert_exact_copy(&c, code, &hall.db).await;
         // Live figures against the hall's own snapshot.
-        let sup = hall.connect("supervisor", None).await;
+        let mut sup = hall.connect("supervisor", None).await;
         let state = &sup.snapshot["state"];
         let hall_waiting: BTreeMap<String, i64> = state["queues"]
             .as_array()
@@ -79,8 +75,26 @@ async fn several_halls_ship_to_one_database_and_the_city_matches_each_hall() {
         let summary = overview.iter().find(|s| &s.centre == code).unwrap();
         assert_eq!(usize::try_from(summary.open_windows).unwrap(), hall_open, "centre {code}: open windows");
         assert_eq!(summary.name, cfg.centre.name);
+        drop(sup.ws.close(None).await);
+    }
+    // The monthly figures against each hall's own report, once the halls have stopped (their
+    // clocks raise alerts as time passes) and the city holds everything.
+    let mut stopped = Vec::new();
+    for (hall, cfg, shipper) in halls {
+        let TestHallParts { db, dir } = stop_hall(hall).await;
+        wait_shipped(&pg, &cfg.centre.code, &db).await;
+        shipper.stop();
+        stopped.push((db, dir, cfg));
+    }
+    let city_month = city::report::month(&c, month.first_day(), month.last_day())
+        .await
+        .unwrap();
+    for (db, _, cfg) in &stopped {
+        let code = &cfg.centre.code;
+        let hall_db = db;
+        assert_exact_copy(&c, code, hall_db).await;
         // Monthly figures against the hall's own monthly report.
-        let report = dashboard::report::build(&hall.db, month, today).unwrap();
+        let report = dashboard::report::build(hall_db, month, today).unwrap();
         let m = city_month.centres.iter().find(|m| &m.centre == code).unwrap();
         let q = &report.queue_total;
         assert!(q.issued > 0);
@@ -122,9 +136,18 @@ async fn several_halls_ship_to_one_database_and_the_city_matches_each_hall() {
             assert!(longest_digit_run(v) < 11, "{table}.{col} holds a long number: {v}");
         }
     }
-    for (hall, _, shipper) in halls {
-        shipper.stop();
-        hall.hall.stop().await.unwrap();
+}
+
+struct TestHallParts {
+    db: std::path::PathBuf,
+    dir: tempfile::TempDir,
+}
+
+async fn stop_hall(hall: common::hall::TestHall) -> TestHallParts {
+    hall.hall.stop().await.unwrap();
+    TestHallParts {
+        db: hall.db,
+        dir: hall.dir,
     }
 }
 
@@ -173,7 +196,7 @@ fn spawn_server(db: &std::path::Path, port: u16, pg_url: &str) -> Child {
         .arg(db)
         .env("HALL_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::OpenOptions::new().create(true).append(true).open(db.with_extension("log")).unwrap())
         .spawn()
         .unwrap()
 }
@@ -200,6 +223,7 @@ async fn a_hall_killed_with_kill_9_resumes_shipping_where_the_database_left_off(
     let c = client(&pg).await;
     let mut shipped_before_kill = Vec::new();
     for round in 0..3 {
+        let before = city_seq(&c, "440114").await;
         let mut child = spawn_server(&db, port, &pg.url());
         wait_ready(addr).await;
         let mut k = Conn::open(addr, &token, None).await;
@@ -207,7 +231,20 @@ async fn a_hall_killed_with_kill_9_resumes_shipping_where_the_database_left_off(
             let r = k.command(json!({"kind":"issue_ticket","queue":"B"})).await;
             assert_eq!(r["ok"], true, "{r}");
         }
-        // Killed mid-stream: some of the round's events may not have left yet.
+        // Shipping of this round is under way (the shipper starts after the hall is up) …
+        let until = Instant::now() + Duration::from_secs(30);
+        while city_seq(&c, "440114").await <= before {
+            assert!(
+                Instant::now() < until,
+                "round {round}: nothing shipped; server log:\n{}",
+                std::fs::read_to_string(db.with_extension("log")).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // … and more events are committed right before the kill: some have not left yet.
+        for _ in 0..10 {
+            k.command(json!({"kind":"issue_ticket","queue":"B"})).await;
+        }
         child.kill().unwrap();
         child.wait().unwrap();
         shipped_before_kill.push(city_seq(&c, "440114").await);
@@ -223,7 +260,16 @@ async fn a_hall_killed_with_kill_9_resumes_shipping_where_the_database_left_off(
         .await
         .unwrap()
         .get(0);
-    assert_eq!(waiting, 20 + 30 + 40, "every ticket issued is waiting in the city view");
+    let sup_token = dashboard::tokens::create(&db, "supervisor", None, "x").unwrap().1;
+    let sup = Conn::open(addr, &sup_token, None).await;
+    let hall_waiting: i64 = sup.snapshot["state"]["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["waiting"].as_i64().unwrap())
+        .sum();
+    assert!(hall_waiting > 0);
+    assert_eq!(waiting, hall_waiting, "the city shows what the restarted hall shows");
     child.kill().unwrap();
     child.wait().unwrap();
 }
