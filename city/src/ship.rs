@@ -419,7 +419,10 @@ impl Shipper {
     ///
     /// # Errors
     /// `Chain` or `Store` errors.
-    pub async fn run(mut self, mut stop: tokio::sync::watch::Receiver<bool>) -> Result<(), CityError> {
+    pub async fn run(
+        mut self,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), CityError> {
         let mut backoff = Duration::from_millis(100);
         loop {
             if *stop.borrow() {
@@ -427,14 +430,18 @@ impl Shipper {
             }
             let attempt = tokio::time::timeout(Duration::from_secs(60), self.ship_available());
             let result = attempt.await.unwrap_or_else(|_| {
-                Err(CityError::Config("shipping stalled for 60 s; reconnecting".into()))
+                Err(CityError::Config(
+                    "shipping stalled for 60 s; reconnecting".into(),
+                ))
             });
             let wait = match result {
                 Ok(_) => {
                     backoff = Duration::from_millis(100);
                     self.opts.poll
                 }
-                Err(e @ (CityError::Chain { .. } | CityError::Store(_) | CityError::TooNew { .. })) => {
+                Err(
+                    e @ (CityError::Chain { .. } | CityError::Store(_) | CityError::TooNew { .. }),
+                ) => {
                     tracing::error!(centre = %self.opts.centre.code, "city shipping stopped: {e}");
                     self.set_status(|s| {
                         s.failed = true;
@@ -497,7 +504,14 @@ async fn write_event(
     let at = rec.at;
     tx.execute(
         &st.event,
-        &[&centre, &seq, &at, &rec.event.kind(), &hex(hash), &shipped_at],
+        &[
+            &centre,
+            &seq,
+            &at,
+            &rec.event.kind(),
+            &hex(hash),
+            &shipped_at,
+        ],
     )
     .await?;
     for fact in facts(&rec.event, opts.set, &opts.centre.departments) {
@@ -532,7 +546,14 @@ async fn write_event(
             } => {
                 tx.execute(
                     &st.window,
-                    &[&centre, &win(Some(number)), &state, &queues, &ticket, &since],
+                    &[
+                        &centre,
+                        &win(Some(number)),
+                        &state,
+                        &queues,
+                        &ticket,
+                        &since,
+                    ],
                 )
                 .await?;
             }

@@ -50,6 +50,7 @@ fn pump(app: &mut App, hall: &mut Hall, now: DateTime<chrono::FixedOffset>, effe
     let counter = Actor {
         role: Role::Counter,
         window: Some(1),
+        token: None,
     };
     let mut todo = effects;
     while !todo.is_empty() {
@@ -89,6 +90,7 @@ fn busy_app() -> App {
     let kiosk = Actor {
         role: Role::Kiosk,
         window: None,
+        token: None,
     };
     let queues = ["A", "B", "C", "D", "E", "F"];
     for i in 0..1000 {

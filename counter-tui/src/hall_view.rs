@@ -99,6 +99,28 @@ pub struct HallView {
     pub cases: BTreeMap<String, Case>,
     /// Alert messages by alert id.
     pub alerts: BTreeMap<String, String>,
+    /// The hall's storage trouble, when it has some (snapshot `storage`).
+    pub storage: Option<StorageTrouble>,
+}
+
+/// The hall cannot save (`failing`) or soon will not (`low_space`), with its own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageTrouble {
+    pub failing: bool,
+    pub message: String,
+    pub message_en: String,
+}
+
+fn storage_trouble(v: &Value) -> Option<StorageTrouble> {
+    let status = v["status"].as_str()?;
+    if status == "ok" {
+        return None;
+    }
+    Some(StorageTrouble {
+        failing: status == "failing",
+        message: v["message"].as_str().unwrap_or("").to_string(),
+        message_en: v["message_en"].as_str().unwrap_or("").to_string(),
+    })
 }
 
 /// Parses one field, keeping a default (and a log line) when the hall sent something odd:
@@ -134,6 +156,7 @@ impl HallView {
             tickets: tickets.into_iter().map(|t| (t.id.clone(), t)).collect(),
             cases: cases.into_iter().map(|c| (c.id.clone(), c)).collect(),
             alerts: alerts.iter().filter_map(alert_entry).collect(),
+            storage: storage_trouble(&state["storage"]),
         }
     }
 

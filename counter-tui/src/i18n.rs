@@ -80,12 +80,14 @@ pub fn case_state(lang: Lang, s: CaseState) -> &'static str {
     match s {
         CaseState::Open => lang.pick("收件审查中", "checking materials"),
         CaseState::NoticeIssued => lang.pick("已一次性告知补正", "correction notice issued"),
-        CaseState::NoticeDue => {
-            lang.pick("待书面告知（5个工作日内）", "notice due in 5 working days")
-        }
+        CaseState::NoticeDue => lang.pick(
+            "收件审查中（已出收件回执）",
+            "taken in for review (receipt issued)",
+        ),
         CaseState::Accepted => lang.pick("已受理", "accepted"),
         CaseState::DeemedAccepted => lang.pick("视为受理", "deemed accepted"),
         CaseState::Rejected => lang.pick("不予受理", "rejected"),
+        CaseState::Refused => lang.pick("不予许可", "refused after review"),
         CaseState::Completed => lang.pick("已办结", "completed"),
     }
 }

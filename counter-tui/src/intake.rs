@@ -154,6 +154,12 @@ pub enum Request {
     ConfirmOverride,
     Decide(Decision),
     Reject,
+    /// Refusal after review of an accepted case.
+    Refuse,
+    /// Start a special procedure, or end the running one.
+    PauseResume,
+    /// The applicant collected the result (出件).
+    Collect,
     Supplement,
     Extend,
     Note(String),
@@ -462,6 +468,9 @@ impl Intake {
             KeyCode::Char('r' | 'R') => return Request::Reject,
             KeyCode::Char('s' | 'S') => return Request::Supplement,
             KeyCode::Char('e' | 'E') => return Request::Extend,
+            KeyCode::Char('f' | 'F') => return Request::Refuse,
+            KeyCode::Char('p' | 'P') => return Request::PauseResume,
+            KeyCode::Char('o' | 'O') => return Request::Collect,
             _ => None,
         };
         self.stage = Stage::Case {
@@ -562,8 +571,9 @@ pub fn actions_for(state: CaseState) -> &'static [char] {
         CaseState::Open => &['a', 't', 'd', 'r', 'c'],
         CaseState::NoticeDue => &['t', 'a', 'r'],
         CaseState::NoticeIssued => &['s', 'r'],
-        CaseState::Accepted | CaseState::DeemedAccepted => &['e'],
-        CaseState::Rejected | CaseState::Completed => &[],
+        CaseState::Accepted | CaseState::DeemedAccepted => &['c', 'f', 'e', 'p'],
+        CaseState::Completed => &['o'],
+        CaseState::Rejected | CaseState::Refused => &[],
     }
 }
 

@@ -21,6 +21,7 @@ pub enum Action {
     NewIntake,
     SimPaper,
     SimScan,
+    SimCard,
     ShowPrintout,
     Evaluate,
 }
@@ -70,6 +71,12 @@ pub const BINDINGS: &[Binding] = &[
     b(Action::Evaluate, "Ctrl+E", "好差评", "rating"),
     b(Action::SimScan, "Ctrl+S", "模拟扫码", "simulated scan"),
     b(
+        Action::SimCard,
+        "Ctrl+K",
+        "模拟读身份证",
+        "simulated ID card",
+    ),
+    b(
         Action::SimPaper,
         "Ctrl+P",
         "模拟缺纸/装纸",
@@ -90,11 +97,18 @@ pub const CASE_KEYS: &[(&str, &str, &str)] = &[
     ("n", "备注", "note"),
     ("a", "受理", "accept"),
     ("t", "一次性告知补正", "correction notice"),
-    ("d", "5日内书面告知", "defer notice"),
+    (
+        "d",
+        "收件审查（出收件回执）",
+        "take in for review (receipt)",
+    ),
     ("r", "不予受理", "reject"),
     ("c", "办结", "complete"),
+    ("f", "不予许可", "refuse"),
     ("s", "补正材料", "supplement"),
     ("e", "延期", "extend"),
+    ("p", "特别程序 暂停/恢复", "special procedure pause/resume"),
+    ("o", "出件", "result collected"),
 ];
 
 /// The global action of a key, if any. `?` is help only when no text is being typed.
@@ -120,6 +134,7 @@ pub fn action(key: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Char('o') if ctrl => Action::ShowPrintout,
         KeyCode::Char('e') if ctrl => Action::Evaluate,
         KeyCode::Char('s') if ctrl => Action::SimScan,
+        KeyCode::Char('k') if ctrl => Action::SimCard,
         KeyCode::Char('p') if ctrl => Action::SimPaper,
         _ => return None,
     })

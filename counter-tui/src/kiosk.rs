@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, FixedOffset};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use dashboard::client::{Incoming, Link};
+use device::idcard::IdReaderEvent;
 use device::scanner::{ScanKind, ScannerEvent};
 use queue_core::ids;
 use queue_core::queue::{Channel, Ticket};
@@ -53,6 +54,9 @@ pub enum KioskStage {
     },
 }
 
+/// Age from which the card opens the green channel (老年人权益保障法 Art 2: 60 and over).
+pub const GREEN_CHANNEL_AGE: u32 = 60;
+
 /// The channels offered at the kiosk, in key order 1–3.
 pub const CHANNELS: [Channel; 3] = [Channel::WalkIn, Channel::Green, Channel::Urgent];
 
@@ -74,6 +78,8 @@ pub struct Kiosk {
     pending: BTreeSet<String>,
     next_id: u64,
     shown_since: Option<DateTime<FixedOffset>>,
+    /// Simulated ID card reader: the sample card Ctrl+K places next.
+    sim_card_next: usize,
 }
 
 impl Kiosk {
@@ -94,6 +100,7 @@ impl Kiosk {
             id_number: None,
             notice: None,
             pending: BTreeSet::new(),
+            sim_card_next: 0,
             next_id: 0,
             shown_since: None,
         }
@@ -135,6 +142,7 @@ impl Kiosk {
                 vec![]
             }
             Msg::Redraw => vec![],
+            Msg::IdCard(e) => self.on_idcard(e),
         }
     }
 
@@ -240,6 +248,31 @@ impl Kiosk {
         vec![]
     }
 
+    /// A card on the kiosk's reader gives the number (never the name: the kiosk keeps no
+    /// names) and, from the birth date, whether the green channel is open to the person.
+    fn on_idcard(&mut self, e: IdReaderEvent) -> Vec<Effect> {
+        match e {
+            IdReaderEvent::Card(card) => {
+                self.set_id(&card.id_number);
+                if card.age_on(self.now.date_naive()) >= GREEN_CHANNEL_AGE {
+                    self.say(
+                        Level::Success,
+                        self.lang.pick(
+                            "您已年满60周岁，可选择绿色通道（选择办理事项后按 2）",
+                            "aged 60 or over: the green channel is open to you (choose the queue, then 2)",
+                        ),
+                    );
+                }
+            }
+            IdReaderEvent::Warning(w) => self.say(Level::Warning, w.zh()),
+            IdReaderEvent::Fault(s) => self.say(Level::Error, s.zh()),
+            IdReaderEvent::Connected { .. }
+            | IdReaderEvent::Removed
+            | IdReaderEvent::Disconnected { .. } => {}
+        }
+        vec![]
+    }
+
     fn set_id(&mut self, number: &str) {
         self.id_number = Some(number.to_string());
         self.say(
@@ -285,6 +318,11 @@ impl Kiosk {
                 return vec![];
             }
             KeyCode::F(10) => return vec![Effect::RetryPrint],
+            // Only the simulated reader acts on it (the run loop ignores it otherwise).
+            KeyCode::Char('k') if ctrl => {
+                self.sim_card_next += 1;
+                return vec![Effect::SimCard(self.sim_card_next - 1)];
+            }
             KeyCode::Char('p') if ctrl && self.printer.simulated() => {
                 self.printer.sim_paper_out = !self.printer.sim_paper_out;
                 return vec![Effect::SimPaperOut(self.printer.sim_paper_out)];

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod hall_view;
 pub mod i18n;
+pub mod idcard;
 pub mod intake;
 pub mod keys;
 pub mod kiosk;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use counter_tui::app::{App, Config};
 use counter_tui::i18n::Lang;
+use counter_tui::idcard::{self as idcard_glue, IdReaderSetup, ReaderKind};
 use counter_tui::kiosk::{Kiosk, KioskConfig};
 use counter_tui::msg::{PrinterKind, ScannerKind};
 use counter_tui::run::{self, Devices, HallClock, Screen};
@@ -14,6 +15,7 @@ use counter_tui::scanning::{self, ScannerSetup};
 use counter_tui::setup::{self, HallArgs, HallTarget};
 use counter_tui::{printing, slips};
 use dashboard::client::{id_prefix, Client, ClientConfig};
+use device::idcard::{sample_cards, SimIdReader};
 use device::printer::{Printer, SerialPrinter, SerialPrinterConfig, SimPrinter, SimPrinterState};
 use device::scanner::SimScanner;
 
@@ -39,6 +41,10 @@ struct Cli {
     /// Serial barcode scanner, e.g. /dev/ttyACM0; simulated (Ctrl+S) when absent.
     #[arg(long, global = true)]
     scanner: Option<PathBuf>,
+    /// Resident ID card reader (SAM protocol, 115200 baud), e.g. /dev/ttyUSB1; simulated
+    /// (Ctrl+K places a sample card) when absent.
+    #[arg(long, global = true)]
+    idreader: Option<PathBuf>,
     /// Serial ESC/POS printer, e.g. /dev/ttyUSB0; simulated (written to a text file) when absent.
     #[arg(long, global = true)]
     printer: Option<PathBuf>,
@@ -54,6 +60,13 @@ struct Cli {
     /// With an in-process hall: feed a realistic day (arrivals, other windows serving).
     #[arg(long, global = true)]
     demo: bool,
+    /// For a `wss://` hall: the centre CA certificate to trust (see `dashboard tls init`).
+    #[arg(long, env = "HALL_CA", global = true)]
+    ca: Option<PathBuf>,
+    /// Let an in-process hall listen beyond loopback without TLS (tokens and ID numbers then
+    /// cross the LAN in clear).
+    #[arg(long, global = true)]
+    insecure_lan: bool,
     /// Who works at the window (shown in the header); the login name by default.
     #[arg(long)]
     staff: Option<String>,
@@ -116,6 +129,8 @@ async fn async_main(cli: &Cli, kiosk: bool, who: &str) -> anyhow::Result<()> {
         demo: cli.demo,
         role: if kiosk { "kiosk" } else { "counter" },
         window: (!kiosk).then_some(cli.window),
+        ca: cli.ca.clone(),
+        insecure_lan: cli.insecure_lan,
     })
     .await?;
     tracing::info!(hall = %target.label, "starting {who}");
@@ -169,17 +184,36 @@ async fn async_main(cli: &Cli, kiosk: bool, who: &str) -> anyhow::Result<()> {
     };
     let _scanner = scanning::start(scanner_setup, tx.clone()).context("scanner")?;
 
-    let (client, incoming) = Client::spawn(ClientConfig::new(
-        &target.url,
-        &target.token,
-        &format!("counter {who}"),
-    ));
+    let (idreader_setup, idreader_kind, sim_idreader) = match &cli.idreader {
+        Some(p) => (
+            IdReaderSetup::Serial(p.clone()),
+            ReaderKind::Serial {
+                path: p.display().to_string(),
+            },
+            None,
+        ),
+        None => {
+            let sim = SimIdReader::new();
+            (
+                IdReaderSetup::Simulated(sim.clone()),
+                ReaderKind::Simulated,
+                Some((sim, sample_cards())),
+            )
+        }
+    };
+    let _idreader = idcard_glue::start(idreader_setup, tx.clone()).context("ID card reader")?;
+
+    let (client, incoming) = Client::spawn(
+        ClientConfig::new(&target.url, &target.token, &format!("counter {who}"))
+            .with_ca(target.ca.clone()),
+    );
     run::feed(incoming, &tx);
     let dev = Devices {
         client: client.clone(),
         printer: printer_tx,
         sim_printer,
         sim_scanner,
+        sim_idreader,
     };
     let now = HallClock::default().now();
     let prefix = id_prefix(who);
@@ -221,6 +255,7 @@ async fn async_main(cli: &Cli, kiosk: bool, who: &str) -> anyhow::Result<()> {
             },
             now,
         );
+        app.idcard.kind = idreader_kind;
         run_screen(&mut terminal, &mut app, &mut rx, &dev).await
     };
     ratatui::restore();

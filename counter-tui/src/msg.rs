@@ -4,6 +4,7 @@
 use chrono::{DateTime, FixedOffset};
 use crossterm::event::KeyEvent;
 use dashboard::client::Incoming;
+use device::idcard::IdReaderEvent;
 use device::printer::PrinterError;
 use device::scanner::ScannerEvent;
 use serde_json::Value;
@@ -14,6 +15,8 @@ pub enum Msg {
     Hall(Incoming),
     Scanner(ScannerEvent),
     Printer(PrinterReport),
+    /// The resident ID card reader.
+    IdCard(IdReaderEvent),
     /// The hall clock, about twice a second.
     Tick(DateTime<FixedOffset>),
     /// The terminal was resized: just draw again.
@@ -55,6 +58,8 @@ pub enum Effect {
     SimPaperOut(bool),
     /// Simulated scanner only: feed this text as a scan.
     SimScan(String),
+    /// Simulated ID card reader only: take the card away and place sample card N (cycling).
+    SimCard(usize),
     /// Ask the hall for a fresh snapshot.
     Resync,
     Quit,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use dashboard::client::{Client, Incoming};
+use device::idcard::{SimCard, SimIdReader};
 use device::printer::{SimPrinter, SimPrinterState};
 use device::scanner::SimScanner;
 use ratatui::backend::Backend;
@@ -48,6 +49,8 @@ pub struct Devices {
     pub printer: Sender<PrintCmd>,
     pub sim_printer: Option<SimPrinter>,
     pub sim_scanner: Option<SimScanner>,
+    /// The in-process ID card reader and the sample cards it cycles through.
+    pub sim_idreader: Option<(SimIdReader, Vec<SimCard>)>,
 }
 
 /// Hall time: the system clock shifted by what the hall last said its time was (the hall
@@ -203,6 +206,14 @@ fn apply(e: Effect, dev: &Devices, tz: FixedOffset) -> bool {
         Effect::SimScan(text) => {
             if let Some(s) = &dev.sim_scanner {
                 s.scan(text.as_bytes());
+            }
+        }
+        Effect::SimCard(n) => {
+            if let Some((sim, cards)) = &dev.sim_idreader {
+                if !cards.is_empty() {
+                    sim.remove();
+                    sim.place(&cards[n % cards.len()]);
+                }
             }
         }
         Effect::Resync => dev.client.resync(),

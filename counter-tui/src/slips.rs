@@ -77,6 +77,9 @@ pub fn document_job(d: &Document) -> Result<Job, String> {
             ),
         ));
     }
+    if let Some(line) = crate::idcard::checked_line(b) {
+        fields.push(("身份核验".into(), line));
+    }
     fields.push(("事项".into(), format!("{}（{}）", b.item.name, b.item.code)));
     fields.push(("办理部门".into(), b.item.department.clone()));
     fields.push(("收件日期".into(), date_zh(b.received_on)));

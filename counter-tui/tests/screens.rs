@@ -167,3 +167,37 @@ fn small_sizes_do_not_panic() {
     let s = draw_app(&app, 40, 10);
     assert_eq!(s.lines().count(), 10);
 }
+
+/// While the hall cannot save (disk full), the counter's status line and the kiosk's header say
+/// so in plain words, from the snapshot the hall sends; when it recovers, the words go.
+#[test]
+fn a_hall_that_cannot_save_is_shown_plainly() {
+    let fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    let mut k = kiosk(&fx, Lang::Zh);
+    let failing = serde_json::json!({"status": "failing",
+        "message": "服务器磁盘已满：新的操作无法保存", "message_en": "the hall's disk is full"});
+    let mut state = fx.snapshot();
+    state["storage"] = failing.clone();
+    app.update(Msg::Hall(Incoming::Snapshot {
+        seq: 0,
+        state: state.clone(),
+    }));
+    let mut kstate = fx.kiosk_snapshot();
+    kstate["storage"] = failing;
+    k.update(Msg::Hall(Incoming::Snapshot {
+        seq: 0,
+        state: kstate.clone(),
+    }));
+    assert!(draw_app(&app, 120, 30).contains("服务器磁盘已满"));
+    assert!(draw_kiosk(&k, 120, 30).contains("暂时无法取号"));
+    state["storage"] = serde_json::json!({"status": "ok", "message": null, "message_en": null});
+    kstate["storage"] = state["storage"].clone();
+    app.update(Msg::Hall(Incoming::Snapshot { seq: 0, state }));
+    k.update(Msg::Hall(Incoming::Snapshot {
+        seq: 0,
+        state: kstate,
+    }));
+    assert!(!draw_app(&app, 120, 30).contains("服务器磁盘已满"));
+    assert!(!draw_kiosk(&k, 120, 30).contains("暂时无法取号"));
+}

@@ -266,10 +266,18 @@ fn rejection_needs_confirmation_and_reasons() {
         sends(&app.update(key(KeyCode::Enter))).is_empty(),
         "reasons required"
     );
-    type_text(&mut app, "不属于本中心受理范围");
+    // A reason without its legal ground (1–3) is not sent.
+    type_text(&mut app, "材料不全");
+    assert!(
+        sends(&app.update(key(KeyCode::Enter))).is_empty(),
+        "ground required"
+    );
+    assert!(app.update(key(KeyCode::Char('r'))).is_empty());
+    type_text(&mut app, "2 不属于本中心受理范围");
     let e = app.update(key(KeyCode::Enter));
     assert_eq!(sends(&e)[0]["kind"], "case_decide");
     assert_eq!(sends(&e)[0]["decision"], "reject");
+    assert_eq!(sends(&e)[0]["reason_code"], "outside_competence");
     let out = pump(&mut app, &mut fx, e);
     let text = printed_text(&out);
     assert!(text.contains("不予受理决定书"), "{text}");
@@ -529,7 +537,7 @@ fn an_f_key_closes_the_printed_document_and_acts() {
     let e = app.update(key(KeyCode::Enter));
     let out = pump(&mut app, &mut fx, e);
     assert!(
-        printed_text(&out).contains("办结通知单"),
+        printed_text(&out).contains("办结通知书") && printed_text(&out).contains("当场办结"),
         "completed on the spot"
     );
     assert!(matches!(
@@ -568,4 +576,56 @@ fn rating_after_finish_needs_a_reason_when_dissatisfied() {
     assert_eq!(cmd["reason"], "等候太久");
     pump(&mut app, &mut fx, e);
     assert_eq!(fx.hall.queue.evaluations.len(), 1);
+}
+
+#[test]
+fn an_accepted_case_can_be_paused_resumed_and_refused_from_the_keyboard() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "BDC002");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "张三");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "440524188001010014");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    pump(&mut app, &mut fx, e);
+    for _ in 0..6 {
+        app.update(key(KeyCode::Char('1')));
+    }
+    app.update(key(KeyCode::Char('a')));
+    let e = app.update(key(KeyCode::Enter));
+    let out = pump(&mut app, &mut fx, e);
+    assert!(printed_text(&out).contains("受理通知书"));
+    app.popup = None;
+    let case_id = app.intake.case_id().unwrap().to_string();
+    assert_eq!(app.hall.cases[&case_id].state, CaseState::Accepted);
+
+    // p: a special procedure with its notice; p again ends it.
+    assert!(app.update(key(KeyCode::Char('p'))).is_empty());
+    type_text(&mut app, "1 需现场查看房屋");
+    let e = app.update(key(KeyCode::Enter));
+    assert_eq!(sends(&e)[0]["kind"], "case_pause");
+    assert_eq!(sends(&e)[0]["procedure"], "inspection");
+    pump(&mut app, &mut fx, e);
+    assert!(app.hall.cases[&case_id].open_pause().is_some());
+    let e = app.update(key(KeyCode::Char('p')));
+    assert_eq!(sends(&e)[0]["kind"], "case_resume");
+    pump(&mut app, &mut fx, e);
+    assert!(app.hall.cases[&case_id].open_pause().is_none());
+
+    // f: refusal after review, with reasons.
+    assert!(app.update(key(KeyCode::Char('f'))).is_empty());
+    type_text(&mut app, "权属存在争议");
+    let e = app.update(key(KeyCode::Enter));
+    assert_eq!(sends(&e)[0]["decision"], "refuse");
+    assert_eq!(sends(&e)[0]["reasons"][0], "权属存在争议");
+    let out = pump(&mut app, &mut fx, e);
+    let text = printed_text(&out);
+    assert!(
+        text.contains("不予许可决定书") && text.contains("行政复议"),
+        "{text}"
+    );
+    assert_eq!(app.hall.cases[&case_id].state, CaseState::Refused);
 }

@@ -19,6 +19,9 @@ pub struct ClientConfig {
     pub url: String,
     pub token: String,
     pub name: String,
+    /// For `wss://`: the centre CA to trust (see `dashboard tls init`); the public web roots
+    /// when absent.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 impl ClientConfig {
@@ -32,8 +35,38 @@ impl ClientConfig {
             url,
             token: token.to_string(),
             name: name.to_string(),
+            ca: None,
         }
     }
+
+    /// Trusts the centre CA in `ca` for `wss://`.
+    #[must_use]
+    pub fn with_ca(mut self, ca: Option<std::path::PathBuf>) -> Self {
+        self.ca = ca;
+        self
+    }
+}
+
+/// Opens the websocket: `ws://` plain, `wss://` over rustls (trusting `ca` when given).
+///
+/// # Errors
+/// An unreadable CA file, or the connection failing.
+pub async fn connect(
+    url: &str,
+    ca: Option<&std::path::Path>,
+) -> anyhow::Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+> {
+    let connector = if url.starts_with("wss://") {
+        Some(tokio_tungstenite::Connector::Rustls(
+            crate::tls::client_config(ca)?,
+        ))
+    } else {
+        None
+    };
+    let (ws, _) =
+        tokio_tungstenite::connect_async_tls_with_config(url, None, true, connector).await?;
+    Ok(ws)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -194,13 +227,11 @@ async fn session(
     tx: &mpsc::UnboundedSender<Incoming>,
     st: &mut State,
 ) -> Ended {
-    let connect = tokio::time::timeout(
-        Duration::from_secs(5),
-        tokio_tungstenite::connect_async_with_config(&cfg.url, None, true),
-    );
+    let connect =
+        tokio::time::timeout(Duration::from_secs(5), connect(&cfg.url, cfg.ca.as_deref()));
     let ws = match connect.await {
-        Ok(Ok((ws, _))) => ws,
-        Ok(Err(e)) => return Ended::Lost(e.to_string(), false),
+        Ok(Ok(ws)) => ws,
+        Ok(Err(e)) => return Ended::Lost(format!("{e:#}"), false),
         Err(_) => return Ended::Lost("connect timed out".into(), false),
     };
     let (mut sink, mut stream) = ws.split();

@@ -76,6 +76,7 @@ async fn run(state: Arc<AppState>) {
     let kiosk = Actor {
         role: Role::Kiosk,
         window: None,
+        token: None,
     };
     tracing::info!("demo feed started");
     loop {
@@ -143,6 +144,7 @@ async fn run(state: Arc<AppState>) {
             let actor = Actor {
                 role: Role::Counter,
                 window: Some(number),
+                token: None,
             };
             let desk = desks.get(&number).copied().unwrap_or(Desk::Idle);
             let next = match (desk, ticket) {

@@ -1,4 +1,5 @@
-//! A printable A4 page for a case document (受理通知书, 补正材料通知书, 不予受理决定书, 办结通知单):
+//! A printable A4 page for a case document (受理通知书, 补正材料通知书, 不予受理决定书, 办结通知书,
+//! 收件回执, 不予许可决定书, 延期告知书, 特别程序告知书, 告知承诺书):
 //! self-contained HTML (inline CSS and SVG, no external resources), with the red seal, the date
 //! and the QR code of the signed verification string.
 
@@ -48,7 +49,7 @@ fn zh_date(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
-const CSS: &str = r#"
+pub const CSS: &str = r#"
 @page { size: A4; margin: 16mm 16mm 18mm; }
 * { box-sizing: border-box; }
 body { margin: 0; color: #000; background: #fff;
@@ -156,6 +157,11 @@ pub fn render_document_html(doc: &Document, case: &Case, lang: Lang) -> String {
     h
 }
 
+/// ` 已核验身份证` after a party whose card was read at the window.
+fn checked(c: Option<queue_core::intake::IdentityCheck>) -> String {
+    c.map(|c| format!(" {}", c.label_zh())).unwrap_or_default()
+}
+
 /// The table of applicant, agent, item, dates and deadline.
 fn parties(h: &mut String, doc: &Document, lang: Lang) {
     let b = &doc.body;
@@ -172,9 +178,15 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
         "申请人",
         "Applicant",
         format!(
-            "{}（{}）",
+            "{}（{}{}）{}",
             esc(&b.applicant.name),
-            esc(&b.applicant.id_masked)
+            if b.id_kind.is_empty() {
+                String::new()
+            } else {
+                format!("{}：", esc(&b.id_kind))
+            },
+            esc(&b.applicant.id_masked),
+            checked(b.applicant.identity_checked)
         ),
     );
     if let Some(a) = &b.agent {
@@ -182,9 +194,10 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
             "委托代理人",
             "Agent",
             format!(
-                "{}（{}），授权方式：{}",
+                "{}（{}）{}，授权方式：{}",
                 esc(&a.name),
                 esc(&a.id_masked),
+                checked(a.identity_checked),
                 esc(a.authorisation.label_zh())
             ),
         );
@@ -194,7 +207,28 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
         "Item",
         format!("{} {}", esc(&b.item.code), esc(&b.item.name)),
     );
-    row("办理部门", "Department", esc(&b.item.department));
+    for (i, it) in b.bundle_items.iter().enumerate() {
+        row(
+            &format!("一件事事项{}", i + 1),
+            "Bundled item",
+            format!(
+                "{} {}（{}，承诺 {} 个工作日）",
+                esc(&it.code),
+                esc(&it.name),
+                esc(&it.department),
+                it.committed_days
+            ),
+        );
+    }
+    row(
+        if b.bundle_items.is_empty() {
+            "办理部门"
+        } else {
+            "牵头部门"
+        },
+        "Department",
+        esc(&b.item.department),
+    );
     row("设定依据", "Legal basis", esc(&b.item.legal_basis));
     row("收件日期", "Received", esc(&zh_date(b.received_on)));
     if let Some(a) = b.accepted_on {
@@ -221,6 +255,24 @@ fn parties(h: &mut String, doc: &Document, lang: Lang) {
                 b.item.legal_days
             ),
         );
+    }
+    if let Some(n) = b.notice_due_on {
+        let provisional = if b.due_provisional {
+            "（节假日安排未公布，日期暂定）"
+        } else {
+            ""
+        };
+        row(
+            "补正告知期限",
+            "Notice due by",
+            format!(
+                "{}前（收件之日起 5 个工作日；逾期未告知即视为受理）{provisional}",
+                esc(&zh_date(n))
+            ),
+        );
+    }
+    if !b.delivery.is_empty() {
+        row("结果送达", "Delivery", esc(&b.delivery));
     }
     if let Some(w) = b.window {
         row("受理窗口", "Window", format!("{w} 号窗口"));
@@ -253,12 +305,14 @@ fn sections(h: &mut String, doc: &Document, lang: Lang) {
         h.push_str("</ol>\n");
     }
 
-    if doc.kind == DocumentKind::Rejection {
-        let _ = writeln!(
-            h,
-            "<h2>{}</h2>\n<ol class=\"reasons\">",
-            lang.label("理由", "Reasons")
-        );
+    let reasons_title = match doc.kind {
+        DocumentKind::Rejection | DocumentKind::Refusal => Some(("理由", "Reasons")),
+        DocumentKind::ExtensionNotice => Some(("延期理由", "Reason for the extension")),
+        DocumentKind::SpecialProcedureNotice => Some(("事由", "Reason")),
+        _ => None,
+    };
+    if let Some((zh, en)) = reasons_title.filter(|_| !b.reasons.is_empty()) {
+        let _ = writeln!(h, "<h2>{}</h2>\n<ol class=\"reasons\">", lang.label(zh, en));
         for r in &b.reasons {
             let _ = writeln!(h, "<li>{}</li>", esc(r));
         }
@@ -304,6 +358,15 @@ fn sections(h: &mut String, doc: &Document, lang: Lang) {
             );
         }
         h.push_str("</table>\n");
+    }
+
+    if doc.kind == DocumentKind::Commitment {
+        let _ = writeln!(
+            h,
+            "<p class=\"statement\">{}＿＿＿＿＿＿＿＿　{}＿＿＿＿＿＿</p>",
+            lang.label("申请人（签名或盖章）：", "Applicant (signature): "),
+            lang.label("日期：", "Date: ")
+        );
     }
 
     if !b.query_hint.is_empty() {
@@ -371,135 +434,5 @@ fn seal_svg(seal: &str, date: NaiveDate) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use chrono::DateTime;
-    use queue_core::calendar::Calendar;
-    use queue_core::config::HallConfig;
-    use queue_core::document::SigningKey;
-    use queue_core::intake::{CaseCommand, Cases, IntakeCtx};
-    use serde_json::json;
-
-    use super::*;
-
-    const PERSON: &str = "440524188001010014";
-
-    fn run(name: &str, cmds: &[serde_json::Value]) -> (Document, Case) {
-        let hall = HallConfig::sample().unwrap();
-        let cal = Calendar::embedded();
-        let key = SigningKey::from_bytes(&[5; 32]);
-        let ctx = IntakeCtx {
-            now: DateTime::parse_from_rfc3339("2026-09-30T10:00:00+08:00").unwrap(),
-            hall: &hall,
-            calendar: &cal,
-            signer: &key,
-            window: Some(7),
-        };
-        let mut cases = Cases::new();
-        let open = json!({"kind":"case_open","item":"BDC002",
-            "applicant":{"kind":"person","name":name,"id_number":PERSON}});
-        let mut doc = None;
-        for c in std::iter::once(&open).chain(cmds) {
-            let cmd: CaseCommand = serde_json::from_value(c.clone()).unwrap();
-            for e in cases.decide(&cmd, &ctx).unwrap() {
-                if let Some(d) = e.document() {
-                    doc = Some(d.clone());
-                }
-                cases.apply(&e);
-            }
-        }
-        let doc = doc.unwrap();
-        let case = cases.get(&doc.serial).unwrap().clone();
-        (doc, case)
-    }
-
-    const S: &str = "440114-20260930-00001";
-
-    fn accepted(name: &str) -> (Document, Case) {
-        let all: Vec<_> = (1..=6)
-            .map(|i| json!({"material":format!("M{i}"),"status":"submitted"}))
-            .collect();
-        run(
-            name,
-            &[
-                json!({"kind":"case_materials","case":S,"materials":all}),
-                json!({"kind":"case_decide","case":S,"decision":"accept"}),
-                json!({"kind":"case_extend","case":S,"days":3,"reason":"需实地查看"}),
-            ],
-        )
-    }
-
-    #[test]
-    fn acceptance_page_is_self_contained_a4_with_seal_and_qr() {
-        let (doc, case) = accepted("张三");
-        let html = render_document_html(&doc, &case, Lang::Zh);
-        assert!(html.starts_with("<!DOCTYPE html>"));
-        assert!(html.contains("<html lang=\"zh-CN\">"));
-        assert!(html.contains("@page { size: A4"));
-        assert!(html.contains("<h1>受理通知书</h1>"));
-        assert!(html.contains(S));
-        assert!(html.contains("4405**********0014"));
-        assert!(!html.contains(PERSON), "full ID on paper");
-        assert!(html.contains("2026年10月13日前"), "deadline");
-        assert!(html.contains("广州市花都区政务服务数据管理局"));
-        assert!(html.contains("政务服务专用章"));
-        assert!(html.contains("2026年9月30日"));
-        assert!(html.contains("需实地查看"), "extension shown");
-        assert!(html.contains(&doc.verification));
-        // Two inline SVGs (QR and seal), no XML declaration, no external resource.
-        assert_eq!(html.matches("<svg").count(), 2);
-        assert!(!html.contains("<?xml"));
-        for bad in ["<link", "src=", "href=\"http", "url(", "@import"] {
-            assert!(!html.contains(bad), "external resource: {bad}");
-        }
-        assert!(html.contains("#d40000"), "red seal");
-    }
-
-    #[test]
-    fn text_is_escaped() {
-        let (doc, case) = accepted("<script>alert('x')</script>&Co");
-        let html = render_document_html(&doc, &case, Lang::ZhEn);
-        assert!(!html.contains("<script>"));
-        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;Co"));
-        assert!(html.contains("Notice of acceptance"));
-    }
-
-    #[test]
-    fn notice_and_rejection_pages_show_what_the_law_requires() {
-        let (doc, case) = run(
-            "张三",
-            &[
-                json!({"kind":"case_materials","case":S,"materials":[
-                    {"material":"M2","status":"nonconforming","note":"复印件不清晰"}]}),
-                json!({"kind":"case_decide","case":S,"decision":"notice"}),
-            ],
-        );
-        let html = render_document_html(&doc, &case, Lang::Zh);
-        assert!(html.contains("补正材料通知书"));
-        assert!(html.contains("需要补正的全部材料"));
-        assert!(html.contains("复印件不清晰"));
-        // All six listed: M2 nonconforming, M1 and M3–M6 never checked (so missing).
-        assert_eq!(html.matches("<li class=\"deficient\">").count(), 6);
-
-        let (doc, case) = run(
-            "张三",
-            &[
-                json!({"kind":"case_decide","case":S,"decision":"reject","reasons":["不属于本机关职权范围"]}),
-            ],
-        );
-        let html = render_document_html(&doc, &case, Lang::Zh);
-        assert!(html.contains("不予受理决定书"));
-        assert!(html.contains("不属于本机关职权范围"));
-        assert!(html.contains("60日内"));
-        assert!(html.contains("6个月内"));
-        assert!(html.contains("广州铁路运输法院"));
-    }
-
-    #[test]
-    fn qr_code_carries_a_quiet_zone() {
-        let svg = qr_svg("DV1.test");
-        assert!(svg.starts_with("<svg"));
-        // The first dark module starts inside the 4-module quiet zone margin, never at 0,0.
-        assert!(!svg.contains("M0 0"), "{svg}");
-    }
-}
+#[path = "document_page_tests.rs"]
+mod tests;

@@ -1,5 +1,7 @@
-//! `dashboard keys init` and `dashboard verify-receipt`: the centre's Ed25519 key pair that
-//! signs every receipt's verification string, and the offline check of such a string.
+//! `dashboard keys init|rotate` and `dashboard verify-receipt`: the centre's Ed25519 key pair
+//! that signs every receipt's verification string and the log's chain heads, the public keys
+//! of rotated-out pairs (`retired/<key id>.pub`, kept so old receipts still verify), and the
+//! offline check of a verification string.
 
 use std::fs::DirBuilder;
 use std::io::Read as _;
@@ -9,14 +11,17 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use queue_core::document::{
-    generate_signing_key, load_verifying_key, save_signing_key, save_verifying_key, verify,
-    VerifiedFields, VerifyError,
+    generate_signing_key, load_signing_key, load_verifying_key, save_signing_key,
+    save_verifying_key, verify_any, VerifiedFields, VerifyError, VerifyingKey,
 };
+use queue_core::store::key_id;
 
 /// Private key file name inside the key directory (mode 0600).
 pub const KEY_FILE: &str = "centre.key";
 /// Public key file name: give it to anyone who needs to check receipts offline.
 pub const PUB_FILE: &str = "centre.pub";
+/// Directory (beside the key) holding the public keys of rotated-out key pairs.
+pub const RETIRED_DIR: &str = "retired";
 
 #[derive(Debug, clap::Args)]
 pub struct KeysArgs {
@@ -35,6 +40,14 @@ pub enum KeysCmd {
         /// against the new public key).
         #[arg(long)]
         force: bool,
+    },
+    /// Replace the key pair by a new one; the old public key is kept in retired/ so receipts
+    /// and signed log heads made with it still verify (the old private key is destroyed).
+    Rotate {
+        /// Key directory [default: the hall data directory]. Stop the hall first; it loads
+        /// the keys at start.
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -90,6 +103,62 @@ pub fn keys_init(dir: &Path, force: bool) -> anyhow::Result<(PathBuf, PathBuf)> 
     Ok((key_path, pub_path))
 }
 
+/// Rotates the key pair in `dir`: the current public key goes to `retired/<key id>.pub`, a new
+/// pair replaces the current one. Returns the old and new key ids.
+///
+/// # Errors
+/// No current key, or I/O errors.
+pub fn keys_rotate(dir: &Path) -> anyhow::Result<(String, String)> {
+    let key_path = dir.join(KEY_FILE);
+    let old = load_signing_key(&key_path)
+        .with_context(|| format!("no key to rotate in {}", dir.display()))?;
+    let old_id = key_id(&old.verifying_key());
+    let retired = dir.join(RETIRED_DIR);
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&retired)
+        .with_context(|| format!("creating {}", retired.display()))?;
+    // The old public key is on disk before the old private key is replaced.
+    save_verifying_key(&retired.join(format!("{old_id}.pub")), &old.verifying_key())?;
+    let key = generate_signing_key();
+    save_signing_key(&key_path, &key)?;
+    save_verifying_key(&dir.join(PUB_FILE), &key.verifying_key())?;
+    Ok((old_id, key_id(&key.verifying_key())))
+}
+
+/// Public keys of rotated-out pairs kept in `dir/retired/`.
+///
+/// # Errors
+/// An unreadable key file there.
+pub fn retired_keys(dir: &Path) -> anyhow::Result<Vec<VerifyingKey>> {
+    let retired = dir.join(RETIRED_DIR);
+    let Ok(entries) = std::fs::read_dir(&retired) else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pub"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| load_verifying_key(p).with_context(|| format!("retired key {}", p.display())))
+        .collect()
+}
+
+/// The public key in `pubkey_path` followed by the retired keys beside it.
+///
+/// # Errors
+/// An unreadable key file.
+pub fn trusted_keys(pubkey_path: &Path) -> anyhow::Result<Vec<VerifyingKey>> {
+    let mut keys = vec![load_verifying_key(pubkey_path)?];
+    let dir = pubkey_path.parent().unwrap_or(Path::new("."));
+    keys.extend(retired_keys(dir)?);
+    Ok(keys)
+}
+
 /// Checks a verification string. The outer error is an operational problem (unreadable key);
 /// the inner one means the string is not genuine.
 ///
@@ -99,8 +168,8 @@ pub fn verify_receipt(
     s: &str,
     pubkey_path: &Path,
 ) -> anyhow::Result<Result<VerifiedFields, VerifyError>> {
-    let vk = load_verifying_key(pubkey_path)?;
-    Ok(verify(strip_symbology(s), &vk))
+    let keys = trusted_keys(pubkey_path)?;
+    Ok(verify_any(strip_symbology(s), &keys))
 }
 
 /// Scanners in serial mode may prefix an AIM symbology identifier (`]Q1` for QR).
@@ -126,6 +195,19 @@ pub fn keys(a: &KeysArgs) -> anyhow::Result<ExitCode> {
             let (k, p) = keys_init(&dir, *force)?;
             println!("私钥 private key (keep secret, mode 0600): {}", k.display());
             println!("公钥 public key (for verify-receipt):      {}", p.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        KeysCmd::Rotate { dir } => {
+            let dir = match dir {
+                Some(d) => d.clone(),
+                None => default_dir()?,
+            };
+            let (old, new) = keys_rotate(&dir)?;
+            println!("新密钥 new key {new} in {}", dir.join(KEY_FILE).display());
+            println!(
+                "旧公钥 old public key {old} kept in {} (old receipts still verify)",
+                dir.join(RETIRED_DIR).display()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -237,6 +319,23 @@ mod tests {
             Err(VerifyError::BadSignature)
         );
         assert!(verify_receipt(&s, &tmp.path().join("missing.pub")).is_err());
+    }
+
+    #[test]
+    fn rotation_keeps_old_receipts_verifiable() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (k, p) = keys_init(tmp.path(), false).unwrap();
+        let old = sign_fields(&fields(), &load_signing_key(&k).unwrap());
+        let (old_id, new_id) = keys_rotate(tmp.path()).unwrap();
+        assert_ne!(old_id, new_id);
+        let new = sign_fields(&fields(), &load_signing_key(&k).unwrap());
+        assert_ne!(old, new);
+        assert_eq!(verify_receipt(&old, &p).unwrap(), Ok(fields()));
+        assert_eq!(verify_receipt(&new, &p).unwrap(), Ok(fields()));
+        assert_eq!(retired_keys(tmp.path()).unwrap().len(), 1);
+        // Without the retired key the old receipt would not verify.
+        std::fs::remove_dir_all(tmp.path().join(RETIRED_DIR)).unwrap();
+        assert!(verify_receipt(&old, &p).unwrap().is_err());
     }
 
     #[test]

@@ -1,13 +1,21 @@
 //! The hall server and the operator tools behind the `dashboard` binary.
+pub mod backtest;
+pub mod backup;
 pub mod city;
 pub mod client;
 pub mod demo;
+pub mod disk;
+pub mod doctor;
 pub mod document_page;
+pub mod identity;
 pub mod keys;
 pub mod logging;
+pub mod logtools;
 pub mod paths;
 pub mod report;
 pub mod server;
+pub mod simulate;
+pub mod tls;
 pub mod tokens;
 pub mod tools;
 pub mod watch;

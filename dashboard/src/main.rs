@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use dashboard::{keys, paths, server, tokens, tools};
+use dashboard::{keys, logtools, paths, server, tokens, tools};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,8 +28,14 @@ enum Cmd {
     Token(tokens::TokenArgs),
     /// The centre's signing key for receipts.
     Keys(keys::KeysArgs),
+    /// TLS for the hall: `tls init` makes a centre CA and a server certificate.
+    Tls(dashboard::tls::TlsArgs),
     /// Check a receipt's verification string offline.
     VerifyReceipt(keys::VerifyReceiptArgs),
+    /// Walk the event log: name the first damaged event, count them all, check signed heads.
+    VerifyLog(logtools::VerifyLogArgs),
+    /// Erase personal data older than the retention period (the log still verifies).
+    Purge(logtools::PurgeArgs),
     /// Monthly statistics (GZ Art 19): CSV tables and an HTML summary.
     Report(dashboard::report::ReportArgs),
     /// Working-day calendar: list working days, add working days.
@@ -42,6 +48,16 @@ enum Cmd {
     Ship(dashboard::city::ShipArgs),
     /// The city-wide view on PostgreSQL: `city serve`, `city watch`, `city report`.
     City(dashboard::city::CityArgs),
+    /// Consistent copy of the database while the hall serves, verified.
+    Backup(dashboard::backup::BackupArgs),
+    /// Put a backup in place of the database (never over a newer one without --force).
+    Restore(dashboard::backup::RestoreArgs),
+    /// Check disk, permissions, calendar, backups, clock, log chain; exit 1 on FAIL.
+    Doctor(dashboard::doctor::DoctorArgs),
+    /// Replay the log: the wait estimates' coverage and errors against the queue-length baseline.
+    Backtest(dashboard::backtest::BacktestArgs),
+    /// Seeded scenario days through the real engine: waits, estimate quality, staffing plan.
+    Simulate(dashboard::simulate::SimulateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,7 +65,7 @@ struct ServeArgs {
     /// Address to listen on; loopback unless you mean otherwise.
     #[arg(long, default_value = "127.0.0.1:7700")]
     listen: SocketAddr,
-    /// SQLite database (created if missing).
+    /// SQLite database (created if missing). With --demo and no --db, a temporary one.
     #[arg(long)]
     db: Option<PathBuf>,
     /// The centre's hall.toml (queues, windows, catalogue); the sample centre if absent.
@@ -80,6 +96,19 @@ struct ServeArgs {
     ship_to: Option<city::PgTarget>,
     #[command(flatten)]
     ship: dashboard::city::ShipTargetArgs,
+    /// Alert supervisors when free space on the database's disk falls below this many MB.
+    #[arg(long, default_value_t = 256)]
+    min_free_mb: u64,
+    /// Serve https:// and wss:// with this certificate chain (PEM; see `dashboard tls init`).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Allow listening beyond loopback without TLS (tokens and ID numbers then cross the LAN
+    /// in clear).
+    #[arg(long)]
+    insecure_lan: bool,
 }
 
 fn parse_pg(s: &str) -> Result<city::PgTarget, String> {
@@ -88,13 +117,39 @@ fn parse_pg(s: &str) -> Result<city::PgTarget, String> {
 
 fn serve(a: &ServeArgs) -> anyhow::Result<ExitCode> {
     let _guard = dashboard::logging::init(a.log.as_ref())?;
-    let mut opts =
-        server::ServeOptions::new(a.listen, a.db.clone().unwrap_or_else(paths::default_db));
+    // A demo never writes into a centre's database unless told to (and even then only into
+    // one already run in simulated time, or still empty).
+    let demo_dir = if a.demo && a.db.is_none() {
+        Some(
+            tempfile::Builder::new()
+                .prefix("gov-hall-demo-")
+                .tempdir()?,
+        )
+    } else {
+        None
+    };
+    let db = match (&a.db, &demo_dir) {
+        (Some(db), _) => db.clone(),
+        (None, Some(d)) => d.path().join("hall.db"),
+        (None, None) => paths::default_db(),
+    };
+    if demo_dir.is_some() {
+        tracing::info!(db = %db.display(), "demo on a temporary database");
+    }
+    let mut opts = server::ServeOptions::new(a.listen, db);
     opts.config.clone_from(&a.config);
     opts.calendar.clone_from(&a.calendar);
     opts.key.clone_from(&a.key);
     opts.demo = a.demo;
+    opts.min_free_bytes = a.min_free_mb.saturating_mul(1024 * 1024);
     opts.start = a.start;
+    opts.insecure_lan = a.insecure_lan;
+    if let (Some(cert), Some(key)) = (&a.tls_cert, &a.tls_key) {
+        opts.tls = Some(server::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
     opts.time_scale = a.time_scale.unwrap_or(if a.demo { 10.0 } else { 1.0 });
     if !(opts.time_scale.is_finite() && opts.time_scale > 0.0) {
         anyhow::bail!("--time-scale must be a positive number");
@@ -136,13 +191,21 @@ fn main() -> ExitCode {
         Cmd::Watch(a) => dashboard::watch::watch(a),
         Cmd::Token(a) => tokens::token(a),
         Cmd::Keys(a) => keys::keys(a),
+        Cmd::Tls(a) => dashboard::tls::tls(a),
         Cmd::VerifyReceipt(a) => keys::verify_receipt_cmd(a),
+        Cmd::VerifyLog(a) => logtools::verify_log_cmd(a),
+        Cmd::Purge(a) => logtools::purge_cmd(a),
         Cmd::Report(a) => dashboard::report::report(a),
         Cmd::Calendar(a) => tools::calendar(a),
         Cmd::CheckId(a) => tools::check_id(a),
         Cmd::Staffing(a) => tools::staffing(a),
         Cmd::Ship(a) => dashboard::city::ship(a),
         Cmd::City(a) => dashboard::city::city(a),
+        Cmd::Backup(a) => dashboard::backup::backup(a),
+        Cmd::Restore(a) => dashboard::backup::restore(a),
+        Cmd::Doctor(a) => dashboard::doctor::doctor(a),
+        Cmd::Backtest(a) => dashboard::backtest::backtest(a),
+        Cmd::Simulate(a) => dashboard::simulate::simulate(a),
     };
     match result {
         Ok(code) => code,

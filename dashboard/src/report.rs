@@ -9,6 +9,7 @@
 //! Month membership uses the centre's local dates as stored (`+08:00`): a ticket belongs to
 //! the month it was issued in, an evaluation, alert or case step to the month it happened in.
 
+mod cases;
 mod html;
 mod load;
 mod stats;
@@ -135,6 +136,9 @@ pub fn report(a: &ReportArgs) -> anyhow::Result<ExitCode> {
             "提示 note: {} 没有取号、评价、告警或办件记录，报表各项为零 / no data for {}; the report shows zeros",
             a.month, a.month
         );
+    }
+    if let Some(head) = &r.signed_head {
+        eprintln!("日志签名头 signed log head: {head}");
     }
     for f in files {
         println!("{}", f.display());

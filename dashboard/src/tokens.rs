@@ -27,6 +27,9 @@ pub enum TokenCmd {
         /// A note, e.g. who or which screen holds it.
         #[arg(long, default_value = "")]
         label: String,
+        /// The token stops working after this long: 90d, 12h, 30m, 2w (default: until revoked).
+        #[arg(long, value_parser = parse_lifetime)]
+        expires: Option<chrono::Duration>,
         #[arg(long)]
         db: Option<PathBuf>,
     },
@@ -49,6 +52,34 @@ pub fn new_token() -> String {
     hex::encode(rand::random::<[u8; 24]>())
 }
 
+/// `90d`, `12h`, `30m`, `45s`, `2w`: a token's lifetime.
+///
+/// # Errors
+/// Anything else, or a lifetime that is zero or beyond ten years.
+pub fn parse_lifetime(s: &str) -> Result<chrono::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("{s:?}: use a number and a unit, e.g. 90d, 12h, 30m"))?;
+    let d = match unit {
+        "s" => chrono::Duration::try_seconds(n),
+        "m" => chrono::Duration::try_minutes(n),
+        "h" => chrono::Duration::try_hours(n),
+        "d" => chrono::Duration::try_days(n),
+        "w" => chrono::Duration::try_weeks(n),
+        _ => None,
+    }
+    .ok_or_else(|| format!("{s:?}: the unit is one of s, m, h, d, w (e.g. 90d)"))?;
+    if n <= 0 || d > chrono::Duration::days(3653) {
+        return Err(format!(
+            "{s:?}: a lifetime is more than zero and at most ten years"
+        ));
+    }
+    Ok(d)
+}
+
 /// Creates a token in `db` and returns it.
 ///
 /// # Errors
@@ -58,6 +89,20 @@ pub fn create(
     role: &str,
     window: Option<u32>,
     label: &str,
+) -> anyhow::Result<(i64, String)> {
+    create_expiring(db, role, window, label, None)
+}
+
+/// [`create`], ending after `lifetime` when given.
+///
+/// # Errors
+/// As [`create`].
+pub fn create_expiring(
+    db: &Path,
+    role: &str,
+    window: Option<u32>,
+    label: &str,
+    lifetime: Option<chrono::Duration>,
 ) -> anyhow::Result<(i64, String)> {
     let role = Role::parse(role).with_context(|| {
         format!("unknown role {role:?}: use counter, kiosk, supervisor, manager or display")
@@ -72,8 +117,16 @@ pub fn create(
     }
     let store = Store::open(db)?;
     let token = new_token();
-    let now = chrono::Utc::now().to_rfc3339();
-    let id = store.create_token(&token_hash(&token), role, window, label, &now)?;
+    let now = chrono::Utc::now();
+    let expires = lifetime.map(|d| (now + d).to_rfc3339());
+    let id = store.create_token_until(
+        &token_hash(&token),
+        role,
+        window,
+        label,
+        &now.to_rfc3339(),
+        expires.as_deref(),
+    )?;
     Ok((id, token))
 }
 
@@ -84,13 +137,18 @@ pub fn token(a: &TokenArgs) -> anyhow::Result<ExitCode> {
             role,
             window,
             label,
+            expires,
             db,
         } => {
             let db = db_of(db);
-            let (id, token) = create(&db, role, *window, label)?;
+            let (id, token) = create_expiring(&db, role, *window, label, *expires)?;
             println!(
-                "令牌已创建 token created: id {id}, role {role}{}",
-                window.map_or(String::new(), |w| format!(", window {w}"))
+                "令牌已创建 token created: id {id}, role {role}{}{}",
+                window.map_or(String::new(), |w| format!(", window {w}")),
+                expires.map_or(String::new(), |d| format!(
+                    ", expires {}",
+                    (chrono::Utc::now() + d).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ))
             );
             println!("数据库 database: {}", db.display());
             println!("请妥善保管，仅显示一次 keep it safe; it is shown only once:");
@@ -99,17 +157,26 @@ pub fn token(a: &TokenArgs) -> anyhow::Result<ExitCode> {
         TokenCmd::List { db } => {
             let store = Store::open(&db_of(db))?;
             println!(
-                "{:>4}  {:<10} {:>6}  {:<8} {:<25} label",
-                "id", "role", "window", "state", "created"
+                "{:>4}  {:<10} {:>6}  {:<8} {:<25} {:<25} label",
+                "id", "role", "window", "state", "created", "expires"
             );
+            let now = chrono::Utc::now();
             for t in store.list_tokens()? {
+                let state = if t.revoked {
+                    "revoked"
+                } else if t.is_dead(now) {
+                    "expired"
+                } else {
+                    "active"
+                };
                 println!(
-                    "{:>4}  {:<10} {:>6}  {:<8} {:<25} {}",
+                    "{:>4}  {:<10} {:>6}  {:<8} {:<25} {:<25} {}",
                     t.id,
                     t.role.as_str(),
                     t.window.map_or("-".into(), |w| w.to_string()),
-                    if t.revoked { "revoked" } else { "active" },
+                    state,
                     t.created_at,
+                    t.expires_at.as_deref().unwrap_or("-"),
                     t.label
                 );
             }
@@ -126,4 +193,20 @@ pub fn token(a: &TokenArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_lifetime;
+
+    #[test]
+    fn lifetimes_need_a_unit_and_stay_sane() {
+        assert_eq!(parse_lifetime("90d"), Ok(chrono::Duration::days(90)));
+        assert_eq!(parse_lifetime("12h"), Ok(chrono::Duration::hours(12)));
+        assert_eq!(parse_lifetime("2w"), Ok(chrono::Duration::weeks(2)));
+        assert_eq!(parse_lifetime("3s"), Ok(chrono::Duration::seconds(3)));
+        for bad in ["", "90", "d", "0d", "-1d", "90y", "99999d"] {
+            assert!(parse_lifetime(bad).is_err(), "{bad}");
+        }
+    }
 }

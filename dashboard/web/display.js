@@ -316,6 +316,12 @@
   applyLanguage();
   setInterval(tick, 1000);
   const found = P.tokenFromPage(TOKEN_KEY);
-  if (found.from === 'url') P.storeToken(TOKEN_KEY, found.token);
+  if (found.from === 'url') {
+    P.storeToken(TOKEN_KEY, found.token);
+    // Keep the token out of the address bar, the history and anyone reading the big screen.
+    const u = new URL(location.href);
+    u.searchParams.delete('token');
+    try { history.replaceState(null, '', u.pathname + u.search + u.hash); } catch (e) { /* file:// etc. */ }
+  }
   if (found.token) connect(found.token); else el.tokenOverlay.hidden = false;
 })();

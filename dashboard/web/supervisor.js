@@ -27,8 +27,8 @@
       kind: { comprehensive: '综合办事', consultation: '综合咨询', assisted: '帮办代办', cross_region: '跨域通办', escalation: '办不成事反映' },
       alertKind: {
         long_wait: '等候超时', too_many_waiting: '等候人数过多', estimate_over_target: '预计等候超目标',
-        idle_window: '窗口空闲', notice_due: '补正通知到期', deadline: '办结时限', device_fault: '设备故障',
-        urgent_refused: '急事急办被拒',
+        idle_window: '窗口空闲', notice_due: '补正通知到期', deadline: '办结时限', material_due: '容缺材料', device_fault: '设备故障',
+        urgent_refused: '急事急办被拒', storage_failure: '无法保存数据', disk_low: '磁盘空间不足',
       },
       ticketState: { called: '已叫号', serving: '办理中', done: '已办结', no_show: '过号', waiting: '等候', cancelled: '已取消', transferred: '已转移' },
       recWindows: (o, r) => `开放 ${o} 个窗口，建议 ${r} 个`,
@@ -67,8 +67,8 @@
       kind: { comprehensive: 'Comprehensive', consultation: 'Enquiries', assisted: 'Assisted', cross_region: 'Cross-region', escalation: '“Can’t get it done”' },
       alertKind: {
         long_wait: 'Long wait', too_many_waiting: 'Too many waiting', estimate_over_target: 'Wait over target',
-        idle_window: 'Idle window', notice_due: 'Notice due', deadline: 'Deadline', device_fault: 'Device fault',
-        urgent_refused: 'Urgent request refused',
+        idle_window: 'Idle window', notice_due: 'Notice due', deadline: 'Deadline', material_due: 'Material due', device_fault: 'Device fault',
+        urgent_refused: 'Urgent request refused', storage_failure: 'Not saving', disk_low: 'Disk nearly full',
       },
       ticketState: { called: 'Called', serving: 'Serving', done: 'Done', no_show: 'No-show', waiting: 'Waiting', cancelled: 'Cancelled', transferred: 'Transferred' },
       recWindows: (o, r) => `${o} open, ${r} recommended`,
@@ -328,7 +328,7 @@
         h('div', { class: 'alert-msg', text: (lang === 'en' && a.message_en) ? a.message_en : (a.message || '') }),
         a.acknowledged
           ? h('span', { class: 'acked-badge', text: t.acked })
-          : (canAck() ? h('button', {
+          : (canAck() && a.kind !== 'storage_failure' && a.kind !== 'disk_low' ? h('button', {
             type: 'button', class: 'btn small ack', dataset: { action: 'ack', alert: a.id },
             text: lang === 'zh' ? '确认 acknowledge' : 'Acknowledge',
             onclick: (e) => ackAlert(a.id, e.currentTarget),

@@ -1,4 +1,6 @@
-//! `device`: field tool for scanners and receipt printers.
+//! `device`: field tool for scanners, ID card readers and receipt printers.
+
+mod idcard_cli;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ use device::scanner::{
 #[command(
     name = "device",
     version,
-    about = "Scanner and receipt printer field tool"
+    about = "Scanner, ID card reader and receipt printer field tool"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -107,6 +109,30 @@ enum Command {
     SimulateScanner {
         #[arg(long)]
         link: Option<PathBuf>,
+    },
+    /// Read one resident ID card and print its fields (number masked) as
+    /// JSON; exit 0 when a card was read.
+    Idcard {
+        #[arg(long)]
+        port: PathBuf,
+        #[arg(long, default_value_t = 115_200)]
+        baud: u32,
+        /// Give up after this many seconds without a card.
+        #[arg(long, default_value_t = 30)]
+        timeout_s: u64,
+    },
+    /// Run a virtual ID card reader on a pseudo-terminal; prints its path.
+    /// Lines on stdin: `place N`, `remove`, `corrupt` (next read), `fault`,
+    /// `ok`, `silent`, `talk`.
+    SimulateIdreader {
+        /// JSON array of cards (default: device/data/idcards.json, built in).
+        #[arg(long)]
+        cards: Option<PathBuf>,
+        #[arg(long)]
+        link: Option<PathBuf>,
+        /// Place card N (from 1) at start.
+        #[arg(long)]
+        place: Option<usize>,
     },
 }
 
@@ -233,6 +259,14 @@ fn run(command: Command) -> Result<ExitCode> {
             simulate_printer(state.into(), width.into(), link.as_deref())
         }
         Command::SimulateScanner { link } => simulate_scanner(link.as_deref()),
+        Command::Idcard {
+            port,
+            baud,
+            timeout_s,
+        } => idcard_cli::read_one(port, baud, Duration::from_secs(timeout_s)),
+        Command::SimulateIdreader { cards, link, place } => {
+            idcard_cli::simulate(cards.as_deref(), link.as_deref(), place)
+        }
     }
 }
 

@@ -240,3 +240,50 @@ fn simulate_scanner_command_feeds_scan() {
     assert_eq!(line["kind"], "resident_id");
     assert_eq!(line["value"], "11010519491231002X");
 }
+
+#[test]
+fn idcard_reads_one_card_from_the_simulated_reader_with_the_number_masked() {
+    let mut sim = Running::start(&["simulate-idreader", "--place", "1"]);
+    let path = sim.line();
+    let out = run(&["idcard", "--port", &path, "--timeout-s", "10"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(json["name"], "陈明华");
+    assert_eq!(json["id_number"], "4401**********0031");
+    assert_eq!(json["nation"], "汉");
+    assert_eq!(json["valid_until"], "2035-06-01");
+    assert!(!text(&out.stdout).contains("440114198503120031"));
+
+    // An expired card is read (exit 0) and flagged.
+    sim.send("place 2");
+    std::thread::sleep(Duration::from_millis(200));
+    let out = run(&["idcard", "--port", &path, "--timeout-s", "10"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"expired\":true"));
+    assert!(
+        text(&out.stderr).contains("expired"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A SAM fault and an empty reader fail plainly.
+    sim.send("fault");
+    std::thread::sleep(Duration::from_millis(200));
+    let out = run(&["idcard", "--port", &path, "--timeout-s", "5"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("SAM self-check failed"),
+        "{}",
+        text(&out.stderr)
+    );
+    sim.send("ok");
+    sim.send("remove");
+    std::thread::sleep(Duration::from_millis(200));
+    let out = run(&["idcard", "--port", &path, "--timeout-s", "1"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no card read within 1 s"),
+        "{}",
+        text(&out.stderr)
+    );
+}

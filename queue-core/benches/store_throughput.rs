@@ -53,6 +53,7 @@ fn chain(
     let actor = Actor {
         role: Role::Kiosk,
         window: None,
+        token: None,
     };
     let t = Instant::now();
     let svc2 = svc.clone();

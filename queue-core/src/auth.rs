@@ -54,9 +54,8 @@ impl Role {
             "report_device" => matches!(self, Counter | Kiosk),
             "call_next" | "recall" | "no_show" | "start_service" | "finish" | "transfer"
             | "reinstate" | "pause" | "resume" => self == Counter,
-            "case_open" | "case_materials" | "case_decide" | "case_supplement" | "case_extend" => {
-                self == Counter
-            }
+            "case_open" | "case_materials" | "case_decide" | "case_supplement" | "case_extend"
+            | "case_pause" | "case_resume" | "case_collect" => self == Counter,
             "evaluate" => matches!(self, Counter | Supervisor),
             "ack_alert" => matches!(self, Supervisor | Manager),
             "set_window" | "set_threshold" => self == Manager,
@@ -68,9 +67,12 @@ impl Role {
     }
 }
 
-/// Who sent a command: the role from the token, and the window a counter token is bound to.
+/// Who sent a command: the role from the token, the window a counter token is bound to, and
+/// the token itself (recorded with every event it causes; `None` for in-process tools).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub role: Role,
     pub window: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<i64>,
 }

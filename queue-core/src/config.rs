@@ -9,6 +9,10 @@ use std::path::Path;
 use chrono::{FixedOffset, NaiveTime};
 use serde::{Deserialize, Serialize};
 
+pub use crate::catalogue::{
+    Bundle, BundleMode, Department, Item, ItemKind, Material, MaterialForm,
+};
+
 /// The sample configuration of a Guangzhou district centre, shipped in the binary.
 pub const SAMPLE_HALL_TOML: &str = include_str!("../data/hall.toml");
 
@@ -34,6 +38,35 @@ pub struct HallConfig {
     pub windows: Vec<WindowConfig>,
     #[serde(default)]
     pub items: Vec<Item>,
+    #[serde(default)]
+    pub privacy: Privacy,
+    /// Deciding departments: their 复议机关 and seal (GD Art 21).
+    #[serde(default)]
+    pub departments: Vec<Department>,
+    /// 一件事: items taken in together as one case (GZ Art 13).
+    #[serde(default)]
+    pub bundles: Vec<Bundle>,
+}
+
+/// How long personal data stays in the hall's database (`dashboard purge`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Privacy {
+    /// Days after the event that recorded them; see docs/security.md for the policy.
+    pub retention_days: u32,
+}
+
+/// One year after the last event that carried the data: a case's life (legal limit plus
+/// extensions) and the six-month litigation window after its decision fit in it; the
+/// authoritative file (档案) is the department's archive, not this working copy (PIPL Art 19, 47).
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Self {
+            retention_days: DEFAULT_RETENTION_DAYS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -53,12 +86,17 @@ pub struct Centre {
     /// Where applicants query progress, printed on documents.
     #[serde(default)]
     pub query_hint: String,
-    /// Complaint route printed on rejection notices.
+    /// Further complaint routes (e.g. the 12345 hotline), printed after the configured
+    /// 办不成事 window on decisions.
     #[serde(default)]
     pub complaint_to: String,
-    /// Body handling administrative reconsideration, printed on rejection notices.
+    /// Reconsideration body for departments not listed under `[[departments]]`.
     #[serde(default)]
     pub reconsideration_body: String,
+    /// The 政务服务管理部门 extensions are reported to (报备, GZ Art 13); the centre's name
+    /// when empty.
+    #[serde(default)]
+    pub management_body: String,
     /// Court for administrative litigation, printed on rejection notices.
     #[serde(default)]
     pub litigation_court: String,
@@ -216,78 +254,6 @@ pub struct WindowConfig {
 
 fn default_true() -> bool {
     true
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemKind {
-    /// 行政权力事项
-    Administrative,
-    /// 公共服务事项
-    PublicService,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum MaterialForm {
-    Original,
-    Copy,
-    OriginalAndCopy,
-    Electronic,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Material {
-    pub id: String,
-    pub name: String,
-    pub form: MaterialForm,
-    #[serde(default = "one")]
-    pub copies: u32,
-    pub required: bool,
-    /// 容缺: may follow after acceptance.
-    #[serde(default)]
-    pub tolerable: bool,
-    /// 告知承诺: a written commitment may replace it.
-    #[serde(default)]
-    pub commitment: bool,
-    /// Obtainable by data sharing: must not be demanded from the applicant (GD 19(5)).
-    #[serde(default)]
-    pub shared_data: bool,
-}
-
-fn one() -> u32 {
-    1
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Item {
-    pub code: String,
-    pub name: String,
-    pub kind: ItemKind,
-    pub department: String,
-    pub legal_basis: String,
-    /// The queue whose tickets come for this item.
-    pub queue: String,
-    pub legal_days: u32,
-    pub committed_days: u32,
-    /// 当场办结 possible.
-    #[serde(default)]
-    pub on_the_spot: bool,
-    /// Applicant must attend in person (no agent).
-    #[serde(default)]
-    pub personal_attendance: bool,
-    #[serde(default)]
-    pub fee: String,
-    /// Working days a tolerated (容缺) material may follow after acceptance.
-    #[serde(default = "default_tolerance_days")]
-    pub tolerance_days: u32,
-    pub materials: Vec<Material>,
-}
-
-fn default_tolerance_days() -> u32 {
-    5
 }
 
 impl HallConfig {
@@ -458,52 +424,7 @@ impl HallConfig {
                 }
             }
         }
-        let mut items = HashSet::new();
-        for (i, it) in self.items.iter().enumerate() {
-            if it.code.is_empty() || !it.code.is_ascii() {
-                return Err(bad(
-                    format!("items[{i}].code"),
-                    "must be non-empty ASCII".into(),
-                ));
-            }
-            if !items.insert(it.code.clone()) {
-                return Err(bad(
-                    format!("items[{i}].code"),
-                    format!("item {} is defined twice", it.code),
-                ));
-            }
-            if !codes.contains(&it.queue) {
-                return Err(bad(
-                    format!("items[{i}].queue"),
-                    format!("unknown queue {:?}", it.queue),
-                ));
-            }
-            if it.committed_days > it.legal_days {
-                return Err(bad(
-                    format!("items[{i}].committed_days"),
-                    format!(
-                        "committed time limit {} exceeds the legal limit {} (GD Art 20)",
-                        it.committed_days, it.legal_days
-                    ),
-                ));
-            }
-            let mut mids = HashSet::new();
-            for (j, m) in it.materials.iter().enumerate() {
-                if !mids.insert(m.id.clone()) {
-                    return Err(bad(
-                        format!("items[{i}].materials[{j}].id"),
-                        format!("material {} is listed twice", m.id),
-                    ));
-                }
-                if m.shared_data && m.required {
-                    return Err(bad(
-                        format!("items[{i}].materials[{j}].required"),
-                        "a material obtainable by data sharing may not be required (GD 19(5))"
-                            .into(),
-                    ));
-                }
-            }
-        }
+        crate::catalogue::validate(self, &codes, origin)?;
         Ok(())
     }
 
@@ -515,6 +436,23 @@ impl HallConfig {
     #[must_use]
     pub fn item(&self, code: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.code == code)
+    }
+
+    /// The complaint route printed on decisions: the centre's 办不成事 window as configured
+    /// (GZ Art 13), then `centre.complaint_to`.
+    #[must_use]
+    pub fn complaint_route(&self) -> String {
+        let c = &self.centre;
+        let window = self
+            .windows
+            .iter()
+            .find(|w| w.kind == WindowKind::Escalation)
+            .map(|w| format!("{}“办不成事”反映窗口（{}号窗口）", c.name, w.number));
+        match (window, c.complaint_to.trim()) {
+            (Some(w), "") => w,
+            (Some(w), more) => format!("{w}或{more}"),
+            (None, more) => more.to_owned(),
+        }
     }
 
     #[must_use]

@@ -62,31 +62,22 @@ impl Command {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Queue(c) => c.kind(),
-            Self::Case(c) => match c {
-                CaseCommand::CaseOpen(_) => "case_open",
-                CaseCommand::CaseMaterials(_) => "case_materials",
-                CaseCommand::CaseDecide(_) => "case_decide",
-                CaseCommand::CaseSupplement(_) => "case_supplement",
-                CaseCommand::CaseExtend(_) => "case_extend",
-            },
+            Self::Case(c) => c.kind(),
             Self::Supervision(c) => c.kind(),
         }
     }
 }
 
 /// Kinds of [`CaseCommand`], for dispatching a raw frame.
-pub const CASE_KINDS: &[&str] = &[
-    "case_open",
-    "case_materials",
-    "case_decide",
-    "case_supplement",
-    "case_extend",
-];
+pub const CASE_KINDS: &[&str] = CaseCommand::KINDS;
 
 /// Intake is over for these: nothing more happens at the window.
 #[must_use]
 pub fn case_closed(state: CaseState) -> bool {
-    matches!(state, CaseState::Rejected | CaseState::Completed)
+    matches!(
+        state,
+        CaseState::Rejected | CaseState::Refused | CaseState::Completed
+    )
 }
 
 /// The same case event carrying a different version of its case (e.g. masked).
@@ -246,6 +237,9 @@ pub struct Hall {
     pub cases: Cases,
     pub supervision: Supervision,
     signer: SigningKey,
+    /// Verification keys of earlier (rotated) centre keys: old receipts and signed heads
+    /// still verify against them.
+    retired: Vec<ed25519_dalek::VerifyingKey>,
 }
 
 impl std::fmt::Debug for Hall {
@@ -267,12 +261,33 @@ impl Hall {
             cases: Cases::default(),
             supervision: Supervision::default(),
             signer,
+            retired: Vec::new(),
         }
+    }
+
+    /// The same hall also trusting these earlier centre keys (after `dashboard keys rotate`).
+    #[must_use]
+    pub fn with_retired_keys(mut self, keys: Vec<ed25519_dalek::VerifyingKey>) -> Self {
+        self.retired = keys;
+        self
     }
 
     #[must_use]
     pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
         self.signer.verifying_key()
+    }
+
+    /// The current verification key first, then the retired ones.
+    #[must_use]
+    pub fn verifying_keys(&self) -> Vec<ed25519_dalek::VerifyingKey> {
+        std::iter::once(self.verifying_key())
+            .chain(self.retired.iter().copied())
+            .collect()
+    }
+
+    /// The centre key, for the writer's signed chain heads.
+    pub(crate) fn signer(&self) -> &SigningKey {
+        &self.signer
     }
 
     /// Decides a command from `actor` at `now`. Pure.
@@ -510,9 +525,7 @@ impl Hall {
             .values()
             .map(|q| {
                 let waiting = self.queue.waiting_count(&q.code);
-                let estimate = self
-                    .queue
-                    .estimate(&q.code, u32::try_from(waiting).unwrap_or(u32::MAX));
+                let estimate = crate::estimate::walk_in_range(&self.queue, &q.code, now, rules);
                 let mut v = json!({
                     "code": q.code,
                     "name": q.name,
@@ -528,6 +541,12 @@ impl Hall {
                     "arrivals_last_hour": self.queue.arrivals.get(&q.code).map_or(0, std::collections::VecDeque::len),
                 });
                 if role != Role::Display {
+                    // Each waiting ticket's current figure (the one printed was at issue).
+                    let now_est: std::collections::HashMap<String, crate::staffing::WaitRange> =
+                        crate::estimate::for_line(&self.queue, &q.code, now, rules)
+                            .into_iter()
+                            .map(|(id, e)| (id, e.range()))
+                            .collect();
                     let line: Vec<Value> = self
                         .queue
                         .waiting_in(&q.code, rules)
@@ -536,6 +555,7 @@ impl Hall {
                             json!({
                                 "id": t.id, "number": t.number, "channel": t.channel,
                                 "issued_at": t.issued_at, "returning": t.returning,
+                                "estimated_wait": now_est.get(&t.id),
                             })
                         })
                         .collect();

@@ -6,11 +6,15 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod document;
 pub mod error;
+pub mod estimate;
+pub mod forecast;
 pub mod hall;
+pub mod health;
 pub mod ids;
 pub mod intake;
 pub mod queue;

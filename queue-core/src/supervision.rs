@@ -14,7 +14,7 @@ use crate::auth::{Actor, Role};
 use crate::config::WindowKind;
 use crate::error::DomainError;
 use crate::hall::Hall;
-use crate::intake::CaseState;
+use crate::intake::DueKind;
 use crate::queue::{Completion, Decision, DeviceKind, QueueEvent, WindowState};
 use crate::staffing;
 
@@ -32,14 +32,21 @@ pub enum AlertKind {
     EstimateOverTarget,
     /// An open window has had no ticket for a while although its queues have people waiting.
     IdleWindow,
-    /// A deferred correction notice is due today or on the next working day.
+    /// A correction notice is due (five working days from receipt) today or on the next
+    /// working day.
     NoticeDue,
     /// A case's committed deadline is near or past.
     Deadline,
+    /// A tolerated (容缺) material is owed by the next working day, or late.
+    MaterialDue,
     /// A counter reported its printer or scanner faulty.
     DeviceFault,
     /// An urgent request was refused (GZ Art 10: recorded and reported).
     UrgentRefused,
+    /// Commits are failing (disk full, I/O error). Not in the event log: see `health`.
+    StorageFailure,
+    /// Free space on the database's disk is below the watch threshold. Not in the log.
+    DiskLow,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -281,6 +288,7 @@ fn device_name(d: DeviceKind) -> &'static str {
     match d {
         DeviceKind::Printer => "printer",
         DeviceKind::Scanner => "scanner",
+        DeviceKind::IdReader => "id_reader",
     }
 }
 
@@ -363,7 +371,7 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
                 format!("{waiting} waiting in {code} (limit {})", cfg.max_waiting),
             );
         }
-        let est = q.estimate(code, u32::try_from(waiting).unwrap_or(u32::MAX));
+        let est = crate::estimate::walk_in_range(q, code, now, &hall.config.rules);
         let over = match est {
             Some(r) => r.high_minutes > cfg.target_wait_minutes && waiting > 0,
             None => waiting > 0,
@@ -430,66 +438,24 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
             );
         }
     }
-    let today = now.date_naive();
-    let next = hall.calendar.add_working_days(today, 1).value;
-    for c in hall.cases.iter() {
-        match c.state {
-            CaseState::NoticeDue => {
-                if let Some(due) = c.notice_due_on.filter(|d| *d <= next) {
-                    let (zh, en) = if due <= today {
-                        ("今天", "today")
-                    } else {
-                        ("下一个工作日", "on the next working day")
-                    };
-                    a.add(
-                        format!("notice_due:{}", c.serial),
-                        AlertKind::NoticeDue,
-                        None,
-                        c.window,
-                        Some(c.serial.clone()),
-                        format!(
-                            "办件 {} 的补正通知{zh}到期（{due}），逾期未告知即视为受理",
-                            c.serial
-                        ),
-                        format!(
-                            "correction notice for {} due {en} ({due}); after that the case is deemed accepted",
-                            c.serial
-                        ),
-                    );
-                }
-            }
-            CaseState::Accepted | CaseState::DeemedAccepted => {
-                if let Some(due) = c.due_on.filter(|d| *d <= next) {
-                    let (zh, en) = if due < today {
-                        (
-                            format!("办件 {} 已超过承诺办结时限 {due}", c.serial),
-                            format!("case {} is past its committed deadline {due}", c.serial),
-                        )
-                    } else {
-                        (
-                            format!("办件 {} 承诺办结时限 {due} 将至", c.serial),
-                            format!("case {} is due {due}", c.serial),
-                        )
-                    };
-                    a.add(
-                        format!("deadline:{}", c.serial),
-                        AlertKind::Deadline,
-                        None,
-                        c.window,
-                        Some(c.serial.clone()),
-                        zh,
-                        en,
-                    );
-                }
-            }
-            _ => {}
-        }
+    // Case deadlines: the notice clock from receipt, committed dates, 容缺 materials.
+    for due in hall.cases.due_soon(now.date_naive(), &hall.calendar) {
+        let Some(c) = hall.cases.get(&due.case) else {
+            continue;
+        };
+        let kind = match due.kind {
+            DueKind::Notice => AlertKind::NoticeDue,
+            DueKind::Completion => AlertKind::Deadline,
+            DueKind::Material => AlertKind::MaterialDue,
+        };
+        let (id, zh, en) = due.alert_text(&c.serial);
+        a.add(id, kind, None, c.window, Some(c.serial.clone()), zh, en);
     }
     for ((window, device), message) in &s.faults {
-        let zh_device = if device == "printer" {
-            "打印机"
-        } else {
-            "扫描枪"
+        let zh_device = match device.as_str() {
+            "printer" => "打印机",
+            "id_reader" => "身份证阅读器",
+            _ => "扫描枪",
         };
         let (where_zh, where_en, tag) = match window {
             Some(w) => (format!("{w} 号窗口"), format!("window {w}"), w.to_string()),
@@ -541,6 +507,17 @@ fn conditions(s: &Supervision, hall: &Hall, now: DateTime<FixedOffset>) -> BTree
 fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
     let q = &hall.queue;
     let level = hall.config.rules.service_level;
+    // One estimate per queue per tick: the window loop below asks about the same queues often.
+    let est_now: BTreeMap<&String, Option<crate::staffing::WaitRange>> = q
+        .queues
+        .keys()
+        .map(|c| {
+            (
+                c,
+                crate::estimate::walk_in_range(q, c, now, &hall.config.rules),
+            )
+        })
+        .collect();
     let mut out = Vec::new();
     for cfg in q.queues.values() {
         let code = &cfg.code;
@@ -609,7 +586,10 @@ fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
                     && w.queues.iter().all(|other| {
                         let n = q.waiting_count(other);
                         let t = q.queues.get(other).map_or(0, |c| c.target_wait_minutes);
-                        q.estimate(other, u32::try_from(n).unwrap_or(u32::MAX))
+                        est_now
+                            .get(other)
+                            .copied()
+                            .flatten()
                             .is_some_and(|r| r.high_minutes <= t / 2 || n == 0)
                     })
             })

@@ -124,7 +124,7 @@ fn no_document_carries_a_full_id_number() {
         open("BDC002"),
         json!({"kind":"case_materials","case":SERIAL,"materials":[{"material":"M2","status":"nonconforming","note":"复印件不清晰"}]}),
         json!({"kind":"case_decide","case":SERIAL,"decision":"notice"}),
-        json!({"kind":"case_decide","case":SERIAL,"decision":"reject","reasons":"申请人撤回"}),
+        json!({"kind":"case_decide","case":SERIAL,"decision":"reject","reason_code":"outside_competence"}),
     ]);
     let kinds: Vec<_> = docs.iter().map(|d| d.kind).collect();
     assert_eq!(
@@ -184,7 +184,9 @@ fn the_event_carries_the_document_filed_on_the_case() {
     assert_eq!(v["kind"], "case_completed");
     assert_eq!(v["case"]["state"], "completed");
     assert_eq!(v["document"]["kind"], "completion");
-    assert_eq!(v["case"]["documents"][0], v["document"]);
+    // The 告知承诺书 for M3 came first; the completion is filed last.
+    assert_eq!(v["case"]["documents"][0]["kind"], "commitment");
+    assert_eq!(v["case"]["documents"][1], v["document"]);
     assert!(matches!(e, CaseEvent::CaseCompleted { .. }));
     assert_eq!(v["document"]["issued_at"], "2026-09-30T15:20:00+08:00");
     assert_eq!(v["case"]["received_on"], "2026-09-30");

@@ -1,146 +1,13 @@
 //! Scenario tests of the intake rules (GD Art 19–21), one path each.
 #![allow(clippy::unwrap_used)]
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use ed25519_dalek::SigningKey;
-use queue_core::calendar::Calendar;
+mod common;
+
+use common::desk::*;
 use queue_core::config::HallConfig;
 use queue_core::document::DocumentKind;
-use queue_core::intake::{
-    Case, CaseCommand, CaseEvent, CaseState, Cases, DueKind, IntakeCtx, IntakeError, MaterialStatus,
-};
+use queue_core::intake::{CaseState, DueKind, IntakeError, MaterialStatus};
 use serde_json::{json, Value};
-
-const PERSON: &str = "440524188001010014";
-const PERSON2: &str = "11010519491231002X";
-const USCC: &str = "91350100M000100Y43";
-/// Valid characters, wrong check character (expected 3).
-const USCC_BAD_CHECK: &str = "91350100M000100Y44";
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-struct Desk {
-    hall: HallConfig,
-    cal: Calendar,
-    key: SigningKey,
-    cases: Cases,
-    now: DateTime<FixedOffset>,
-}
-
-impl Desk {
-    fn new(date: &str) -> Self {
-        Self::with(HallConfig::sample().unwrap(), date)
-    }
-
-    fn with(hall: HallConfig, date: &str) -> Self {
-        let mut h = Self {
-            hall,
-            cal: Calendar::embedded(),
-            key: SigningKey::from_bytes(&[7; 32]),
-            cases: Cases::new(),
-            now: DateTime::parse_from_rfc3339("2026-01-05T10:00:00+08:00").unwrap(),
-        };
-        h.at(date);
-        h
-    }
-
-    /// Moves the hall clock to 10:00 local time on `date`.
-    fn at(&mut self, date: &str) {
-        self.now = DateTime::parse_from_rfc3339(&format!("{date}T10:00:00+08:00")).unwrap();
-    }
-
-    fn ctx(&self) -> IntakeCtx<'_> {
-        IntakeCtx {
-            now: self.now,
-            hall: &self.hall,
-            calendar: &self.cal,
-            signer: &self.key,
-            window: Some(3),
-        }
-    }
-
-    /// Decides a protocol-shaped command and applies its events.
-    fn run(&mut self, cmd: Value) -> Result<Vec<CaseEvent>, IntakeError> {
-        let cmd: CaseCommand = serde_json::from_value(cmd).unwrap();
-        let before = self.cases.clone();
-        let evs = self.cases.decide(&cmd, &self.ctx());
-        assert_eq!(before, self.cases, "decide must not mutate");
-        let evs = evs?;
-        for e in &evs {
-            self.cases.apply(e);
-        }
-        Ok(evs)
-    }
-
-    fn code(&mut self, cmd: Value) -> &'static str {
-        match self.run(cmd) {
-            Ok(evs) => panic!("expected a refusal, got {:?}", kinds(&evs)),
-            Err(e) => {
-                // Every refusal has a bilingual message.
-                let msg = e.to_string();
-                assert!(msg.contains(" / "), "{msg}");
-                e.code()
-            }
-        }
-    }
-
-    fn open(&mut self, item: &str) -> String {
-        let evs = self
-            .run(json!({"kind":"case_open","item":item,
-                "applicant":{"kind":"person","name":"张三","id_number":PERSON},"ticket":"C012"}))
-            .unwrap();
-        assert_eq!(kinds(&evs), ["case_opened"]);
-        evs[0].case().id.clone()
-    }
-
-    fn mats(&mut self, case: &str, m: &[(&str, &str)]) -> Result<Vec<CaseEvent>, IntakeError> {
-        self.run(json!({"kind":"case_materials","case":case,"materials":reports(m)}))
-    }
-
-    fn supplement(
-        &mut self,
-        case: &str,
-        m: &[(&str, &str)],
-    ) -> Result<Vec<CaseEvent>, IntakeError> {
-        self.run(json!({"kind":"case_supplement","case":case,"materials":reports(m)}))
-    }
-
-    fn decide(&mut self, case: &str, decision: &str) -> Result<Vec<CaseEvent>, IntakeError> {
-        self.run(json!({"kind":"case_decide","case":case,"decision":decision}))
-    }
-
-    fn tick(&mut self) -> Vec<CaseEvent> {
-        let evs = self.cases.tick(&self.ctx());
-        for e in &evs {
-            self.cases.apply(e);
-        }
-        evs
-    }
-
-    fn case(&self, id: &str) -> &Case {
-        self.cases.get(id).unwrap()
-    }
-
-    fn status(&self, id: &str, m: &str) -> MaterialStatus {
-        self.case(id).material(m).unwrap().status
-    }
-}
-
-/// `("M2", "nonconforming:复印件不清晰")` → a report with a note.
-fn reports(m: &[(&str, &str)]) -> Value {
-    m.iter()
-        .map(|(id, s)| match s.split_once(':') {
-            Some((st, note)) => json!({"material":id,"status":st,"note":note}),
-            None => json!({"material":id,"status":s}),
-        })
-        .collect()
-}
-
-fn kinds(evs: &[CaseEvent]) -> Vec<&'static str> {
-    evs.iter().map(CaseEvent::kind).collect()
-}
 
 const QY001_ALL: [(&str, &str); 5] = [
     ("M1", "submitted"),
@@ -170,7 +37,8 @@ fn accept_with_all_materials_issues_a_sealed_dated_receipt() {
     let doc = evs[0].document().unwrap();
     assert_eq!(doc.kind, DocumentKind::Acceptance);
     assert_eq!(doc.title, "受理通知书");
-    assert_eq!(doc.seal, h.hall.centre.seal);
+    // The deciding department's seal, not the centre's (GD Art 21: the department decides).
+    assert_eq!(doc.seal, "广州市花都区市场监督管理局（行政许可专用章）");
     assert_eq!(doc.issued_on, d("2026-03-02"));
     assert_eq!(doc.issued_at.to_rfc3339(), "2026-03-02T10:00:00+08:00");
     let c = h.case(&id);
@@ -610,7 +478,15 @@ fn full_supplement_forces_acceptance_dated_the_supplement_day() {
         (doc.kind, doc.issued_on),
         (DocumentKind::Acceptance, d("2026-03-06"))
     );
-    assert_eq!(c.documents.len(), 2, "notice and receipt");
+    assert_eq!(
+        c.documents.iter().map(|d| d.kind).collect::<Vec<_>>(),
+        [
+            DocumentKind::Commitment,
+            DocumentKind::CorrectionNotice,
+            DocumentKind::Acceptance
+        ],
+        "承诺书 for M6, notice and receipt"
+    );
 }
 
 #[test]
@@ -661,7 +537,24 @@ fn deferred_notice_is_due_five_working_days_after_receipt_across_national_day() 
     let c = h.case(&id);
     assert_eq!(c.state, CaseState::NoticeDue);
     assert_eq!(c.notice_due_on, Some(d("2026-10-13")));
-    assert!(evs[0].document().is_none());
+    // The 收件回执: dated proof of receipt naming the notice deadline (PY Art 11, GD 19(4)).
+    let receipt = evs[0].document().unwrap();
+    assert_eq!(
+        (receipt.kind, receipt.title.as_str(), receipt.issued_on),
+        (
+            DocumentKind::ApplicationReceipt,
+            "收件回执",
+            d("2026-09-30")
+        )
+    );
+    assert_eq!(receipt.body.notice_due_on, Some(d("2026-10-13")));
+    assert_eq!(receipt.body.received_on, d("2026-09-30"));
+    assert_eq!(receipt.body.materials.len(), 6);
+    assert!(
+        receipt.body.statement.contains("5个工作日内"),
+        "{}",
+        receipt.body.statement
+    );
 
     // Alerts the day before and on the day.
     let due = h.cases.due_soon(d("2026-10-12"), &h.cal);
@@ -726,9 +619,11 @@ fn no_notice_in_time_means_deemed_accepted_from_receipt() {
     ));
     assert_eq!(h.decide(&id, "notice").unwrap_err().code(), "conflict");
     assert_eq!(
-        h.run(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["x"]}))
-            .unwrap_err()
-            .code(),
+        h.run(
+            json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":"not_required"})
+        )
+        .unwrap_err()
+        .code(),
         "conflict"
     );
     assert!(h.tick().is_empty());
@@ -758,17 +653,32 @@ fn deferred_review_can_still_accept_when_complete() {
 fn rejection_needs_reasons_and_names_the_routes_and_limits() {
     let mut h = Desk::new("2026-03-02");
     let id = h.open("JS001");
-    let reject = |r: Value| json!({"kind":"case_decide","case":id,"decision":"reject","reasons":r});
+    let reject = |code: Value, r: Value| json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":code,"reasons":r});
     assert_eq!(
         h.code(json!({"kind":"case_decide","case":id,"decision":"reject"})),
+        "bad_request",
+        "no reason code"
+    );
+    assert_eq!(
+        h.code(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":"材料不全"})),
+        "bad_request",
+        "free text alone is no ground"
+    );
+    // `other_statutory` must say which.
+    assert_eq!(
+        h.code(reject(json!("other_statutory"), json!([]))),
         "bad_request"
     );
-    assert_eq!(h.code(reject(json!([]))), "bad_request");
-    assert_eq!(h.code(reject(json!(["  "]))), "bad_request");
-    assert_eq!(h.code(reject(json!(""))), "bad_request");
+    assert_eq!(
+        h.code(reject(json!("other_statutory"), json!(["  "]))),
+        "bad_request"
+    );
 
     let evs = h
-        .run(reject(json!("申请事项不属于本机关职权范围")))
+        .run(reject(
+            json!("outside_competence"),
+            json!("属市规划和自然资源局审批权限"),
+        ))
         .unwrap();
     assert_eq!(kinds(&evs), ["case_rejected"]);
     let doc = evs[0].document().unwrap();
@@ -776,7 +686,14 @@ fn rejection_needs_reasons_and_names_the_routes_and_limits() {
         (doc.kind, doc.title.as_str()),
         (DocumentKind::Rejection, "不予受理决定书")
     );
-    assert_eq!(doc.body.reasons, ["申请事项不属于本机关职权范围"]);
+    assert_eq!(
+        doc.body.reasons,
+        [
+            "申请事项依法不属于本机关职权范围，请向有关机关申请",
+            "属市规划和自然资源局审批权限"
+        ]
+    );
+    assert_eq!(doc.body.code, "outside_competence");
     let appeal = doc.body.appeal.as_ref().unwrap();
     assert_eq!(
         (appeal.reconsideration_days, appeal.litigation_months),
@@ -786,8 +703,11 @@ fn rejection_needs_reasons_and_names_the_routes_and_limits() {
     for needle in [
         "60日",
         "6个月",
+        // The complaint route names the configured 办不成事 window (16 in the sample).
+        "“办不成事”反映窗口（16号窗口）",
         &c.complaint_to,
-        &c.reconsideration_body,
+        // JS001 is decided by a 分局 of a city bureau: reconsidered by the city government.
+        "广州市人民政府",
         &c.litigation_court,
     ] {
         assert!(
@@ -796,10 +716,17 @@ fn rejection_needs_reasons_and_names_the_routes_and_limits() {
             appeal.text
         );
     }
+    assert_eq!(
+        doc.seal,
+        "广州市规划和自然资源局花都区分局（行政许可专用章）"
+    );
     assert_eq!(h.case(&id).state, CaseState::Rejected);
     // Final: nothing more.
     assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
-    assert_eq!(h.code(reject(json!("再次"))), "conflict");
+    assert_eq!(
+        h.code(reject(json!("not_required"), json!("再次"))),
+        "conflict"
+    );
 }
 
 #[test]
@@ -809,7 +736,9 @@ fn no_rejection_once_accepted() {
     h.mats(&id, &QY001_ALL).unwrap();
     h.decide(&id, "accept").unwrap();
     assert_eq!(
-        h.code(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["x"]})),
+        h.code(
+            json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":"not_required"})
+        ),
         "conflict"
     );
     assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
@@ -821,7 +750,8 @@ fn a_case_with_a_notice_may_still_be_rejected() {
     let mut h = Desk::new("2026-03-02");
     let id = bdc002_with_gaps(&mut h);
     h.decide(&id, "notice").unwrap();
-    h.run(json!({"kind":"case_decide","case":id,"decision":"reject","reasons":["申请人撤回申请"]}))
+    // The notice was given: a ground outside the materials may still end the case.
+    h.run(json!({"kind":"case_decide","case":id,"decision":"reject","reason_code":"other_statutory","reasons":["申请人隐瞒有关情况"]}))
         .unwrap();
     assert_eq!(
         h.supplement(&id, &[("M3", "submitted")])
@@ -850,8 +780,10 @@ fn complete_only_for_on_the_spot_items_with_complete_materials() {
     let doc = evs[0].document().unwrap();
     assert_eq!(
         (doc.kind, doc.title.as_str()),
-        (DocumentKind::Completion, "办结通知单")
+        (DocumentKind::Completion, "办结通知书")
     );
+    assert!(doc.body.on_the_spot);
+    assert!(doc.body.statement.contains("已当场办结"));
     assert_eq!(h.case(&id).completed_on, Some(d("2026-03-02")));
     assert_eq!(h.decide(&id, "accept").unwrap_err().code(), "conflict");
     assert_eq!(

@@ -153,6 +153,35 @@ fn a_deferred_notice_due_tomorrow_alerts_the_supervisor() {
 }
 
 #[test]
+fn an_id_card_reader_fault_is_named_as_such() {
+    let mut d = Driver::new(at(2026, 11, 23, 9, 0));
+    d.run(
+        counter(3),
+        json!({"kind":"report_device","device":"id_reader","ok":false,"message":"阅读器安全模块自检失败"}),
+    )
+    .unwrap();
+    d.tick();
+    let alert = d
+        .hall
+        .supervision
+        .alerts
+        .get("device_fault:3:id_reader")
+        .expect("alert raised");
+    assert!(
+        alert.message.contains("3 号窗口身份证阅读器故障"),
+        "{}",
+        alert.message
+    );
+    d.run(
+        counter(3),
+        json!({"kind":"report_device","device":"id_reader","ok":true}),
+    )
+    .unwrap();
+    d.tick();
+    assert!(!has(&d, "device_fault:3:id_reader"));
+}
+
+#[test]
 fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
     let mut d = Driver::new(at(2026, 11, 23, 9, 0));
     d.run(
@@ -194,6 +223,7 @@ fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
     let sup = queue_core::auth::Actor {
         role: queue_core::auth::Role::Supervisor,
         window: None,
+        token: None,
     };
     d.run(sup, json!({"kind":"ack_alert","alert":id})).unwrap();
     d.tick();

@@ -14,8 +14,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::city::{
-    assert_exact_copy, city_seq, client, every_shipped_value, hall_of, head, longest_digit_run,
-    pg, serve_one, spawn_shipper, wait_shipped, workload, ID, NAME, PHONE,
+    assert_exact_copy, city_seq, client, every_shipped_value, hall_of, head, longest_digit_run, pg,
+    serve_one, spawn_shipper, wait_shipped, workload, ID, NAME, PHONE,
 };
 use common::hall::Conn;
 use serde_json::json;
@@ -56,7 +56,12 @@ async fn several_halls_ship_to_one_database_and_the_city_matches_each_hall() {
             .unwrap()
             .iter()
             .filter(|q| q["waiting"].as_i64().unwrap() > 0)
-            .map(|q| (q["code"].as_str().unwrap().to_string(), q["waiting"].as_i64().unwrap()))
+            .map(|q| {
+                (
+                    q["code"].as_str().unwrap().to_string(),
+                    q["waiting"].as_i64().unwrap(),
+                )
+            })
             .collect();
         let detail = city::query::centre(&c, code).await.unwrap().unwrap();
         let city_waiting: BTreeMap<String, i64> = detail
@@ -65,7 +70,10 @@ async fn several_halls_ship_to_one_database_and_the_city_matches_each_hall() {
             .filter(|q| q.waiting > 0)
             .map(|q| (q.queue.clone(), q.waiting))
             .collect();
-        assert_eq!(city_waiting, hall_waiting, "centre {code}: people waiting per queue");
+        assert_eq!(
+            city_waiting, hall_waiting,
+            "centre {code}: people waiting per queue"
+        );
         let hall_open = state["windows"]
             .as_array()
             .unwrap()
@@ -73,7 +81,11 @@ async fn several_halls_ship_to_one_database_and_the_city_matches_each_hall() {
             .filter(|w| w["state"] == "open")
             .count();
         let summary = overview.iter().find(|s| &s.centre == code).unwrap();
-        assert_eq!(usize::try_from(summary.open_windows).unwrap(), hall_open, "centre {code}: open windows");
+        assert_eq!(
+            usize::try_from(summary.open_windows).unwrap(),
+            hall_open,
+            "centre {code}: open windows"
+        );
         assert_eq!(summary.name, cfg.centre.name);
         drop(sup.ws.close(None).await);
     }
@@ -95,7 +107,11 @@ async fn several_halls_ship_to_one_database_and_the_city_matches_each_hall() {
         assert_exact_copy(&c, code, hall_db).await;
         // Monthly figures against the hall's own monthly report.
         let report = dashboard::report::build(hall_db, month, today).unwrap();
-        let m = city_month.centres.iter().find(|m| &m.centre == code).unwrap();
+        let m = city_month
+            .centres
+            .iter()
+            .find(|m| &m.centre == code)
+            .unwrap();
         let q = &report.queue_total;
         assert!(q.issued > 0);
         assert_eq!(
@@ -108,21 +124,38 @@ async fn several_halls_ship_to_one_database_and_the_city_matches_each_hall() {
             ),
             "centre {code}: tickets"
         );
-        assert_eq!(m.wait_p90_s, q.waits.percentile(90), "centre {code}: p90 wait");
+        assert_eq!(
+            m.wait_p90_s,
+            q.waits.percentile(90),
+            "centre {code}: p90 wait"
+        );
         assert_eq!(m.ratings, i64::try_from(report.ratings.count()).unwrap());
         assert_eq!(m.low_ratings, i64::try_from(report.ratings.low()).unwrap());
         let alerts: u64 = report.alerts.values().sum();
-        assert_eq!(m.alerts, i64::try_from(alerts).unwrap(), "centre {code}: alerts");
+        assert_eq!(
+            m.alerts,
+            i64::try_from(alerts).unwrap(),
+            "centre {code}: alerts"
+        );
         let opened: i64 = city_month
             .departments
             .iter()
             .filter(|d| &d.centre == code)
             .map(|d| d.opened)
             .sum();
-        assert_eq!(opened, i64::try_from(report.item_total.opened).unwrap(), "centre {code}: cases opened");
+        assert_eq!(
+            opened,
+            i64::try_from(report.item_total.opened).unwrap(),
+            "centre {code}: cases opened"
+        );
     }
     // The city's own totals per department add the centres up.
-    let city_opened: i64 = city_month.departments.iter().filter(|d| d.centre.is_empty()).map(|d| d.opened).sum();
+    let city_opened: i64 = city_month
+        .departments
+        .iter()
+        .filter(|d| d.centre.is_empty())
+        .map(|d| d.opened)
+        .sum();
     assert_eq!(city_opened, 3);
     // No personal data anywhere in the database.
     let values = every_shipped_value(&c).await;
@@ -133,7 +166,10 @@ async fn several_halls_ship_to_one_database_and_the_city_matches_each_hall() {
             assert!(!v.contains(secret), "{table}.{col} holds {secret:?}: {v}");
         }
         if col != "hash" && col != "last_hash" {
-            assert!(longest_digit_run(v) < 11, "{table}.{col} holds a long number: {v}");
+            assert!(
+                longest_digit_run(v) < 11,
+                "{table}.{col} holds a long number: {v}"
+            );
         }
     }
 }
@@ -165,9 +201,15 @@ async fn database_stopped_mid_stream_the_halls_keep_working_then_no_gap_no_dupli
     let started = Instant::now();
     for _ in 0..40 {
         let t = Instant::now();
-        let r = kiosk.command(json!({"kind":"issue_ticket","queue":"A"})).await;
+        let r = kiosk
+            .command(json!({"kind":"issue_ticket","queue":"A"}))
+            .await;
         assert_eq!(r["ok"], true, "{r}");
-        assert!(t.elapsed() < Duration::from_secs(2), "a command waited on the city: {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "a command waited on the city: {:?}",
+            t.elapsed()
+        );
     }
     serve_one(&mut counter, "ok").await;
     assert!(started.elapsed() < Duration::from_secs(20));
@@ -187,16 +229,33 @@ async fn database_stopped_mid_stream_the_halls_keep_working_then_no_gap_no_dupli
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn spawn_server(db: &std::path::Path, port: u16, pg_url: &str) -> Child {
     Command::new(common::dashboard_bin())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--ship-to", pg_url, "--db"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--ship-to",
+            pg_url,
+            "--db",
+        ])
         .arg(db)
         .env("HALL_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(std::fs::OpenOptions::new().create(true).append(true).open(db.with_extension("log")).unwrap())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(db.with_extension("log"))
+                .unwrap(),
+        )
         .spawn()
         .unwrap()
 }
@@ -217,7 +276,9 @@ async fn a_hall_killed_with_kill_9_resumes_shipping_where_the_database_left_off(
     let pg = pg();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hall.db");
-    let token = dashboard::tokens::create(&db, "kiosk", None, "load").unwrap().1;
+    let token = dashboard::tokens::create(&db, "kiosk", None, "load")
+        .unwrap()
+        .1;
     let port = free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let c = client(&pg).await;
@@ -249,7 +310,10 @@ async fn a_hall_killed_with_kill_9_resumes_shipping_where_the_database_left_off(
         child.wait().unwrap();
         shipped_before_kill.push(city_seq(&c, "440114").await);
     }
-    assert!(shipped_before_kill.iter().any(|&s| s > 0), "shipping ran: {shipped_before_kill:?}");
+    assert!(
+        shipped_before_kill.iter().any(|&s| s > 0),
+        "shipping ran: {shipped_before_kill:?}"
+    );
     // The last start catches up with everything, from where the database left off.
     let mut child = spawn_server(&db, port, &pg.url());
     wait_ready(addr).await;
@@ -260,7 +324,9 @@ async fn a_hall_killed_with_kill_9_resumes_shipping_where_the_database_left_off(
         .await
         .unwrap()
         .get(0);
-    let sup_token = dashboard::tokens::create(&db, "supervisor", None, "x").unwrap().1;
+    let sup_token = dashboard::tokens::create(&db, "supervisor", None, "x")
+        .unwrap()
+        .1;
     let sup = Conn::open(addr, &sup_token, None).await;
     let hall_waiting: i64 = sup.snapshot["state"]["queues"]
         .as_array()
@@ -269,7 +335,10 @@ async fn a_hall_killed_with_kill_9_resumes_shipping_where_the_database_left_off(
         .map(|q| q["waiting"].as_i64().unwrap())
         .sum();
     assert!(hall_waiting > 0);
-    assert_eq!(waiting, hall_waiting, "the city shows what the restarted hall shows");
+    assert_eq!(
+        waiting, hall_waiting,
+        "the city shows what the restarted hall shows"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
@@ -286,7 +355,9 @@ async fn a_log_that_does_not_continue_the_city_copy_is_refused() {
     // More events, then one of them edited on disk: shipping stops at it, naming it.
     let mut kiosk = hall.connect("kiosk", None).await;
     for _ in 0..3 {
-        kiosk.command(json!({"kind":"issue_ticket","queue":"C"})).await;
+        kiosk
+            .command(json!({"kind":"issue_ticket","queue":"C"}))
+            .await;
     }
     hall.hall.stop().await.unwrap();
     let bad_seq = i64::try_from(n + 2).unwrap();
@@ -294,7 +365,10 @@ async fn a_log_that_does_not_continue_the_city_copy_is_refused() {
         let conn = rusqlite_like_edit(&hall.db, bad_seq);
         assert_eq!(conn, 1);
     }
-    let err = shipper.ship_available().await.expect_err("tampered log refused");
+    let err = shipper
+        .ship_available()
+        .await
+        .expect_err("tampered log refused");
     assert!(
         matches!(&err, city::CityError::Chain { problem, .. } if problem.contains(&format!("seq {bad_seq}"))),
         "{err}"
@@ -306,7 +380,8 @@ async fn a_log_that_does_not_continue_the_city_copy_is_refused() {
     let (other, _) = hall_of("440117", "假冒中心").await;
     let mut k = other.connect("kiosk", None).await;
     k.command(json!({"kind":"issue_ticket","queue":"A"})).await;
-    let mut o = city::ship::Shipper::open(common::city::ship_options(&other.db, &pg, &cfg)).unwrap();
+    let mut o =
+        city::ship::Shipper::open(common::city::ship_options(&other.db, &pg, &cfg)).unwrap();
     let err = o.ship_available().await.expect_err("foreign log refused");
     assert!(matches!(err, city::CityError::Chain { .. }), "{err}");
     other.hall.stop().await.unwrap();
@@ -316,15 +391,14 @@ async fn a_log_that_does_not_continue_the_city_copy_is_refused() {
 /// valid (trailing space); returns the rows changed.
 fn rusqlite_like_edit(db: &std::path::Path, seq: i64) -> usize {
     let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute(
-        "UPDATE events SET body = body || ' ' WHERE seq = ?1",
-        [seq],
-    )
-    .unwrap()
+    conn.execute("UPDATE events SET body = body || ' ' WHERE seq = ?1", [seq])
+        .unwrap()
 }
 
 async fn next_city_frame(
-    ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
     f: impl Fn(&serde_json::Value) -> bool,
 ) -> serde_json::Value {
     let until = Instant::now() + Duration::from_secs(30);
@@ -355,24 +429,39 @@ async fn the_city_page_and_stream_show_every_centre_live_and_drill_down() {
     let addr = running.addr;
     let page = common::hall::http_get(addr, "/city").await;
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
-    assert!(page.to_ascii_lowercase().contains("content-security-policy: default-src 'self'"), "{page}");
+    assert!(
+        page.to_ascii_lowercase()
+            .contains("content-security-policy: default-src 'self'"),
+        "{page}"
+    );
     assert!(page.contains("<script src=\"/city/static/city.js\"></script>"));
     assert_eq!(page.matches("<script").count(), 1, "no inline script");
     let denied = common::hall::http_get(addr, "/city/api/overview?token=wrong").await;
     assert!(denied.starts_with("HTTP/1.1 401"), "{denied}");
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/city/ws?token=city-secret"))
-        .await
-        .unwrap();
-    let first = next_city_frame(&mut ws, |v| v["type"] == "city" && v["centres"].as_array().is_some_and(|c| !c.is_empty())).await;
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{addr}/city/ws?token=city-secret"))
+            .await
+            .unwrap();
+    let first = next_city_frame(&mut ws, |v| {
+        v["type"] == "city" && v["centres"].as_array().is_some_and(|c| !c.is_empty())
+    })
+    .await;
     let waiting = first["centres"][0]["waiting"].as_i64().unwrap();
     assert_eq!(first["centres"][0]["name"], "广州市番禺区政务服务中心");
     // A ticket at the hall reaches the page by itself (NOTIFY), without polling.
     let mut kiosk = hall.connect("kiosk", None).await;
-    kiosk.command(json!({"kind":"issue_ticket","queue":"A"})).await;
-    next_city_frame(&mut ws, |v| v["type"] == "city" && v["centres"][0]["waiting"].as_i64() == Some(waiting + 1)).await;
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(json!({"type":"drill","centre":"440113"}).to_string().into()))
-        .await
-        .unwrap();
+    kiosk
+        .command(json!({"kind":"issue_ticket","queue":"A"}))
+        .await;
+    next_city_frame(&mut ws, |v| {
+        v["type"] == "city" && v["centres"][0]["waiting"].as_i64() == Some(waiting + 1)
+    })
+    .await;
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        json!({"type":"drill","centre":"440113"}).to_string().into(),
+    ))
+    .await
+    .unwrap();
     let d = next_city_frame(&mut ws, |v| v["type"] == "centre").await;
     let per_queue: i64 = d["centre"]["queues"]
         .as_array()
@@ -380,8 +469,15 @@ async fn the_city_page_and_stream_show_every_centre_live_and_drill_down() {
         .iter()
         .map(|q| q["waiting"].as_i64().unwrap())
         .sum();
-    assert_eq!(per_queue, waiting + 1, "the drill-down adds up to the overview: {d}");
-    assert!(d["centre"]["windows"].as_array().unwrap().len() >= 16, "configured windows are known: {d}");
+    assert_eq!(
+        per_queue,
+        waiting + 1,
+        "the drill-down adds up to the overview: {d}"
+    );
+    assert!(
+        d["centre"]["windows"].as_array().unwrap().len() >= 16,
+        "configured windows are known: {d}"
+    );
     // The JSON API says the same, and nothing about people.
     let api = common::hall::http_get(addr, "/city/api/centre/440113?token=city-secret").await;
     assert!(api.starts_with("HTTP/1.1 200"), "{api}");

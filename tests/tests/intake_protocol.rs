@@ -239,14 +239,26 @@ async fn rejection_and_on_the_spot_completion_through_the_protocol() {
     let mut counter = h.connect("counter", Some(4)).await;
     let serial = open_case(&mut counter, "SB003").await;
     let r = counter
-        .command(json!({"kind":"case_decide","case":serial,"decision":"reject"}))
+        .command(json!({"kind":"case_decide","case":serial,"decision":"reject","reasons":["申请人未参加失业保险"]}))
         .await;
     assert_eq!(
         r["error"]["code"], "bad_request",
-        "a rejection needs reasons"
+        "a rejection needs its ground (reason_code)"
     );
     let r = counter
-        .command(json!({"kind":"case_decide","case":serial,"decision":"reject","reasons":["申请人未参加失业保险"]}))
+        .command(json!({"kind":"case_materials","case":serial,"materials":[{"material":"M1","status":"missing"}]}))
+        .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let r = counter
+        .command(json!({"kind":"case_decide","case":serial,"decision":"reject","reason_code":"other_statutory","reasons":["申请人未参加失业保险"]}))
+        .await;
+    assert_eq!(
+        r["error"]["code"], "one_time_notice_required",
+        "missing materials go through the notice: {r}"
+    );
+    let serial = open_case(&mut counter, "SB003").await;
+    let r = counter
+        .command(json!({"kind":"case_decide","case":serial,"decision":"reject","reason_code":"other_statutory","reasons":["申请人未参加失业保险"]}))
         .await;
     assert_eq!(r["ok"], true, "{r}");
     let text = r["result"]["document"].to_string();
@@ -318,5 +330,97 @@ async fn an_unnoticed_deferred_case_is_deemed_accepted_by_the_hall_clock() {
         at.date_naive() > chrono::NaiveDate::from_ymd_opt(2026, 10, 13).unwrap(),
         "not before the due date passed: {at}"
     );
+    h.hall.stop().await.unwrap();
+}
+
+/// Issue #11 through the real protocol: a passport holder's materials taken in for review (收件
+/// 回执), accepted, stopped for an inspection, refused after review; the receipt and the refusal
+/// rendered by Chromium with the deciding department's routes and the masked passport number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipt_pause_and_refusal_through_the_protocol_rendered_in_chromium() {
+    const PASSPORT: &str = "E12345678";
+    let h = TestHall::start().await;
+    let token = h.token("counter", Some(7));
+    let mut counter = Conn::open(h.addr(), &token, None).await;
+    let r = counter
+        .command(json!({"kind":"case_open","item":"BDC002","delivery":"post","delivery_address":"广州市花都区新华街1号",
+            "applicant":{"kind":"person","name":"John Smith","id_kind":"passport","id_number":PASSPORT}}))
+        .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let serial = r["result"]["case"]["serial"].as_str().unwrap().to_string();
+    assert!(
+        r["result"]["case"]["notice_due_on"].is_string(),
+        "the clock runs from receipt"
+    );
+    let r = counter
+        .command(json!({"kind":"case_decide","case":serial,"decision":"defer_notice"}))
+        .await;
+    assert_eq!(
+        r["result"]["document"]["kind"], "application_receipt",
+        "{r}"
+    );
+    let all: Vec<Value> = (1..=6)
+        .map(|i| json!({"material":format!("M{i}"),"status":"submitted"}))
+        .collect();
+    counter
+        .command(json!({"kind":"case_materials","case":serial,"materials":all}))
+        .await;
+    let r = counter
+        .command(json!({"kind":"case_decide","case":serial,"decision":"accept"}))
+        .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let r = counter
+        .command(json!({"kind":"case_pause","case":serial,"procedure":"inspection","reason":"现场勘验房屋"}))
+        .await;
+    assert_eq!(
+        r["result"]["document"]["kind"], "special_procedure_notice",
+        "{r}"
+    );
+    let r = counter
+        .command(json!({"kind":"case_resume","case":serial}))
+        .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let r = counter
+        .command(json!({"kind":"case_decide","case":serial,"decision":"refuse","reasons":["权属存在争议"]}))
+        .await;
+    assert_eq!(r["result"]["case"]["state"], "refused", "{r}");
+    assert_eq!(r["result"]["document"]["kind"], "refusal");
+
+    for (kind, needles) in [
+        (
+            "application_receipt",
+            vec!["收件回执", "补正告知期限", "邮寄送达", "E******78", "护照"],
+        ),
+        (
+            "refusal",
+            vec![
+                "不予许可决定书",
+                "权属存在争议",
+                "广州市花都区人民政府",
+                "16号窗口",
+                "6个月内",
+            ],
+        ),
+    ] {
+        let url = format!(
+            "http://{}/documents/{serial}?token={token}&kind={kind}",
+            h.addr()
+        );
+        let dom = Command::new(chromium())
+            .args(chromium_args())
+            .arg("--dump-dom")
+            .arg(&url)
+            .output()
+            .unwrap();
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        for n in needles {
+            assert!(dom.contains(n), "{kind}: {n} missing");
+        }
+        // The counter handling the case may see the number; the paper never does.
+        assert!(
+            !dom.contains(PASSPORT),
+            "{kind}: full passport number printed"
+        );
+    }
     h.hall.stop().await.unwrap();
 }

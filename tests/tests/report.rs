@@ -35,6 +35,7 @@ fn kiosk() -> Actor {
     Actor {
         role: Role::Kiosk,
         window: None,
+        token: None,
     }
 }
 
@@ -42,6 +43,7 @@ fn counter(w: u32) -> Actor {
     Actor {
         role: Role::Counter,
         window: Some(w),
+        token: None,
     }
 }
 
@@ -430,6 +432,19 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
         ],
     );
 
+    // Per deciding department: both items are the market regulator's.
+    assert_cols(
+        &out.row("departments.csv", "花都区市场监督管理局"),
+        &[
+            ("收件 opened", "2"),
+            ("受理 accepted", "1"),
+            ("当场办结 completed_on_the_spot", "1"),
+            ("按期办结 completed_on_time", "0"),
+            ("逾期办结 completed_late", "0"),
+            ("逾期未办结 overdue", "1"),
+        ],
+    );
+
     // Ratings: 5, 2, 4 in March; the April 1 is not counted.
     assert_cols(
         &out.row("ratings.csv", "5"),
@@ -455,6 +470,7 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
         "windows.csv",
         "days.csv",
         "cases.csv",
+        "departments.csv",
         "ratings.csv",
         "alerts.csv",
         "index.html",
@@ -524,6 +540,13 @@ fn overdue_is_judged_as_of_today_while_the_month_runs_and_april_is_its_own_month
     assert_eq!(r.queue_total.waits.percentile(50), Some(30 * 60));
     assert_eq!(r.ratings.low(), 1);
     assert_eq!(r.item_total.opened, 0);
+    // Still overdue at the end of April although accepted in March (GZ Art 19): the report
+    // used to count only cases due within the month.
+    assert_eq!(r.item_total.overdue, 1);
+    assert_cols(
+        &out.row("departments.csv", "花都区市场监督管理局"),
+        &[("收件 opened", "0"), ("逾期未办结 overdue", "1")],
+    );
     assert_cols(
         &out.row("days.csv", "2026-04-01"),
         &[("取号 issued", "1"), ("平均等候(分) wait_mean_min", "30.0")],

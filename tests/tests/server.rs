@@ -504,7 +504,9 @@ async fn connections_beyond_the_cap_are_told_and_closed() {
     let h = TestHall::start_with(|o| o.limits.max_connections = 2).await;
     let _a = h.connect("supervisor", None).await;
     let _b = h.connect("supervisor", None).await;
+    // The cap counts authenticated sessions: the third is told after its (valid) hello.
     let mut third = raw(h.addr()).await;
+    Conn::handshake(&mut third, &h.token("supervisor", None), None).await;
     let v = next_json(&mut third).await.expect("an error frame");
     assert_eq!(v["code"], "too_many_connections");
     assert!(next_json(&mut third).await.is_none(), "closed");

@@ -247,6 +247,10 @@ try {
     assert(size >= 36, `queue names only ${size}px on a 1920×1080 screen`);
     const title = await disp.textContent('#d-title');
     assert(title === '叫号信息', `title ${title}`);
+    // The token leaves the address bar once read (the big screen is public).
+    const shown = await disp.evaluate(() => location.href);
+    assert(!shown.includes('token='), `token still in the address bar: ${shown}`);
+    assert(shown.includes('voice=1'), `other parameters kept: ${shown}`);
     await disp.evaluate(() => { window.__noReload = true; });
   });
 

@@ -69,11 +69,10 @@ fn main() -> Result<(), String> {
     } else {
         None
     };
-    let url = a
-        .pg
-        .clone()
-        .or_else(|| local.as_ref().map(LocalPg::url))
-        .ok_or("no database")?;
+    let url =
+        a.pg.clone()
+            .or_else(|| local.as_ref().map(LocalPg::url))
+            .ok_or("no database")?;
     let target: city::PgTarget = url.parse().map_err(|e: city::CityError| e.to_string())?;
     let dir = std::env::temp_dir().join(format!("city-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -186,12 +185,31 @@ fn main() -> Result<(), String> {
         let day_events = a.tickets_per_hour * 8.0 * per_ticket;
         let bytes_per_event = bytes as f64 / events_f.max(1.0);
         println!("halls                 {}", a.halls);
-        println!("tickets driven        {n} ({:.1}/s)", n as f64 / driven.as_secs_f64());
+        println!(
+            "tickets driven        {n} ({:.1}/s)",
+            n as f64 / driven.as_secs_f64()
+        );
         println!("events in the city    {events} ({per_ticket:.1} per ticket; hall heads {heads})");
-        println!("ingest rate           {:.0} events/s (over {span:.1} s of shipping)", events_f / span.max(0.001));
-        println!("lag commit→city row   p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms", p50 * 1000.0, p99 * 1000.0, max * 1000.0);
-        println!("city tables size      {:.1} MiB, {bytes_per_event:.0} B per event", bytes as f64 / 1_048_576.0);
-        println!("per hall-day          {:.2} MiB ({:.0} events at {} tickets/h × 8 h)", day_events * bytes_per_event / 1_048_576.0, day_events, a.tickets_per_hour);
+        println!(
+            "ingest rate           {:.0} events/s (over {span:.1} s of shipping)",
+            events_f / span.max(0.001)
+        );
+        println!(
+            "lag commit→city row   p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+            p50 * 1000.0,
+            p99 * 1000.0,
+            max * 1000.0
+        );
+        println!(
+            "city tables size      {:.1} MiB, {bytes_per_event:.0} B per event",
+            bytes as f64 / 1_048_576.0
+        );
+        println!(
+            "per hall-day          {:.2} MiB ({:.0} events at {} tickets/h × 8 h)",
+            day_events * bytes_per_event / 1_048_576.0,
+            day_events,
+            a.tickets_per_hour
+        );
     }
     for s in shippers {
         s.stop();

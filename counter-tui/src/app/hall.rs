@@ -177,7 +177,7 @@ impl App {
             Pending::Materials { then } => {
                 self.intake.edits.clear();
                 match then {
-                    Some((d, reasons)) => self.send_decision(d, reasons),
+                    Some((d, extra)) => self.send_decision(d, extra),
                     None => vec![],
                 }
             }
@@ -199,6 +199,21 @@ impl App {
                     "已延期并告知申请人",
                     "extended; tell the applicant",
                 );
+                vec![]
+            }
+            Pending::CaseStep(kind) => {
+                let (zh, en) = match kind {
+                    "case_pause" => (
+                        "已暂停计时并出具特别程序告知书",
+                        "clock stopped; special procedure notice issued",
+                    ),
+                    "case_resume" => (
+                        "特别程序结束，办结时限已顺延",
+                        "procedure over; due date moved on",
+                    ),
+                    _ => ("已记录出件", "collection recorded"),
+                };
+                self.say2(Level::Success, zh, en);
                 vec![]
             }
             Pending::Report => vec![],

@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use queue_core::document::DocumentKind;
 use queue_core::intake::Decision;
 use queue_core::queue::WindowState;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{App, Confirm, Focus, InputFor, Pending, Popup};
 use crate::intake::{Request, Stage};
@@ -187,6 +187,7 @@ impl App {
                     text: String::new(),
                 });
             }
+            Action::SimCard => return self.sim_card(),
             Action::Evaluate => match self.last_finished.clone() {
                 Some(ticket) => {
                     self.popup = Some(Popup::Input {
@@ -227,7 +228,7 @@ impl App {
                 });
             }
             Request::Decide(Decision::DeferNotice) => {
-                return self.decide(Decision::DeferNotice, None)
+                return self.decide(Decision::DeferNotice, json!({}))
             }
             Request::Decide(d) => {
                 let kind = match d {
@@ -261,6 +262,39 @@ impl App {
                         },
                         reason: String::new(),
                     });
+                }
+            }
+            Request::Refuse => {
+                if let Some(case) = self.intake.case_id() {
+                    self.popup = Some(Popup::Confirm {
+                        act: Confirm::Refuse {
+                            case: case.to_string(),
+                        },
+                        reason: String::new(),
+                    });
+                }
+            }
+            Request::PauseResume => {
+                let Some(case) = self.case().cloned() else {
+                    return vec![];
+                };
+                if case.open_pause().is_some() {
+                    return vec![self.send(
+                        Pending::CaseStep("case_resume"),
+                        json!({"kind": "case_resume", "case": case.id}),
+                    )];
+                }
+                self.popup = Some(Popup::Input {
+                    purpose: InputFor::Pause,
+                    text: String::new(),
+                });
+            }
+            Request::Collect => {
+                if let Some(case) = self.intake.case_id().map(str::to_string) {
+                    return vec![self.send(
+                        Pending::CaseStep("case_collect"),
+                        json!({"kind": "case_collect", "case": case}),
+                    )];
                 }
             }
             Request::Supplement => {
@@ -300,33 +334,32 @@ impl App {
     }
 
     /// Records unsent material changes first, then decides.
-    pub(super) fn decide(&mut self, d: Decision, reasons: Option<Vec<String>>) -> Vec<Effect> {
+    /// `extra` holds the decision's other fields (`reasons`, `reason_code`).
+    pub(super) fn decide(&mut self, d: Decision, extra: Value) -> Vec<Effect> {
         let Some(case) = self.intake.case_id().map(str::to_string) else {
             return vec![];
         };
         let edits = self.intake.edits_json();
         if edits.is_empty() {
-            return self.send_decision(d, reasons);
+            return self.send_decision(d, extra);
         }
         vec![self.send(
             Pending::Materials {
-                then: Some((d, reasons)),
+                then: Some((d, extra)),
             },
             json!({"kind": "case_materials", "case": case, "materials": edits}),
         )]
     }
 
-    pub(super) fn send_decision(
-        &mut self,
-        d: Decision,
-        reasons: Option<Vec<String>>,
-    ) -> Vec<Effect> {
+    pub(super) fn send_decision(&mut self, d: Decision, extra: Value) -> Vec<Effect> {
         let Some(case) = self.intake.case_id().map(str::to_string) else {
             return vec![];
         };
         let mut cmd = json!({"kind": "case_decide", "case": case, "decision": d});
-        if let Some(r) = reasons {
-            cmd["reasons"] = json!(r);
+        if let (Some(obj), Some(more)) = (cmd.as_object_mut(), extra.as_object()) {
+            for (k, v) in more {
+                obj.insert(k.clone(), v.clone());
+            }
         }
         vec![self.send(Pending::Decide(d), cmd)]
     }

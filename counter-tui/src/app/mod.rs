@@ -3,6 +3,7 @@
 
 mod devices;
 mod hall;
+mod idcard;
 mod keyboard;
 mod popups;
 
@@ -46,9 +47,22 @@ pub enum Focus {
 /// Acts that need a second keypress (and some a reason) before they happen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirm {
-    Reject { case: String },
-    CancelTicket { ticket: String, number: String },
-    CallOutOfOrder { ticket: String, number: String },
+    /// Non-acceptance: the reason text starts with the ground's number (1–3).
+    Reject {
+        case: String,
+    },
+    /// Refusal after review (不予许可), with reasons.
+    Refuse {
+        case: String,
+    },
+    CancelTicket {
+        ticket: String,
+        number: String,
+    },
+    CallOutOfOrder {
+        ticket: String,
+        number: String,
+    },
     IdOverride,
     Quit,
 }
@@ -56,7 +70,10 @@ pub enum Confirm {
 impl Confirm {
     #[must_use]
     pub fn needs_reason(&self) -> bool {
-        matches!(self, Self::Reject { .. } | Self::CallOutOfOrder { .. })
+        matches!(
+            self,
+            Self::Reject { .. } | Self::Refuse { .. } | Self::CallOutOfOrder { .. }
+        )
     }
 }
 
@@ -64,9 +81,15 @@ impl Confirm {
 pub enum InputFor {
     TicketLookup,
     SimScan,
-    Note { material: String },
+    Note {
+        material: String,
+    },
     Extend,
-    Evaluate { ticket: String },
+    /// A special procedure: `1–4 reason`.
+    Pause,
+    Evaluate {
+        ticket: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -103,11 +126,14 @@ enum Pending {
     CheckIn,
     Open,
     Materials {
-        then: Option<(Decision, Option<Vec<String>>)>,
+        /// The decision and its extra fields (`reasons`, `reason_code`).
+        then: Option<(Decision, Value)>,
     },
     Decide(Decision),
     Supplement,
     Extend,
+    /// `case_pause`, `case_resume` or `case_collect`.
+    CaseStep(&'static str),
     Report,
 }
 
@@ -124,6 +150,8 @@ pub struct App {
     pub popup: Option<Popup>,
     pub printer: PrinterInfo,
     pub scanner: ScannerInfo,
+    /// The ID card reader, and which form entries came from a card.
+    pub idcard: crate::idcard::IdCardState,
     pub notice: Option<Notice>,
     /// The last document issued here, for F10 reprint.
     pub last_job: Option<Job>,
@@ -156,6 +184,7 @@ impl App {
                 kind: cfg.scanner.clone(),
                 state: ScannerState::Unknown,
             },
+            idcard: crate::idcard::IdCardState::default(),
             cfg,
             now,
             link: Link::Connecting,
@@ -219,7 +248,10 @@ impl App {
         self.say(level, t);
     }
 
-    fn send(&mut self, pending: Pending, command: Value) -> Effect {
+    fn send(&mut self, pending: Pending, mut command: Value) -> Effect {
+        if pending == Pending::Open {
+            self.idcard.mark(&mut command);
+        }
         self.next_id += 1;
         let id = format!("{}-{}", self.cfg.id_prefix, self.next_id);
         self.pending.insert(id.clone(), pending);
@@ -240,6 +272,7 @@ impl App {
             Msg::Hall(i) => self.on_hall(i),
             Msg::Scanner(e) => self.on_scanner(e),
             Msg::Printer(r) => self.on_printer(r),
+            Msg::IdCard(e) => self.on_idreader(e),
             Msg::Redraw => vec![],
         }
     }

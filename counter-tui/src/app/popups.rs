@@ -127,7 +127,7 @@ impl App {
                 mut scroll,
             } => match (key.code, draft) {
                 (KeyCode::Esc, _) => vec![],
-                (KeyCode::Enter, Some(d)) => self.decide(d, None),
+                (KeyCode::Enter, Some(d)) => self.decide(d, json!({})),
                 (KeyCode::F(10), None) => self.act(Action::Print),
                 (KeyCode::Enter, None) => vec![],
                 // Any other F-key closes what was printed and does its job (F6 finish…).
@@ -159,7 +159,30 @@ impl App {
     pub(super) fn confirmed(&mut self, act: Confirm, reason: String) -> Vec<Effect> {
         match act {
             Confirm::Quit => vec![Effect::Quit],
-            Confirm::Reject { .. } => self.decide(Decision::Reject, Some(vec![reason])),
+            Confirm::Reject { .. } => {
+                // "1 …" not required, "2 …" outside competence, "3 …" other statutory ground.
+                let mut parts = reason.trim().splitn(2, char::is_whitespace);
+                let code = match parts.next() {
+                    Some("1") => "not_required",
+                    Some("2") => "outside_competence",
+                    Some("3") => "other_statutory",
+                    _ => {
+                        self.say2(
+                            Level::Warning,
+                            "理由以 1/2/3 开头：1 无需许可 2 非本机关职权 3 其他法定情形；缺材料请按 t 一次性告知",
+                            "start with 1/2/3: 1 not required, 2 outside competence, 3 other statutory ground; missing materials: press t",
+                        );
+                        return vec![];
+                    }
+                };
+                let text = parts.next().unwrap_or("").trim();
+                let mut extra = json!({ "reason_code": code });
+                if !text.is_empty() {
+                    extra["reasons"] = json!([text]);
+                }
+                self.decide(Decision::Reject, extra)
+            }
+            Confirm::Refuse { .. } => self.decide(Decision::Refuse, json!({ "reasons": [reason] })),
             Confirm::CancelTicket { ticket, .. } => {
                 let mut cmd = json!({"kind": "cancel_ticket", "ticket": ticket});
                 if !reason.is_empty() {
@@ -247,15 +270,39 @@ impl App {
             }
             InputFor::Extend => {
                 let mut parts = text.splitn(2, char::is_whitespace);
-                let days = parts.next().and_then(|d| d.parse::<u32>().ok());
+                // "10! reason": a statutory extension beyond the legal limit.
+                let first = parts.next().unwrap_or("");
+                let statutory = first.ends_with('!') || first.ends_with('！');
+                let days = first.trim_end_matches(['!', '！']).parse::<u32>().ok();
                 let reason = parts.next().unwrap_or("").trim().to_string();
                 match (days, self.intake.case_id().map(str::to_string)) {
                     (Some(days), Some(case)) if !reason.is_empty() => vec![self.send(
                         Pending::Extend,
-                        json!({"kind": "case_extend", "case": case, "days": days, "reason": reason}),
+                        json!({"kind": "case_extend", "case": case, "days": days, "reason": reason, "statutory": statutory}),
                     )],
                     _ => {
-                        self.say2(Level::Warning, "格式：天数 理由，例如「3 需现场核查」", "format: days reason, e.g. \"3 site inspection\"");
+                        self.say2(Level::Warning, "格式：天数 理由，例如「3 需现场核查」；法定延期「10! 理由」", "format: days reason, e.g. \"3 site inspection\"; statutory: \"10! reason\"");
+                        vec![]
+                    }
+                }
+            }
+            InputFor::Pause => {
+                let mut parts = text.trim().splitn(2, char::is_whitespace);
+                let procedure = match parts.next() {
+                    Some("1") => Some("inspection"),
+                    Some("2") => Some("testing"),
+                    Some("3") => Some("hearing"),
+                    Some("4") => Some("expert_review"),
+                    _ => None,
+                };
+                let reason = parts.next().unwrap_or("").trim().to_string();
+                match (procedure, self.intake.case_id().map(str::to_string)) {
+                    (Some(p), Some(case)) if !reason.is_empty() => vec![self.send(
+                        Pending::CaseStep("case_pause"),
+                        json!({"kind": "case_pause", "case": case, "procedure": p, "reason": reason}),
+                    )],
+                    _ => {
+                        self.say2(Level::Warning, "格式：程序 事由（1 现场勘验 2 检验检测 3 听证 4 专家评审），例如「1 需现场查看」", "format: procedure reason (1 inspection 2 testing 3 hearing 4 expert review), e.g. \"1 site visit\"");
                         vec![]
                     }
                 }

@@ -415,7 +415,12 @@ fn case_lines(app: &App, case_id: &str, selected: usize, height: u16) -> Vec<Lin
         hints.push(Span::styled(format!(" {k} "), key_style()));
         hints.push(Span::raw(format!("{} ", l.pick(zh, en))));
     }
-    if allowed.is_empty() || matches!(case.state, CaseState::Accepted | CaseState::DeemedAccepted) {
+    if allowed.is_empty()
+        || matches!(
+            case.state,
+            CaseState::Accepted | CaseState::DeemedAccepted | CaseState::Completed
+        )
+    {
         hints.push(Span::styled(" Ctrl+N ", key_style()));
         hints.push(Span::raw(l.pick("新办件", "new case").to_string()));
     }

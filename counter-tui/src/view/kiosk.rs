@@ -43,6 +43,17 @@ pub fn draw(k: &Kiosk, f: &mut Frame) {
         ),
         _ => Span::raw(""),
     };
+    // A public screen: say plainly that tickets cannot be issued now, not why in detail.
+    let storage = match &k.hall.storage {
+        Some(t) if t.failing => Span::styled(
+            l.pick(
+                " 暂时无法取号，请稍候或到服务台咨询 ",
+                " tickets cannot be issued right now; please wait or ask at the desk ",
+            ),
+            Style::default().fg(Color::White).bg(Color::Red),
+        ),
+        _ => Span::raw(""),
+    };
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(
@@ -60,6 +71,7 @@ pub fn draw(k: &Kiosk, f: &mut Frame) {
             link,
             Span::raw(" "),
             printer,
+            storage,
             Span::raw(format!("  {}", k.now.format("%H:%M:%S"))),
         ]))
         .style(Style::default().bg(Color::Rgb(20, 30, 50))),

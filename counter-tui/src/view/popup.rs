@@ -36,7 +36,11 @@ pub fn render(app: &App, p: &Popup, f: &mut Frame, area: Rect) {
             let (title, text) = match act {
                 Confirm::Reject { case } => (
                     l.pick(" 确认不予受理 ", " Confirm rejection "),
-                    format!("{} {case}", l.pick("将出具不予受理决定书（含复议、诉讼途径）：", "a decision of non-acceptance (with appeal routes) will be issued for")),
+                    format!("{} {case}。{}", l.pick("将出具不予受理决定书（含复议、诉讼途径）：", "a decision of non-acceptance (with appeal routes) will be issued for"), l.pick("理由以编号开头：1 无需许可 2 非本机关职权 3 其他法定情形（须写明）。缺材料不得不予受理，请一次性告知。", "start with the ground: 1 not required, 2 outside competence, 3 other statutory (state it). Missing materials are no ground: give the notice.")),
+                ),
+                Confirm::Refuse { case } => (
+                    l.pick(" 确认不予许可 ", " Confirm refusal after review "),
+                    format!("{} {case}", l.pick("将出具不予许可决定书（含理由及复议60日、诉讼6个月途径）：", "a decision of refusal (reasons, reconsideration 60 days, litigation 6 months) will be issued for")),
                 ),
                 Confirm::CancelTicket { number, .. } => (
                     l.pick(" 确认取消号码 ", " Confirm cancelling "),
@@ -119,8 +123,15 @@ pub fn render(app: &App, p: &Popup, f: &mut Frame, area: Rect) {
                 InputFor::Extend => (
                     l.pick(" 延期 ", " Extend "),
                     l.pick(
-                        "天数 理由，例如：3 需现场核查",
-                        "days reason, e.g. 3 site inspection",
+                        "天数 理由，例如：3 需现场核查；超法定时限的法定延期：10! 理由",
+                        "days reason, e.g. 3 site inspection; statutory: 10! reason",
+                    ),
+                ),
+                InputFor::Pause => (
+                    l.pick(" 特别程序 ", " Special procedure "),
+                    l.pick(
+                        "1 现场勘验 2 检验检测 3 听证 4 专家评审，加事由，例如：1 需现场查看",
+                        "1 inspection 2 testing 3 hearing 4 expert review, then the reason",
                     ),
                 ),
             };

@@ -29,7 +29,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 "the hall refused the token; check --token:"
             )
         )),
-        _ => None,
+        // Said until it is over: nothing typed now can be saved by the hall.
+        _ => app
+            .hall
+            .storage
+            .as_ref()
+            .filter(|t| t.failing)
+            .map(|t| l.pick(&t.message, &t.message_en).to_string()),
     };
     let line = match (&app.notice, offline) {
         (_, Some(o)) => Line::from(Span::styled(

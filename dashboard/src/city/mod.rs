@@ -174,7 +174,10 @@ fn report(a: &CityReportArgs) -> anyhow::Result<ExitCode> {
             }
         }
         None => {
-            println!("# {} — {}\n{centres}\n{departments}", m.first_day, m.last_day);
+            println!(
+                "# {} — {}\n{centres}\n{departments}",
+                m.first_day, m.last_day
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -152,7 +152,10 @@ async fn listen_loop(pg: PgTarget, state: Arc<CityState>) {
 
 fn router(state: Arc<CityState>) -> Router {
     Router::new()
-        .route("/city", get(|| async { page(include_str!("../../web/city.html")) }))
+        .route(
+            "/city",
+            get(|| async { page(include_str!("../../web/city.html")) }),
+        )
         .route("/city/static/{name}", get(asset))
         .route("/city/api/overview", get(api_overview))
         .route("/city/api/centre/{code}", get(api_centre))
@@ -183,7 +186,10 @@ async fn asset(Path(name): Path<String>) -> Response {
             include_str!("../../web/city.js"),
             "text/javascript; charset=utf-8",
         ),
-        "city.css" => (include_str!("../../web/city.css"), "text/css; charset=utf-8"),
+        "city.css" => (
+            include_str!("../../web/city.css"),
+            "text/css; charset=utf-8",
+        ),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
@@ -280,7 +286,9 @@ async fn api_centre(
     match centre_frame(&c, &code).await {
         Ok(v) if v["centre"].is_null() => (
             StatusCode::NOT_FOUND,
-            axum::Json(json!({"error": "not_found", "message": format!("没有该中心 no centre {code}")})),
+            axum::Json(
+                json!({"error": "not_found", "message": format!("没有该中心 no centre {code}")}),
+            ),
         )
             .into_response(),
         Ok(v) => axum::Json(v).into_response(),
@@ -332,7 +340,11 @@ async fn stream(mut socket: WebSocket, state: Arc<CityState>) {
                 None => vec![offline("no connection")],
             };
             for f in frames {
-                if socket.send(Message::Text(f.to_string().into())).await.is_err() {
+                if socket
+                    .send(Message::Text(f.to_string().into()))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }

@@ -79,7 +79,8 @@ impl CityWatchView {
                 self.detail = serde_json::from_value(frame["centre"].clone()).ok();
             }
             Some("offline") => {
-                self.status = t(self.lang, "城市数据库暂不可用", "city database unavailable").into();
+                self.status =
+                    t(self.lang, "城市数据库暂不可用", "city database unavailable").into();
             }
             _ => {}
         }
@@ -172,7 +173,8 @@ impl CityWatchView {
                 format!("{}/{}", c.open_windows, c.windows),
                 c.open_alerts.to_string(),
                 c.cases_in_progress.to_string(),
-                c.mean_rating.map_or_else(|| "—".into(), |r| format!("{r:.1}")),
+                c.mean_rating
+                    .map_or_else(|| "—".into(), |r| format!("{r:.1}")),
             ])
             .style(style)
         });

@@ -31,6 +31,13 @@ pub(super) fn page(r: &MonthlyReport, tables: &[Table]) -> String {
          <p class=\"meta\">统计截至 as of {} · 依据《广州市政务服务条例》第十九条 GZ Art 19 · 不含个人信息 no personal data</p>\n",
         r.as_of
     );
+    if let Some(head) = &r.signed_head {
+        let _ = writeln!(
+            h,
+            "<p class=\"meta\">日志签名头 signed log head: {} (dashboard verify-log)</p>",
+            esc(head)
+        );
+    }
     if r.is_empty() {
         h.push_str("<p class=\"empty\">本月无数据，各项为零。 No data for this month: all figures are zero.</p>\n");
     }

@@ -8,9 +8,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use queue_core::hall::Event;
 use queue_core::intake::{CaseEvent, CaseState};
 use queue_core::queue::{Channel, Evaluation, QueueEvent, Ticket, TicketState};
-use queue_core::store::{chain_hash, StoreError, SCHEMA_VERSION};
+use queue_core::store::{record_hash, StoreError, SCHEMA_VERSION};
 use queue_core::supervision::{AlertKind, SupervisionEvent};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::Month;
 
@@ -37,10 +37,24 @@ pub(super) enum Step {
     Accepted,
     DeemedAccepted,
     Rejected,
-    Completed,
+    Refused,
+    /// 当场办结: finished at the counter on the day of receipt.
+    CompletedOnTheSpot,
+    CompletedOnTime,
+    CompletedLate,
     NoticeIssued,
     NoticeDeferred,
     Extended,
+    Paused,
+}
+
+/// One case step of the month, with what it is counted under.
+#[derive(Debug, Clone)]
+pub(super) struct CaseStep {
+    pub item: String,
+    pub item_name: String,
+    pub department: String,
+    pub step: Step,
 }
 
 /// A case as of the report's cut-off date (no applicant data kept).
@@ -48,9 +62,12 @@ pub(super) enum Step {
 pub(super) struct CaseSnap {
     pub item: String,
     pub item_name: String,
+    pub department: String,
     pub state: CaseState,
     pub due_on: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
+    /// A special procedure stops the clock: not overdue.
+    pub paused: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -60,19 +77,21 @@ pub(super) struct Log {
     /// Alerts raised in the month: kind, queue, window.
     pub alerts: Vec<(AlertKind, Option<String>, Option<u32>)>,
     /// Case steps in the month: item code, item name, step.
-    pub case_steps: Vec<(String, String, Step)>,
+    pub case_steps: Vec<CaseStep>,
     /// Every case as of the cut-off, by id.
     pub cases: BTreeMap<String, CaseSnap>,
     /// Queues and windows ever seen, so quiet ones still get a row of zeros.
     pub queues: BTreeSet<String>,
     pub windows: BTreeSet<u32>,
+    /// The last signed chain head, as printed: `seq N · hash … · signed … · key …`.
+    pub signed_head: Option<String>,
 }
 
 /// Reads the whole log in order, verifying the hash chain as it goes.
 pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<Log> {
     let conn = open(db)?;
     let mut stmt =
-        conn.prepare("SELECT seq, at, body, prev_hash, hash FROM events ORDER BY seq")?;
+        conn.prepare("SELECT seq, at, body, prev_hash, hash, actor FROM events ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     let mut prev = vec![0u8; 32];
     let mut expect = 1u64;
@@ -83,7 +102,17 @@ pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<
         let body: String = row.get(2)?;
         let prev_hash: Vec<u8> = row.get(3)?;
         let hash: Vec<u8> = row.get(4)?;
-        verify(seq, expect, &prev, &prev_hash, &hash, &at, &body)?;
+        let actor: Option<String> = row.get(5)?;
+        verify(
+            seq,
+            expect,
+            &prev,
+            &prev_hash,
+            &hash,
+            &at,
+            actor.as_deref(),
+            &body,
+        )?;
         let corrupt = |message: String| StoreError::Corrupt { seq, message };
         let at = DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt(e.to_string()))?;
         let event: Event = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
@@ -91,7 +120,33 @@ pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<
         prev = hash;
         expect += 1;
     }
+    drop(rows);
+    log.signed_head = last_signed_head(&conn)?;
     Ok(log)
+}
+
+fn last_signed_head(conn: &Connection) -> anyhow::Result<Option<String>> {
+    let has_heads: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'heads')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_heads {
+        return Ok(None);
+    }
+    let row: Option<(i64, Vec<u8>, String, String)> = conn
+        .query_row(
+            "SELECT seq, hash, signed_at, key_id FROM heads ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(seq, hash, at, key)| {
+        format!(
+            "seq {seq} · hash {} · signed {at} · key {key}",
+            hex::encode(hash)
+        )
+    }))
 }
 
 /// Read-only: a report must never change the hall's database, even by migrating it.
@@ -120,6 +175,7 @@ fn open(db: &Path) -> anyhow::Result<Connection> {
 }
 
 /// The same checks as `Store::load_events`, done while streaming.
+#[allow(clippy::too_many_arguments)]
 fn verify(
     seq: u64,
     expect: u64,
@@ -127,13 +183,14 @@ fn verify(
     prev_hash: &[u8],
     hash: &[u8],
     at: &str,
+    actor: Option<&str>,
     body: &str,
 ) -> Result<(), StoreError> {
     let problem = if seq != expect {
         format!("expected seq {expect}: an event is missing")
     } else if prev_hash != prev {
         "previous-hash link broken".into()
-    } else if chain_hash(prev, seq, at, body) != hash {
+    } else if record_hash(prev, seq, at, actor, body) != hash {
         "content does not match its hash".into()
     } else {
         return Ok(());
@@ -202,8 +259,12 @@ impl Log {
         let c = e.case();
         if in_month {
             if let Some(step) = step(e) {
-                self.case_steps
-                    .push((c.item.clone(), c.item_name.clone(), step));
+                self.case_steps.push(CaseStep {
+                    item: c.item.clone(),
+                    item_name: c.item_name.clone(),
+                    department: c.terms.department.clone(),
+                    step,
+                });
             }
         }
         if day <= as_of {
@@ -212,9 +273,11 @@ impl Log {
                 CaseSnap {
                     item: c.item.clone(),
                     item_name: c.item_name.clone(),
+                    department: c.terms.department.clone(),
                     state: c.state,
                     due_on: c.due_on,
                     completed_on: c.completed_on,
+                    paused: c.open_pause().is_some(),
                 },
             );
         }
@@ -230,7 +293,25 @@ fn step(e: &CaseEvent) -> Option<Step> {
         CaseEvent::CaseAccepted { .. } => Step::Accepted,
         CaseEvent::CaseDeemedAccepted { .. } => Step::DeemedAccepted,
         CaseEvent::CaseRejected { .. } => Step::Rejected,
-        CaseEvent::CaseCompleted { .. } => Step::Completed,
+        CaseEvent::CaseCompleted { case, .. } => {
+            // Older logs lack the flag: a completion never accepted first was on the spot.
+            if case.completed_on_the_spot || case.accepted_on.is_none() {
+                Step::CompletedOnTheSpot
+            } else if case
+                .due_on
+                .zip(case.completed_on)
+                .is_some_and(|(due, done)| done > due)
+            {
+                Step::CompletedLate
+            } else {
+                Step::CompletedOnTime
+            }
+        }
         CaseEvent::CaseExtended { .. } => Step::Extended,
+        CaseEvent::CaseRefused { .. } => Step::Refused,
+        CaseEvent::CasePaused { .. } => Step::Paused,
+        CaseEvent::CaseResumed { .. }
+        | CaseEvent::CommitmentRecorded { .. }
+        | CaseEvent::ResultCollected { .. } => return None,
     })
 }

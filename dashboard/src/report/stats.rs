@@ -6,11 +6,13 @@ use chrono::NaiveDate;
 use queue_core::queue::{Channel, Evaluation, TicketState};
 use queue_core::supervision::AlertKind;
 
-use super::load::{Log, Step, TicketFact};
+pub use super::cases::ItemStats;
+use super::cases::{departments, items};
+use super::load::{Log, TicketFact};
 use super::Month;
 
 /// Every alert kind, in the order reports list them, with its key and Chinese label.
-pub(super) const ALERT_KINDS: [(AlertKind, &str, &str); 8] = [
+pub(super) const ALERT_KINDS: [(AlertKind, &str, &str); 9] = [
     (AlertKind::LongWait, "long_wait", "等候超时"),
     (
         AlertKind::TooManyWaiting,
@@ -25,6 +27,11 @@ pub(super) const ALERT_KINDS: [(AlertKind, &str, &str); 8] = [
     (AlertKind::IdleWindow, "idle_window", "窗口空闲"),
     (AlertKind::NoticeDue, "notice_due", "补正通知将到期"),
     (AlertKind::Deadline, "deadline", "办结时限临近或已过"),
+    (
+        AlertKind::MaterialDue,
+        "material_due",
+        "容缺材料将到期或逾期",
+    ),
     (AlertKind::DeviceFault, "device_fault", "设备故障"),
     (AlertKind::UrgentRefused, "urgent_refused", "拒绝急事急办"),
 ];
@@ -219,67 +226,6 @@ pub struct DayStats {
     pub waits: Durations,
 }
 
-/// Cases of one catalogue item.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ItemStats {
-    pub item: String,
-    pub name: String,
-    pub opened: u64,
-    pub accepted: u64,
-    pub deemed_accepted: u64,
-    pub rejected: u64,
-    /// Completed on the spot (当场办结).
-    pub completed: u64,
-    /// One-time correction notices issued (一次性告知).
-    pub notices: u64,
-    /// Notices deferred to writing within five working days.
-    pub deferred_notices: u64,
-    /// Accepted or deemed accepted, due in this month before the cut-off, not completed.
-    pub overdue: u64,
-    pub extensions: u64,
-}
-
-impl ItemStats {
-    fn add_step(&mut self, step: Step) {
-        let n = match step {
-            Step::Opened => &mut self.opened,
-            Step::Accepted => &mut self.accepted,
-            Step::DeemedAccepted => &mut self.deemed_accepted,
-            Step::Rejected => &mut self.rejected,
-            Step::Completed => &mut self.completed,
-            Step::NoticeIssued => &mut self.notices,
-            Step::NoticeDeferred => &mut self.deferred_notices,
-            Step::Extended => &mut self.extensions,
-        };
-        *n += 1;
-    }
-
-    /// Everything counted, for "did anything happen".
-    fn steps(&self) -> u64 {
-        self.opened
-            + self.accepted
-            + self.deemed_accepted
-            + self.rejected
-            + self.completed
-            + self.notices
-            + self.deferred_notices
-            + self.overdue
-            + self.extensions
-    }
-
-    fn absorb(&mut self, o: &Self) {
-        self.opened += o.opened;
-        self.accepted += o.accepted;
-        self.deemed_accepted += o.deemed_accepted;
-        self.rejected += o.rejected;
-        self.completed += o.completed;
-        self.notices += o.notices;
-        self.deferred_notices += o.deferred_notices;
-        self.overdue += o.overdue;
-        self.extensions += o.extensions;
-    }
-}
-
 /// The whole month.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonthlyReport {
@@ -294,11 +240,16 @@ pub struct MonthlyReport {
     pub days: Vec<DayStats>,
     pub items: Vec<ItemStats>,
     pub item_total: ItemStats,
+    /// The same figures per deciding department (GZ Art 19), total last.
+    pub departments: Vec<ItemStats>,
     pub ratings: RatingTally,
     pub ticket_ratings: u64,
     pub case_ratings: u64,
     /// Alerts raised in the month by kind key; every kind present, zeros included.
     pub alerts: BTreeMap<&'static str, u64>,
+    /// The last chain head the hall signed when the report was made: written down outside
+    /// the database, it lets a later check see that the log was not cut back or rewritten.
+    pub signed_head: Option<String>,
 }
 
 impl MonthlyReport {
@@ -335,7 +286,8 @@ fn service_seconds(t: &TicketFact) -> Option<i64> {
 pub(super) fn compute(month: Month, as_of: NaiveDate, log: &Log) -> MonthlyReport {
     let (queues, queue_total) = queues(log);
     let (windows, window_total) = windows(log);
-    let (items, item_total) = items(log, month, as_of);
+    let (items, item_total) = items(log, as_of);
+    let departments = departments(log, as_of);
     let mut ratings = RatingTally::default();
     for e in &log.evaluations {
         ratings.add(e.rating);
@@ -360,10 +312,12 @@ pub(super) fn compute(month: Month, as_of: NaiveDate, log: &Log) -> MonthlyRepor
         days: days(log, month),
         items,
         item_total,
+        departments,
         ticket_ratings: ticket_ratings as u64,
         case_ratings: (log.evaluations.len() - ticket_ratings) as u64,
         ratings,
         alerts,
+        signed_head: log.signed_head.clone(),
     }
 }
 
@@ -470,40 +424,4 @@ fn days(log: &Log, month: Month) -> Vec<DayStats> {
         }
     }
     by.into_values().collect()
-}
-
-fn items(log: &Log, month: Month, as_of: NaiveDate) -> (Vec<ItemStats>, ItemStats) {
-    let mut by: BTreeMap<String, ItemStats> = BTreeMap::new();
-    for (item, name, step) in &log.case_steps {
-        item_entry(&mut by, item, name).add_step(*step);
-    }
-    for c in log.cases.values() {
-        let overdue = c.state.is_accepted()
-            && c.completed_on.is_none()
-            && c.due_on
-                .is_some_and(|d| d >= month.first_day() && d < as_of);
-        if overdue {
-            item_entry(&mut by, &c.item, &c.item_name).overdue += 1;
-        }
-    }
-    let mut total = ItemStats {
-        item: "合计 total".into(),
-        ..ItemStats::default()
-    };
-    for s in by.values() {
-        total.absorb(s);
-    }
-    (by.into_values().collect(), total)
-}
-
-fn item_entry<'a>(
-    by: &'a mut BTreeMap<String, ItemStats>,
-    item: &str,
-    name: &str,
-) -> &'a mut ItemStats {
-    by.entry(item.to_string()).or_insert_with(|| ItemStats {
-        item: item.to_string(),
-        name: name.to_string(),
-        ..ItemStats::default()
-    })
 }

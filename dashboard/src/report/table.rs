@@ -69,6 +69,7 @@ pub(super) fn tables(r: &MonthlyReport) -> Vec<Table> {
         windows(r),
         days(r),
         cases(r),
+        departments(r),
         ratings(r),
         alerts(r),
     ]
@@ -236,25 +237,53 @@ fn day_row(d: &DayStats) -> Vec<String> {
     ]
 }
 
+const CASE_COLUMNS: [&str; 13] = [
+    "收件 opened",
+    "受理 accepted",
+    "视为受理 deemed_accepted",
+    "不予受理 rejected",
+    "不予许可 refused",
+    "当场办结 completed_on_the_spot",
+    "按期办结 completed_on_time",
+    "逾期办结 completed_late",
+    "一次性告知补正 correction_notices",
+    "收件审查 taken_in_for_review",
+    "逾期未办结 overdue",
+    "延长期限 extensions",
+    "特别程序 pauses",
+];
+
 fn cases(r: &MonthlyReport) -> Table {
-    let cols = [
-        "事项编码 item",
-        "事项名称 item_name",
-        "收件 opened",
-        "受理 accepted",
-        "视为受理 deemed_accepted",
-        "不予受理 rejected",
-        "当场办结 completed_on_the_spot",
-        "一次性告知补正 correction_notices",
-        "延期书面告知 deferred_notices",
-        "逾期未办结 overdue",
-        "延长期限 extensions",
-    ];
+    let cols: Vec<&str> = ["事项编码 item", "事项名称 item_name"]
+        .into_iter()
+        .chain(CASE_COLUMNS)
+        .collect();
     let mut rows: Vec<Vec<String>> = r.items.iter().map(item_row).collect();
     rows.push(item_row(&r.item_total));
     Table {
         file: "cases.csv",
         title: "办件（按事项） Cases by item",
+        header: header(&cols),
+        rows,
+    }
+}
+
+fn departments(r: &MonthlyReport) -> Table {
+    let cols: Vec<&str> = std::iter::once("部门 department")
+        .chain(CASE_COLUMNS)
+        .collect();
+    let rows = r
+        .departments
+        .iter()
+        .map(|d| {
+            let mut row = item_row(d);
+            row.remove(1);
+            row
+        })
+        .collect();
+    Table {
+        file: "departments.csv",
+        title: "办件（按部门） Cases by department",
         header: header(&cols),
         rows,
     }
@@ -268,11 +297,15 @@ fn item_row(i: &ItemStats) -> Vec<String> {
         i.accepted.to_string(),
         i.deemed_accepted.to_string(),
         i.rejected.to_string(),
+        i.refused.to_string(),
         i.completed.to_string(),
+        i.completed_on_time.to_string(),
+        i.completed_late.to_string(),
         i.notices.to_string(),
         i.deferred_notices.to_string(),
         i.overdue.to_string(),
         i.extensions.to_string(),
+        i.pauses.to_string(),
     ]
 }
 

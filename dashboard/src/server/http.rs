@@ -4,16 +4,17 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, Extension, Path, Query, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use queue_core::auth::Role;
-use queue_core::document::verify;
+use queue_core::document::verify_any;
 use queue_core::store::token_hash;
 use serde_json::json;
 
+use super::preauth::Slot;
 use super::{session, AppState};
 use crate::document_page::{esc, render_document_html, Lang};
 
@@ -32,14 +33,87 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/static/{name}", get(asset))
         .route("/documents/{serial}", get(document))
         .route("/verify", get(verify_page))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Every response: no framing, no sniffing, no referrer, and only this hall's own scripts,
+/// styles and sockets. Pages set their own `Cache-Control`.
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        );
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
+}
+
+/// The policy for a self-contained page whose only inline part is the stylesheet `css`.
+fn csp_with_style(css: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(css));
+    format!(
+        "default-src 'self'; style-src 'self' 'sha256-{hash}'; img-src 'self' data:; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
+
+/// Personal data: never kept by a browser or proxy cache, styled only by its own stylesheet.
+fn private_page(html: String, css: &str) -> Response {
+    let mut res = Html(html).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&csp_with_style(css)) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
+/// A browser's `Origin` must be this hall (same host and port) or absent (non-browser clients).
+fn origin_allowed(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let Some(authority) = origin.to_str().ok().and_then(|o| {
+        o.strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"))
+    }) else {
+        return false;
+    };
+    authority.eq_ignore_ascii_case(host)
 }
 
 async fn ws(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(slot): Extension<Arc<Slot>>,
+    headers: HeaderMap,
 ) -> Response {
+    if !origin_allowed(&headers) {
+        tracing::info!(%peer, origin = ?headers.get(header::ORIGIN), "websocket refused: foreign origin");
+        return (
+            StatusCode::FORBIDDEN,
+            "外部网页不能连接大厅 a page from another origin may not connect to this hall",
+        )
+            .into_response();
+    }
     let limits = state.limits;
     let tracker = state.tracker.clone();
     // Small per-socket buffers: hundreds of subscribers must not cost megabytes each.
@@ -49,7 +123,7 @@ async fn ws(
         .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| async move {
             tracker
-                .track_future(session::run(socket, state, peer))
+                .track_future(session::run(socket, state, peer, slot))
                 .await;
         })
 }
@@ -57,12 +131,23 @@ async fn ws(
 async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let g = state.service.read();
     let connections = state.limits.max_connections - state.connections.available_permits();
+    let storage = if g.storage.is_some() {
+        "failing"
+    } else if state.health.borrow().is_empty() {
+        "ok"
+    } else {
+        "low_space"
+    };
     axum::Json(json!({
         "status": "ok",
+        "storage": storage,
         "seq": g.seq,
         "now": g.now,
         "centre": g.hall.config.centre.name,
         "connections": connections,
+        "unauthenticated": state.preauth.waiting(),
+        "key_fingerprint": state.key_fingerprint,
+        "tls": state.tls,
     }))
 }
 
@@ -178,7 +263,10 @@ async fn document(
     } else {
         queue_core::hall::masked_case(case)
     };
-    Html(render_document_html(doc, &shown, lang)).into_response()
+    private_page(
+        render_document_html(doc, &shown, lang),
+        crate::document_page::CSS,
+    )
 }
 
 /// Public: applicants check a receipt's verification string (the QR payload).
@@ -186,7 +274,8 @@ async fn verify_page(
     State(state): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let key = state.service.read().hall.verifying_key();
+    // Every centre key, rotated ones included: old receipts stay verifiable.
+    let keys = state.service.read().hall.verifying_keys();
     let s = query
         .get("s")
         .map(|s| s.trim().to_string())
@@ -194,7 +283,7 @@ async fn verify_page(
     let body = if s.is_empty() {
         "<form><label>验证码 verification string <input name=s size=60></label> <button>验证 verify</button></form>".to_string()
     } else {
-        match verify(&s, &key) {
+        match verify_any(&s, &keys) {
             Ok(f) => format!(
                 "<h2 class=ok>✔ 真实有效 genuine</h2><pre>{}</pre>",
                 esc(&serde_json::to_string_pretty(&f).unwrap_or_default())
@@ -205,10 +294,48 @@ async fn verify_page(
             ),
         }
     };
-    Html(format!(
-        "<!doctype html><html lang=zh-CN><meta charset=utf-8><title>文书验证 verify</title>\
-         <style>body{{font-family:sans-serif;max-width:48em;margin:2em auto}}.ok{{color:#070}}.bad{{color:#b00}}</style>\
-         <h1>政务服务文书验证</h1>{body}</html>"
-    ))
-    .into_response()
+    private_page(
+        format!(
+            "<!doctype html><html lang=zh-CN><meta charset=utf-8><title>文书验证 verify</title>\
+             <style>{VERIFY_CSS}</style><h1>政务服务文书验证</h1>{body}</html>"
+        ),
+        VERIFY_CSS,
+    )
+}
+
+const VERIFY_CSS: &str =
+    "body{font-family:sans-serif;max-width:48em;margin:2em auto}.ok{color:#070}.bad{color:#b00}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_halls_own_origin_may_open_a_socket() {
+        assert!(origin_allowed(&headers(&[("host", "127.0.0.1:7700")])));
+        assert!(origin_allowed(&headers(&[
+            ("host", "hall.local:7700"),
+            ("origin", "https://hall.local:7700")
+        ])));
+        assert!(!origin_allowed(&headers(&[
+            ("host", "127.0.0.1:7700"),
+            ("origin", "http://evil.example")
+        ])));
+        assert!(!origin_allowed(&headers(&[
+            ("host", "127.0.0.1:7700"),
+            ("origin", "http://127.0.0.1:8080")
+        ])));
+        assert!(!origin_allowed(&headers(&[
+            ("host", "x"),
+            ("origin", "null")
+        ])));
+    }
 }

@@ -19,7 +19,19 @@ pub struct Limits {
     pub broadcast_batches: usize,
     /// A client that cannot take a frame for this long is dropped.
     pub send_timeout: Duration,
+    /// A connection that has not said a valid hello by then is closed.
     pub hello_timeout: Duration,
+    /// Largest hello frame; a larger one is refused before it is parsed.
+    pub max_hello: usize,
+    /// Connections that have not yet said a valid hello, in all and per client address.
+    pub preauth_budget: usize,
+    pub preauth_per_address: usize,
+    /// Time for a request's headers (and for a TLS handshake); also ends idle keep-alive.
+    pub header_read_timeout: Duration,
+    /// On shutdown, connections get this long to finish before they are dropped.
+    pub shutdown_grace: Duration,
+    /// How often the token table is read for revocations and expiries.
+    pub token_poll: Duration,
     /// Kernel send buffer per client socket (bytes); `None` leaves the system default. Smaller
     /// bounds what a slow client can pin in kernel memory; it then lags sooner and resyncs.
     pub send_buffer: Option<u32>,
@@ -36,7 +48,13 @@ impl Default for Limits {
             max_in_flight: 256,
             broadcast_batches: 1024,
             send_timeout: Duration::from_secs(10),
-            hello_timeout: Duration::from_secs(10),
+            hello_timeout: Duration::from_secs(5),
+            max_hello: 4 * 1024,
+            preauth_budget: 256,
+            preauth_per_address: 64,
+            header_read_timeout: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(2),
+            token_poll: Duration::from_secs(1),
             send_buffer: None,
         }
     }

@@ -2,8 +2,12 @@
 //! web pages, the printable documents and a health check, on one listen address.
 
 mod frames;
+mod health;
 mod http;
 mod limits;
+mod listen;
+mod preauth;
+mod revocation;
 mod session;
 
 use std::net::SocketAddr;
@@ -12,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use chrono::{DateTime, FixedOffset};
 use queue_core::calendar::Calendar;
 use queue_core::clock::{Clock, ScaledClock, SystemClock};
@@ -22,7 +25,7 @@ use queue_core::document::{
 };
 use queue_core::hall::Hall;
 use queue_core::service::{HallService, ServiceOptions};
-use queue_core::store::Store;
+use queue_core::store::{ClockMode, Store};
 use tokio::sync::{broadcast, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -47,6 +50,19 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// Real time between hall ticks (alerts, deemed acceptance).
     pub tick: Duration,
+    /// Supervisors are alerted when free space on the database's disk falls below this.
+    pub min_free_bytes: u64,
+    /// Certificate chain and key (PEM): serve `https://` and `wss://`.
+    pub tls: Option<TlsFiles>,
+    /// Allow plain `ws://` beyond loopback (tokens and ID numbers cross the LAN in clear).
+    pub insecure_lan: bool,
+}
+
+/// `--tls-cert` and `--tls-key`.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl ServeOptions {
@@ -63,6 +79,9 @@ impl ServeOptions {
             demo: false,
             limits: Limits::default(),
             tick: Duration::from_millis(500),
+            min_free_bytes: 256 * 1024 * 1024,
+            tls: None,
+            insecure_lan: false,
         }
     }
 }
@@ -81,6 +100,16 @@ pub struct AppState {
     /// Windows with a counter connected now (window → sessions): the demo leaves them to
     /// the person at the counter.
     pub staffed: Mutex<std::collections::HashMap<u32, usize>>,
+    /// Storage alerts (failing commits, low disk), outside the event log.
+    pub health: health::HealthRx,
+    /// Connections that have not yet said a valid hello.
+    pub preauth: Arc<preauth::PreAuth>,
+    /// Ids of tokens revoked or expired since start (sessions holding one close).
+    pub dead_tokens: tokio::sync::watch::Sender<Arc<std::collections::HashSet<i64>>>,
+    /// SHA-256 of the centre's public key, hex: the hall's identity in `/healthz`.
+    pub key_fingerprint: String,
+    /// Whether pages and sockets are served over TLS.
+    pub tls: bool,
 }
 
 /// A running hall: its address, and how to stop it.
@@ -97,9 +126,15 @@ impl RunningHall {
     /// If the server task failed.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.state.shutdown.cancel();
-        let r = self.server.await.context("server task")?;
+        // HTTP connections and websocket sessions wind down together, each within its grace:
+        // whatever clients do, the hall is down within a few seconds.
         self.state.tracker.close();
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.state.tracker.wait()).await;
+        let grace = self.state.limits.shutdown_grace + Duration::from_millis(500);
+        let (r, _) = tokio::join!(
+            self.server,
+            tokio::time::timeout(grace, self.state.tracker.wait())
+        );
+        let r = r.context("server task")?;
         let svc = self.state.service.clone();
         tokio::task::spawn_blocking(move || svc.shutdown())
             .await
@@ -132,19 +167,41 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         Some(p) => Calendar::load(p)?,
         None => Calendar::embedded(),
     };
-    let key = load_or_create_key(&opts)?;
-    let offset = config.centre.offset();
-    let clock: Arc<dyn Clock> =
-        if opts.start.is_some() || (opts.time_scale - 1.0).abs() > f64::EPSILON {
-            let start = opts
-                .start
-                .unwrap_or_else(|| SystemClock { offset }.now())
-                .with_timezone(&offset);
-            Arc::new(ScaledClock::new(start, opts.time_scale))
+    if !opts.listen.ip().is_loopback() && opts.tls.is_none() && !opts.insecure_lan {
+        anyhow::bail!(
+            "refusing to listen on {} without TLS: tokens and ID numbers would cross the LAN in \
+             clear. Use --tls-cert/--tls-key (see `dashboard tls init`), or --insecure-lan if \
+             you really mean it",
+            opts.listen
+        );
+    }
+    let tls = match &opts.tls {
+        Some(f) => Some(crate::tls::acceptor(&f.cert, &f.key)?),
+        None => None,
+    };
+    let simulated = opts.start.is_some() || (opts.time_scale - 1.0).abs() > f64::EPSILON;
+    let (key, retired) = {
+        // Opened (and made private) before the key is written beside it.
+        let store = Store::open(&opts.db)?;
+        store.claim_clock_mode(if simulated {
+            ClockMode::Simulated
         } else {
-            Arc::new(SystemClock { offset })
-        };
-    let hall = Hall::new(config, calendar, key);
+            ClockMode::Real
+        })?;
+        load_or_create_key(&opts, &store)?
+    };
+    let key_fingerprint = crate::identity::fingerprint(&key.verifying_key());
+    let offset = config.centre.offset();
+    let clock: Arc<dyn Clock> = if simulated {
+        let start = opts
+            .start
+            .unwrap_or_else(|| SystemClock { offset }.now())
+            .with_timezone(&offset);
+        Arc::new(ScaledClock::new(start, opts.time_scale))
+    } else {
+        Arc::new(SystemClock { offset })
+    };
+    let hall = Hall::new(config, calendar, key).with_retired_keys(retired);
     let (events, _) = broadcast::channel::<Arc<Vec<Outgoing>>>(opts.limits.broadcast_batches);
     let tx = events.clone();
     let db = opts.db.clone();
@@ -171,9 +228,10 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     let listener = bind(opts.listen, opts.limits.send_buffer)
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
     let addr = listener.local_addr()?;
-    if !addr.ip().is_loopback() {
-        tracing::warn!(%addr, "listening beyond this machine: every client still needs a token");
+    if !addr.ip().is_loopback() && tls.is_none() {
+        tracing::warn!(%addr, "listening beyond this machine WITHOUT TLS (--insecure-lan)");
     }
+    let (health_tx, health_rx) = tokio::sync::watch::channel(Arc::new(Vec::new()));
     let state = Arc::new(AppState {
         service,
         events,
@@ -184,27 +242,37 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         tracker: TaskTracker::new(),
         clock,
         staffed: Mutex::new(std::collections::HashMap::new()),
+        health: health_rx,
+        preauth: preauth::PreAuth::new(opts.limits.preauth_budget, opts.limits.preauth_per_address),
+        dead_tokens: tokio::sync::watch::Sender::new(Arc::default()),
+        key_fingerprint,
+        tls: tls.is_some(),
     });
+    health::spawn(
+        Arc::clone(&state),
+        health_tx,
+        opts.db.clone(),
+        opts.min_free_bytes,
+    );
     if opts.demo {
         crate::demo::spawn(Arc::clone(&state));
     }
+    revocation::spawn(Arc::clone(&state), opts.db.clone());
     let router = http::router(Arc::clone(&state));
-    let shutdown = state.shutdown.clone();
+    let l = listen::Listen {
+        listener,
+        router,
+        tls,
+        preauth: Arc::clone(&state.preauth),
+        limits: state.limits,
+        shutdown: state.shutdown.clone(),
+        connections: TaskTracker::new(),
+    };
     let server = tokio::spawn(async move {
-        // Small frames must go out at once: without TCP_NODELAY a reply can wait ~40 ms
-        // on Nagle's algorithm and the peer's delayed ACK.
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-        .context("http server")
+        listen::run(l).await;
+        Ok(())
     });
-    tracing::info!(%addr, db = %opts.db.display(), "hall server listening");
+    tracing::info!(%addr, db = %opts.db.display(), tls = state.tls, "hall server listening");
     Ok(RunningHall {
         addr,
         state,
@@ -227,15 +295,31 @@ fn bind(addr: SocketAddr, send_buffer: Option<u32>) -> std::io::Result<tokio::ne
     socket.listen(1024)
 }
 
-fn load_or_create_key(opts: &ServeOptions) -> anyhow::Result<queue_core::document::SigningKey> {
+/// The centre key and the retired public keys beside it. A missing key is created only for
+/// a database that has signed nothing yet: a silent new key would leave every receipt and
+/// signed head unverifiable.
+fn load_or_create_key(
+    opts: &ServeOptions,
+    store: &Store,
+) -> anyhow::Result<(
+    queue_core::document::SigningKey,
+    Vec<queue_core::document::VerifyingKey>,
+)> {
     let path = opts.key.clone().unwrap_or_else(|| {
         opts.db
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("centre.key"), |d| d.join("centre.key"))
     });
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let retired = crate::keys::retired_keys(dir)?;
     if path.exists() {
-        return load_signing_key(&path).with_context(|| format!("centre key {}", path.display()));
+        let key =
+            load_signing_key(&path).with_context(|| format!("centre key {}", path.display()))?;
+        return Ok((key, retired));
     }
     if opts.key.is_some() {
         anyhow::bail!(
@@ -243,12 +327,23 @@ fn load_or_create_key(opts: &ServeOptions) -> anyhow::Result<queue_core::documen
             path.display()
         );
     }
+    if store.has_signed_anything()? {
+        anyhow::bail!(
+            "中心密钥缺失 centre key {} is missing, but the database {} holds documents or log \
+             heads signed with it; refusing to make a new key (old receipts and the log would \
+             no longer verify). Restore the key file from the backup, or pass --key",
+            path.display(),
+            store.path()
+        );
+    }
+    queue_core::store::create_private_dir(dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
     let key = generate_signing_key();
     save_signing_key(&path, &key).with_context(|| format!("saving {}", path.display()))?;
     save_verifying_key(&path.with_extension("pub"), &key.verifying_key())
         .with_context(|| format!("saving {}", path.with_extension("pub").display()))?;
     tracing::info!(key = %path.display(), "created the centre's signing key");
-    Ok(key)
+    Ok((key, retired))
 }
 
 /// Runs `dashboard serve` until SIGINT/SIGTERM, then shuts down cleanly.

@@ -15,6 +15,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::frames::{error_frame, reply_error, reply_frame, Outgoing};
 use super::limits::Bucket;
+use super::preauth::Slot;
 use super::AppState;
 
 fn kind_is_known(kind: &str) -> bool {
@@ -42,41 +43,73 @@ enum End {
     ClientClosed,
     Shutdown,
     Slow,
+    /// The token was revoked or expired while connected.
+    TokenEnded,
     Error(String),
 }
 
-pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
-    let Ok(permit) = Arc::clone(&state.connections).try_acquire_owned() else {
-        let (mut tx, _) = socket.split();
-        let _ = tx
-            .send(Message::Text(
-                error_frame(
-                    "too_many_connections",
-                    "服务器连接已满 the hall has too many connections; retry later",
-                )
-                .into(),
-            ))
-            .await;
-        let _ = tx.send(Message::Close(None)).await;
-        tracing::warn!(%peer, "connection refused: too many connections");
-        return;
-    };
+pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, slot: Arc<Slot>) {
     let (mut tx, mut rx) = socket.split();
-    let hello = match tokio::time::timeout(state.limits.hello_timeout, rx.next()).await {
-        Ok(Some(Ok(Message::Text(t)))) => t.to_string(),
-        Ok(Some(Ok(_))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
-            let _ = send_close(&mut tx, "unauthorized", "先发送 hello send hello first").await;
+    // Until a valid hello this connection only holds a pre-authentication slot, which a newer
+    // connection may take (eviction), and never a connection permit.
+    let evicted = slot.evicted();
+    let read = tokio::time::timeout(state.limits.hello_timeout, rx.next());
+    let hello = tokio::select! {
+        () = evicted.cancelled() => {
+            let _ = close(&mut tx, 1013, "unauthenticated connections over budget").await;
             return;
         }
+        () = state.shutdown.cancelled() => {
+            let _ = close(&mut tx, 1001, "hall shutting down").await;
+            return;
+        }
+        r = read => match r {
+            Ok(Some(Ok(Message::Text(t)))) => t.to_string(),
+            Ok(Some(Ok(_))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
+                let _ = send_close(&mut tx, "unauthorized", "先发送 hello send hello first", 1008).await;
+                return;
+            }
+        },
     };
+    if hello.len() > state.limits.max_hello {
+        tracing::info!(%peer, bytes = hello.len(), "connection refused: hello too large");
+        let message = format!(
+            "hello 过大 a hello of {} bytes exceeds the {} byte limit",
+            hello.len(),
+            state.limits.max_hello
+        );
+        let _ = send_close(&mut tx, "frame_too_large", &message, 1009).await;
+        return;
+    }
     let Some((token, after_seq, client)) = authenticate(&state, &hello).await else {
         tracing::info!(%peer, "connection refused: bad hello or token");
-        let _ = send_close(&mut tx, "unauthorized", "令牌无效 invalid or missing token").await;
+        let _ = send_close(
+            &mut tx,
+            "unauthorized",
+            "令牌无效 invalid or missing token",
+            1008,
+        )
+        .await;
+        return;
+    };
+    slot.authenticated();
+    drop(slot);
+    // The connection cap counts authenticated sessions only: silent sockets cannot fill it.
+    let Ok(permit) = Arc::clone(&state.connections).try_acquire_owned() else {
+        let _ = send_close(
+            &mut tx,
+            "too_many_connections",
+            "服务器连接已满 the hall has too many connections; retry later",
+            1013,
+        )
+        .await;
+        tracing::warn!(%peer, "connection refused: too many connections");
         return;
     };
     let actor = Actor {
         role: token.role,
         window: token.window,
+        token: Some(token.id),
     };
     tracing::info!(%peer, role = token.role.as_str(), window = ?token.window, client, "connected");
     let _staffed = (token.role == Role::Counter)
@@ -93,20 +126,20 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr) {
     let end = session.serve(&mut tx, &mut rx, after_seq).await;
     match &end {
         End::Shutdown => {
-            let _ = tx
-                .send(Message::Close(Some(CloseFrame {
-                    code: 1001,
-                    reason: "hall shutting down".into(),
-                })))
-                .await;
+            let _ = close(&mut tx, 1001, "hall shutting down").await;
         }
         End::Slow => {
-            let _ = tx
-                .send(Message::Close(Some(CloseFrame {
-                    code: 1008,
-                    reason: "too slow".into(),
-                })))
-                .await;
+            let _ = close(&mut tx, 1008, "too slow").await;
+        }
+        End::TokenEnded => {
+            tracing::info!(%peer, "closing: token revoked or expired");
+            let _ = send_close(
+                &mut tx,
+                "unauthorized",
+                "令牌已撤销或过期 the token was revoked or has expired",
+                1008,
+            )
+            .await;
         }
         End::Error(e) => tracing::info!(%peer, error = %e, "connection error"),
         End::ClientClosed => {}
@@ -146,11 +179,40 @@ impl Drop for Staffed {
     }
 }
 
-async fn send_close(tx: &mut Sink, code: &str, message: &str) -> Result<(), axum::Error> {
-    tx.send(Message::Text(error_frame(code, message).into()))
-        .await?;
-    tx.send(Message::Close(None)).await
+/// An error frame, then a close frame with `close_code`; bounded in time (the peer may not read).
+async fn send_close(
+    tx: &mut Sink,
+    code: &str,
+    message: &str,
+    close_code: u16,
+) -> Result<(), axum::Error> {
+    let send = async {
+        tx.send(Message::Text(error_frame(code, message).into()))
+            .await?;
+        tx.send(Message::Close(Some(CloseFrame {
+            code: close_code,
+            reason: code.into(),
+        })))
+        .await
+    };
+    tokio::time::timeout(CLOSE_TIMEOUT, send)
+        .await
+        .unwrap_or(Ok(()))
 }
+
+/// A close frame alone, bounded in time.
+async fn close(tx: &mut Sink, code: u16, reason: &str) -> Result<(), axum::Error> {
+    let frame = Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    tokio::time::timeout(CLOSE_TIMEOUT, tx.send(frame))
+        .await
+        .unwrap_or(Ok(()))
+}
+
+/// A peer that does not read cannot hold a closing connection open longer than this.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 async fn authenticate(
     state: &Arc<AppState>,
@@ -229,7 +291,9 @@ impl Session {
         // Subscribing under the read lock: the writer publishes under the write lock, so no
         // event can fall between the snapshot and the subscription.
         let rx = self.state.events.subscribe();
-        let state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
+        let mut state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
+        let storage = Arc::clone(&self.state.health.borrow());
+        super::health::decorate(&mut state, &storage, self.actor.role);
         let frame = json!({"type": "snapshot", "seq": g.seq, "state": state}).to_string();
         (frame, g.seq, rx)
     }
@@ -277,9 +341,30 @@ impl Session {
             self.state.limits.command_burst,
         );
         let shutdown = self.state.shutdown.clone();
+        let mut health = self.state.health.clone();
+        health.mark_unchanged();
+        let mut dead = self.state.dead_tokens.subscribe();
+        let me = self.token.id;
+        if dead.borrow_and_update().contains(&me) {
+            return End::TokenEnded;
+        }
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return End::Shutdown,
+                Ok(()) = dead.changed() => {
+                    if dead.borrow_and_update().contains(&me) {
+                        return End::TokenEnded;
+                    }
+                }
+                Ok(()) = health.changed() => {
+                    // Storage alerts live outside the log: a fresh snapshot carries them (and
+                    // their clearing) to every kind of client.
+                    let (snap, seq, _) = self.snapshot();
+                    self.sent = self.sent.max(seq);
+                    if let Err(e) = self.send(tx, snap).await {
+                        return e;
+                    }
+                }
                 msg = rx.next() => {
                     let text = match msg {
                         None | Some(Ok(Message::Close(_))) => return End::ClientClosed,

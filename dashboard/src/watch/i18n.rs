@@ -259,16 +259,22 @@ impl Lang {
             (Self::Zh, AlertKind::IdleWindow) => "窗口空闲",
             (Self::Zh, AlertKind::NoticeDue) => "补正通知到期",
             (Self::Zh, AlertKind::Deadline) => "办结时限",
+            (Self::Zh, AlertKind::MaterialDue) => "容缺材料",
             (Self::Zh, AlertKind::DeviceFault) => "设备故障",
             (Self::Zh, AlertKind::UrgentRefused) => "急事被拒",
+            (Self::Zh, AlertKind::StorageFailure) => "无法保存",
+            (Self::Zh, AlertKind::DiskLow) => "磁盘将满",
             (Self::En, AlertKind::LongWait) => "long wait",
             (Self::En, AlertKind::TooManyWaiting) => "too many",
             (Self::En, AlertKind::EstimateOverTarget) => "over target",
             (Self::En, AlertKind::IdleWindow) => "idle window",
             (Self::En, AlertKind::NoticeDue) => "notice due",
             (Self::En, AlertKind::Deadline) => "deadline",
+            (Self::En, AlertKind::MaterialDue) => "material due",
             (Self::En, AlertKind::DeviceFault) => "device fault",
             (Self::En, AlertKind::UrgentRefused) => "urgent refused",
+            (Self::En, AlertKind::StorageFailure) => "not saving",
+            (Self::En, AlertKind::DiskLow) => "disk low",
         }
     }
 

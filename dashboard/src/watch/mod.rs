@@ -43,6 +43,9 @@ pub struct WatchArgs {
     /// Language of the screen.
     #[arg(long, value_enum, default_value_t = Lang::Zh)]
     pub lang: Lang,
+    /// For a `wss://` hall: the centre CA certificate to trust (see `dashboard tls init`).
+    #[arg(long, env = "HALL_CA")]
+    pub ca: Option<std::path::PathBuf>,
 }
 
 /// Log to a file under [`crate::paths::log_dir`]: the terminal belongs to the TUI.
@@ -79,7 +82,9 @@ pub fn watch(a: &WatchArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("tokio runtime")?;
     let app = rt.block_on(async {
-        let (client, mut hall) = Client::spawn(ClientConfig::new(&a.hall, a.token.trim(), "watch"));
+        let (client, mut hall) = Client::spawn(
+            ClientConfig::new(&a.hall, a.token.trim(), "watch").with_ca(a.ca.clone()),
+        );
         let mut input = spawn_terminal_reader();
         let mut app = App::new(a.lang, id_prefix("watch"));
         let result = {

@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::IntakeError;
 use crate::document::Document;
+use crate::ids::PersonIdKind;
+
+pub use super::outcome::{BundleItem, BundleTerms, Delivery, Pause, Procedure, RejectCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -18,8 +21,11 @@ pub enum CaseState {
     Accepted,
     /// No notice within five working days: accepted from the day of receipt by law.
     DeemedAccepted,
+    /// Not accepted (不予受理), at intake, for a reason outside the materials.
     Rejected,
-    /// Finished on the spot (当场办结).
+    /// Refused after review (审查后不予通过 / 不予许可, GD Art 21).
+    Refused,
+    /// Finished (办结): on the spot, or by the department after acceptance.
     Completed,
 }
 
@@ -34,6 +40,10 @@ pub enum Action {
     Complete,
     Supplement,
     Extend,
+    Refuse,
+    Pause,
+    Resume,
+    Collect,
 }
 
 impl Action {
@@ -48,6 +58,10 @@ impl Action {
             Self::Complete => "complete",
             Self::Supplement => "case_supplement",
             Self::Extend => "case_extend",
+            Self::Refuse => "refuse",
+            Self::Pause => "case_pause",
+            Self::Resume => "case_resume",
+            Self::Collect => "case_collect",
         }
     }
 }
@@ -62,6 +76,7 @@ impl CaseState {
             Self::Accepted => "accepted",
             Self::DeemedAccepted => "deemed_accepted",
             Self::Rejected => "rejected",
+            Self::Refused => "refused",
             Self::Completed => "completed",
         }
     }
@@ -75,6 +90,7 @@ impl CaseState {
             Self::Accepted => "已受理",
             Self::DeemedAccepted => "视为受理",
             Self::Rejected => "不予受理",
+            Self::Refused => "审查不予通过",
             Self::Completed => "已办结",
         }
     }
@@ -94,19 +110,38 @@ impl CaseState {
         use Action as A;
         use CaseState as S;
         let ok = match (self, action) {
-            (S::Open, A::Supplement | A::Extend)
-            | (S::NoticeDue, A::DeferNotice | A::Complete | A::Supplement | A::Extend)
+            // A finished case only records that its result was collected (出件).
+            (S::Completed, A::Collect) => true,
+            (_, A::Collect) | (S::Rejected | S::Refused | S::Completed, _) => false,
+            (S::Open, A::Supplement | A::Extend | A::Refuse | A::Pause | A::Resume)
+            | (
+                S::NoticeDue,
+                A::DeferNotice
+                | A::Complete
+                | A::Supplement
+                | A::Extend
+                | A::Refuse
+                | A::Pause
+                | A::Resume,
+            )
             | (
                 S::NoticeIssued,
-                A::RecordMaterials | A::Accept | A::DeferNotice | A::Complete | A::Extend,
+                A::RecordMaterials
+                | A::Accept
+                | A::DeferNotice
+                | A::Complete
+                | A::Extend
+                | A::Refuse
+                | A::Pause
+                | A::Resume,
             )
-            // An accepted case is completed (办结) when the department has finished it.
+            // An accepted case is completed (办结) when the department has finished it, or
+            // refused after review (GD Art 21).
             | (
                 S::Accepted | S::DeemedAccepted,
                 A::Accept | A::DeferNotice | A::Reject | A::Supplement,
             )
-            | (S::Accepted, A::Notice)
-            | (S::Rejected | S::Completed, _) => false,
+            | (S::Accepted, A::Notice) => false,
             (S::NoticeIssued, A::Notice) => return Err(IntakeError::OneTimeNotice {
                 case: case.into(),
                 detail:
@@ -118,7 +153,10 @@ impl CaseState {
             }
             (S::Open | S::NoticeDue, _)
             | (S::NoticeIssued, A::Reject | A::Supplement)
-            | (S::Accepted | S::DeemedAccepted, A::RecordMaterials | A::Extend | A::Complete) => true,
+            | (
+                S::Accepted | S::DeemedAccepted,
+                A::RecordMaterials | A::Extend | A::Complete | A::Refuse | A::Pause | A::Resume,
+            ) => true,
         };
         if ok {
             Ok(())
@@ -143,9 +181,34 @@ pub enum ApplicantKind {
 pub struct Applicant {
     pub kind: ApplicantKind,
     pub name: String,
-    /// Resident ID for a person, unified social credit code for an organisation. Full number:
-    /// the case is only shown whole at the counter handling it (PIPL; DOMAIN "Privacy").
+    /// Resident ID (or the document `id_kind` names) for a person, unified social credit code
+    /// for an organisation. Full number: the case is only shown whole at the counter handling
+    /// it (PIPL; DOMAIN "Privacy").
     pub id_number: String,
+    /// Which identity document `id_number` is from (a person's; organisations use credit codes).
+    #[serde(default)]
+    pub id_kind: PersonIdKind,
+    /// How staff checked the person's identity, when a device did it (absent: by eye).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_checked: Option<IdentityCheck>,
+}
+
+/// How a person's identity was checked at the counter (PY 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityCheck {
+    /// The resident ID card was read by the window's card reader (chip verified by its SAM).
+    IdCard,
+}
+
+impl IdentityCheck {
+    /// As printed on documents.
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::IdCard => "已核验身份证",
+        }
+    }
 }
 
 /// How an agent's authorisation was confirmed (GD Art 24).
@@ -174,7 +237,11 @@ pub struct Agent {
     pub name: String,
     pub id_number: String,
     #[serde(default)]
+    pub id_kind: PersonIdKind,
+    #[serde(default)]
     pub authorisation: Authorisation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_checked: Option<IdentityCheck>,
 }
 
 /// Status of one catalogue material on a case. `pending` and `shared` are set by the system
@@ -280,6 +347,12 @@ pub struct Extension {
     pub reason: String,
     /// The new due date.
     pub due_on: NaiveDate,
+    /// Beyond the legal limit, within the item's statutory extra days.
+    #[serde(default)]
+    pub statutory: bool,
+    /// The 报备 record: the 政务服务管理部门 the extension was reported to (GZ Art 13).
+    #[serde(default)]
+    pub reported_to: String,
 }
 
 /// The item's terms as published when the case was opened.
@@ -291,6 +364,15 @@ pub struct Terms {
     pub committed_days: u32,
     pub on_the_spot: bool,
     pub tolerance_days: u32,
+    /// The deciding department's 复议机关 (GD Art 21); empty in logs from before it existed.
+    #[serde(default)]
+    pub reconsideration_body: String,
+    /// The deciding department's seal.
+    #[serde(default)]
+    pub seal: String,
+    /// Working days a statutory extension may add beyond the legal limit.
+    #[serde(default)]
+    pub statutory_extra_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,7 +385,11 @@ pub struct Case {
     pub item_name: String,
     pub state: CaseState,
     pub received_on: NaiveDate,
+    /// The last day for the one-time notice: five working days from receipt (GD 19(3)).
     pub notice_due_on: Option<NaiveDate>,
+    /// `notice_due_on` rests on a year the calendar file does not cover yet.
+    #[serde(default)]
+    pub notice_due_provisional: bool,
     pub accepted_on: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
     /// Committed completion date (working days from acceptance, plus extensions).
@@ -321,6 +407,23 @@ pub struct Case {
     pub extensions: Vec<Extension>,
     pub reasons: Vec<String>,
     pub documents: Vec<Document>,
+    /// Finished at the counter on the day of receipt, never accepted first (当场办结).
+    #[serde(default)]
+    pub completed_on_the_spot: bool,
+    #[serde(default)]
+    pub pauses: Vec<Pause>,
+    #[serde(default)]
+    pub delivery: Delivery,
+    /// Postal address for [`Delivery::Post`].
+    #[serde(default)]
+    pub delivery_address: Option<String>,
+    /// When the result was collected at the window (出件).
+    #[serde(default)]
+    pub collected_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub reject_code: Option<RejectCode>,
+    #[serde(default)]
+    pub bundle: Option<BundleTerms>,
 }
 
 impl Case {
@@ -343,6 +446,26 @@ impl Case {
             .collect()
     }
 
+    /// The special procedure running now, if any.
+    #[must_use]
+    pub fn open_pause(&self) -> Option<&Pause> {
+        self.pauses.last().filter(|p| p.until.is_none())
+    }
+
+    /// Committed days plus every extension: the limit the due date reflects (pauses aside).
+    #[must_use]
+    pub fn limit_days(&self) -> u32 {
+        self.terms
+            .committed_days
+            .saturating_add(self.extensions.iter().map(|e| e.days).sum())
+    }
+
+    /// Still waiting for the decision on acceptance: the five-working-day clock runs.
+    #[must_use]
+    pub fn awaiting_decision(&self) -> bool {
+        matches!(self.state, CaseState::Open | CaseState::NoticeDue)
+    }
+
     #[must_use]
     pub fn material(&self, id: &str) -> Option<&MaterialLine> {
         self.materials.iter().find(|m| m.id == id)
@@ -353,16 +476,17 @@ impl Case {
 mod tests {
     use super::*;
 
-    const ALL_STATES: [CaseState; 7] = [
+    const ALL_STATES: [CaseState; 8] = [
         CaseState::Open,
         CaseState::NoticeIssued,
         CaseState::NoticeDue,
         CaseState::Accepted,
         CaseState::DeemedAccepted,
         CaseState::Rejected,
+        CaseState::Refused,
         CaseState::Completed,
     ];
-    const ALL_ACTIONS: [Action; 8] = [
+    const ALL_ACTIONS: [Action; 12] = [
         Action::RecordMaterials,
         Action::Accept,
         Action::Notice,
@@ -371,17 +495,26 @@ mod tests {
         Action::Complete,
         Action::Supplement,
         Action::Extend,
+        Action::Refuse,
+        Action::Pause,
+        Action::Resume,
+        Action::Collect,
     ];
 
     #[test]
-    fn final_states_allow_nothing() {
-        for s in [CaseState::Rejected, CaseState::Completed] {
+    fn final_states_allow_nothing_but_collection_of_a_result() {
+        for s in [
+            CaseState::Rejected,
+            CaseState::Refused,
+            CaseState::Completed,
+        ] {
             for a in ALL_ACTIONS {
-                assert_eq!(
-                    s.check(a, "x").map_err(|e| e.code()),
-                    Err("conflict"),
-                    "{s:?} {a:?}"
-                );
+                let expect = if s == CaseState::Completed && a == Action::Collect {
+                    Ok(())
+                } else {
+                    Err("conflict")
+                };
+                assert_eq!(s.check(a, "x").map_err(|e| e.code()), expect, "{s:?} {a:?}");
             }
         }
     }
@@ -389,9 +522,17 @@ mod tests {
     #[test]
     fn table_matches_the_rules() {
         let allowed = |s: CaseState, a: Action| s.check(a, "x").is_ok();
-        // Only accepted cases can be extended; only a case with a notice can be supplemented.
+        // Only accepted cases can be extended, paused or refused after review; only a case
+        // with a notice can be supplemented.
         for s in ALL_STATES {
-            assert_eq!(allowed(s, Action::Extend), s.is_accepted(), "{s:?}");
+            for a in [
+                Action::Extend,
+                Action::Refuse,
+                Action::Pause,
+                Action::Resume,
+            ] {
+                assert_eq!(allowed(s, a), s.is_accepted(), "{s:?} {a:?}");
+            }
             assert_eq!(
                 allowed(s, Action::Supplement),
                 s == CaseState::NoticeIssued,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::case::{Agent, Applicant, MaterialStatus};
+use super::case::{Agent, Applicant, Delivery, MaterialStatus, Procedure, RejectCode};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -12,6 +12,41 @@ pub enum CaseCommand {
     CaseDecide(DecideCase),
     CaseSupplement(RecordMaterials),
     CaseExtend(ExtendCase),
+    /// A special procedure stops the clock (PLAN 3.1).
+    CasePause(PauseCase),
+    /// The special procedure is over; the clock runs again.
+    CaseResume(CaseRef),
+    /// The result was collected at the window (出件).
+    CaseCollect(CaseRef),
+}
+
+impl CaseCommand {
+    /// Every case command `kind`, for dispatching a raw frame.
+    pub const KINDS: &'static [&'static str] = &[
+        "case_open",
+        "case_materials",
+        "case_decide",
+        "case_supplement",
+        "case_extend",
+        "case_pause",
+        "case_resume",
+        "case_collect",
+    ];
+
+    /// The protocol `kind`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::CaseOpen(_) => "case_open",
+            Self::CaseMaterials(_) => "case_materials",
+            Self::CaseDecide(_) => "case_decide",
+            Self::CaseSupplement(_) => "case_supplement",
+            Self::CaseExtend(_) => "case_extend",
+            Self::CasePause(_) => "case_pause",
+            Self::CaseResume(_) => "case_resume",
+            Self::CaseCollect(_) => "case_collect",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +62,12 @@ pub struct OpenCase {
     /// Staff override of a USCC check-character mismatch, and only that.
     #[serde(default)]
     pub id_override: bool,
+    /// How the applicant wants the result (GD Art 22).
+    #[serde(default)]
+    pub delivery: Delivery,
+    /// Required for `post`.
+    #[serde(default)]
+    pub delivery_address: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,9 +117,13 @@ pub enum Decision {
     Accept,
     /// Give the one-time correction notice (on the spot, or the deferred one).
     Notice,
-    /// The notice cannot be given on the spot: due within five working days.
+    /// Take the materials in for review (收件): issues the 收件回执; the notice, if any, is due
+    /// within five working days of receipt.
     DeferNotice,
+    /// Non-acceptance (不予受理), for a `reason_code`; never for missing materials.
     Reject,
+    /// Refusal after review (不予许可), of an accepted case, with `reasons`.
+    Refuse,
     Complete,
 }
 
@@ -90,6 +135,9 @@ pub struct DecideCase {
     /// A list, or a single string for convenience.
     #[serde(default, deserialize_with = "one_or_many")]
     pub reasons: Option<Vec<String>>,
+    /// The ground of a non-acceptance.
+    #[serde(default)]
+    pub reason_code: Option<RejectCode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +146,23 @@ pub struct ExtendCase {
     pub case: String,
     pub days: u32,
     pub reason: String,
+    /// Beyond the legal limit, up to the item's statutory extra days (e.g. 行政许可法 Art 42).
+    #[serde(default)]
+    pub statutory: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseCase {
+    pub case: String,
+    pub procedure: Procedure,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseRef {
+    pub case: String,
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
@@ -135,11 +200,11 @@ mod tests {
         );
 
         let one: CaseCommand = serde_json::from_str(
-            r#"{"kind":"case_decide","case":"x","decision":"reject","reasons":"材料虚假"}"#,
+            r#"{"kind":"case_decide","case":"x","decision":"reject","reason_code":"other_statutory","reasons":"申请人隐瞒有关情况"}"#,
         )
         .unwrap();
         let many: CaseCommand = serde_json::from_str(
-            r#"{"kind":"case_decide","case":"x","decision":"reject","reasons":["材料虚假"]}"#,
+            r#"{"kind":"case_decide","case":"x","decision":"reject","reason_code":"other_statutory","reasons":["申请人隐瞒有关情况"]}"#,
         )
         .unwrap();
         assert_eq!(one, many);

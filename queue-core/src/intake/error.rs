@@ -48,6 +48,14 @@ pub enum IntakeError {
     OneTimeNotice { case: String, detail: String },
     #[error("办件 {case} 逾期未告知补正，自收到材料之日起视为受理，不得再告知 / case {case} is deemed accepted (no notice within five working days); a notice is no longer possible")]
     NoticeTooLate { case: String },
+    #[error("申请材料不齐全或不符合要求（{}），应一次性告知补正，不得以此不予受理 / materials are missing or nonconforming ({}): give the one-time notice; they are no ground for non-acceptance (GD 19(3))", .missing.join("、"), .missing.join(", "))]
+    OneTimeNoticeRequired { missing: Vec<String> },
+    #[error(
+        "办件 {case} 正在进行特别程序，请先结束 / case {case} is paused for a special procedure"
+    )]
+    Paused { case: String },
+    #[error("办件 {case} 未暂停 / case {case} is not paused")]
+    NotPaused { case: String },
     #[error("事项 {item} 承诺时限超过法定时限 / item {item}: committed days exceed the legal limit (GD Art 20)")]
     CommittedBeyondLegal { item: String },
 }
@@ -70,8 +78,11 @@ impl IntakeError {
             | Self::MaterialsIncomplete { .. }
             | Self::NothingToCorrect
             | Self::NoticeTooLate { .. }
+            | Self::Paused { .. }
+            | Self::NotPaused { .. }
             | Self::CommittedBeyondLegal { .. } => "conflict",
             Self::OneTimeNotice { .. } => "one_time_notice_violation",
+            Self::OneTimeNoticeRequired { .. } => "one_time_notice_required",
         }
     }
 }

@@ -18,9 +18,11 @@ pub enum CaseEvent {
     MaterialsRecorded {
         case: Box<Case>,
     },
-    /// The notice will be given in writing within five working days.
+    /// Materials taken in for review: the 收件回执 (absent in logs from before it existed).
     NoticeDeferred {
         case: Box<Case>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document: Option<Box<Document>>,
     },
     NoticeIssued {
         case: Box<Case>,
@@ -42,9 +44,31 @@ pub enum CaseEvent {
         case: Box<Case>,
         document: Box<Document>,
     },
+    CaseRefused {
+        case: Box<Case>,
+        document: Box<Document>,
+    },
+    /// With the 延期告知书 (absent in logs from before it existed).
     CaseExtended {
         case: Box<Case>,
         extension: Extension,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document: Option<Box<Document>>,
+    },
+    CasePaused {
+        case: Box<Case>,
+        document: Box<Document>,
+    },
+    CaseResumed {
+        case: Box<Case>,
+    },
+    /// The applicant's 告知承诺书 for the materials now marked `committed`.
+    CommitmentRecorded {
+        case: Box<Case>,
+        document: Box<Document>,
+    },
+    ResultCollected {
+        case: Box<Case>,
     },
 }
 
@@ -54,8 +78,13 @@ impl CaseEvent {
         match self {
             Self::CaseOpened { case, .. }
             | Self::MaterialsRecorded { case }
-            | Self::NoticeDeferred { case }
+            | Self::NoticeDeferred { case, .. }
             | Self::NoticeIssued { case, .. }
+            | Self::CaseRefused { case, .. }
+            | Self::CasePaused { case, .. }
+            | Self::CaseResumed { case }
+            | Self::CommitmentRecorded { case, .. }
+            | Self::ResultCollected { case }
             | Self::CaseAccepted { case, .. }
             | Self::CaseDeemedAccepted { case, .. }
             | Self::CaseRejected { case, .. }
@@ -71,8 +100,17 @@ impl CaseEvent {
             | Self::CaseAccepted { document, .. }
             | Self::CaseDeemedAccepted { document, .. }
             | Self::CaseRejected { document, .. }
-            | Self::CaseCompleted { document, .. } => Some(document),
-            _ => None,
+            | Self::CaseCompleted { document, .. }
+            | Self::CaseRefused { document, .. }
+            | Self::CasePaused { document, .. }
+            | Self::CommitmentRecorded { document, .. } => Some(document),
+            Self::NoticeDeferred { document, .. } | Self::CaseExtended { document, .. } => {
+                document.as_deref()
+            }
+            Self::CaseOpened { .. }
+            | Self::MaterialsRecorded { .. }
+            | Self::CaseResumed { .. }
+            | Self::ResultCollected { .. } => None,
         }
     }
 
@@ -89,6 +127,11 @@ impl CaseEvent {
             Self::CaseRejected { .. } => "case_rejected",
             Self::CaseCompleted { .. } => "case_completed",
             Self::CaseExtended { .. } => "case_extended",
+            Self::CaseRefused { .. } => "case_refused",
+            Self::CasePaused { .. } => "case_paused",
+            Self::CaseResumed { .. } => "case_resumed",
+            Self::CommitmentRecorded { .. } => "commitment_recorded",
+            Self::ResultCollected { .. } => "result_collected",
         }
     }
 }

@@ -3,7 +3,7 @@
 //! Event sourced and pure: [`Cases::decide`] checks a command against the rules and returns the
 //! events it causes without changing anything; [`Cases::apply`] folds an event into the
 //! projection and cannot fail; [`Cases::tick`] yields the events the passing of time causes
-//! (deemed acceptance). The clock, catalogue, calendar and signing key come in [`IntakeCtx`].
+//! (deemed acceptance five working days after receipt when no notice was given). The clock, catalogue, calendar and signing key come in [`IntakeCtx`].
 //!
 //! # Rules (GD = 《广东省政务服务数字化条例》)
 //! - Materials not obtainable by data sharing may be demanded; shared ones never (GD 19(5)).
@@ -11,9 +11,12 @@
 //!   within five working days; a later round may raise nothing new; no notice in time means the
 //!   case is accepted from the day the materials were received (GD 19(3)).
 //! - Supplemented as the notice asked: the case must be accepted (here automatically).
-//! - Every acceptance or non-acceptance gets a sealed, dated document (GD 19(4)); a rejection
-//!   states reasons and the complaint, reconsideration (60 days) and litigation (6 months)
-//!   routes (GD Art 21).
+//! - Every acceptance or non-acceptance gets a sealed, dated document (GD 19(4)); materials
+//!   taken in for review get a 收件回执 (PY Art 11). Non-acceptance only for a reason code
+//!   outside the materials (`one_time_notice_required` otherwise); refusal after review states
+//!   reasons and the complaint, reconsideration (60 days, the deciding department's 复议机关)
+//!   and litigation (6 months) routes (GD Art 21).
+//! - Extensions issue a 延期告知书 and are reported (报备); special procedures stop the clock.
 //! - Committed time limit counted in working days from acceptance, never beyond the legal limit
 //!   (GD Art 20, GZ Art 13), extensions included.
 //! - Tolerated (容缺) and commitment (告知承诺) statuses only where the catalogue allows them.
@@ -33,7 +36,11 @@ mod decide;
 mod error;
 mod event;
 mod materials;
+mod open;
+mod outcome;
 mod receipt;
+mod statement;
+mod timeline;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,12 +49,13 @@ use ed25519_dalek::SigningKey;
 
 pub use alerts::{Due, DueKind};
 pub use case::{
-    Action, Agent, Applicant, ApplicantKind, Authorisation, Case, CaseState, Deficiency, Extension,
-    MaterialLine, MaterialStatus, Notice, Terms,
+    Action, Agent, Applicant, ApplicantKind, Authorisation, BundleItem, BundleTerms, Case,
+    CaseState, Deficiency, Delivery, Extension, IdentityCheck, MaterialLine, MaterialStatus,
+    Notice, Pause, Procedure, RejectCode, Terms,
 };
 pub use command::{
-    CaseCommand, DecideCase, Decision, ExtendCase, MaterialReport, OpenCase, RecordMaterials,
-    ReportedStatus,
+    CaseCommand, CaseRef, DecideCase, Decision, ExtendCase, MaterialReport, OpenCase, PauseCase,
+    RecordMaterials, ReportedStatus,
 };
 pub use error::IntakeError;
 pub use event::CaseEvent;

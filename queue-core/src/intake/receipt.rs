@@ -1,15 +1,14 @@
 //! Issuing a document for a case: the structured body, the seal, the date and the signed
 //! verification string (GD 19(4), Art 21).
 
-use std::fmt::Write as _;
-
-use super::case::{Case, MaterialStatus};
+use super::case::{ApplicantKind, Case, CaseState};
+use super::statement::statement;
 use super::IntakeCtx;
 use crate::document::{
     body_digest, sign_fields, AgentRef, AppealRoutes, Document, DocumentBody, DocumentKind,
     ItemRef, MaterialEntry, PartyRef, VerifiedFields,
 };
-use crate::ids::mask;
+use crate::ids::mask_person_id;
 
 /// Days to apply for administrative reconsideration (行政复议法 Art 20).
 pub const RECONSIDERATION_DAYS: u32 = 60;
@@ -19,16 +18,19 @@ pub const LITIGATION_MONTHS: u32 = 6;
 /// Builds and signs the document of `kind` for the case as it stands after the change.
 pub(crate) fn issue(kind: DocumentKind, case: &Case, ctx: &IntakeCtx<'_>) -> Document {
     let centre = &ctx.hall.centre;
+    let applicant_kind = case.applicant.id_kind;
     let body = DocumentBody {
         applicant: PartyRef {
             kind: case.applicant.kind,
             name: case.applicant.name.clone(),
-            id_masked: mask(&case.applicant.id_number),
+            id_masked: mask_person_id(applicant_kind, &case.applicant.id_number),
+            identity_checked: case.applicant.identity_checked,
         },
         agent: case.agent.as_ref().map(|a| AgentRef {
             name: a.name.clone(),
-            id_masked: mask(&a.id_number),
+            id_masked: mask_person_id(a.id_kind, &a.id_number),
             authorisation: a.authorisation,
+            identity_checked: a.identity_checked,
         }),
         item: ItemRef {
             code: case.item.clone(),
@@ -40,7 +42,7 @@ pub(crate) fn issue(kind: DocumentKind, case: &Case, ctx: &IntakeCtx<'_>) -> Doc
         },
         received_on: case.received_on,
         accepted_on: case.accepted_on,
-        deemed: case.state == super::CaseState::DeemedAccepted,
+        deemed: case.state == CaseState::DeemedAccepted,
         materials: case
             .materials
             .iter()
@@ -62,12 +64,68 @@ pub(crate) fn issue(kind: DocumentKind, case: &Case, ctx: &IntakeCtx<'_>) -> Doc
             _ => Vec::new(),
         },
         due_on: due_on(kind, case),
-        due_provisional: due_on(kind, case).is_some() && case.due_provisional,
-        reasons: case.reasons.clone(),
-        appeal: (kind == DocumentKind::Rejection).then(|| appeal_routes(ctx)),
+        due_provisional: match kind {
+            DocumentKind::ApplicationReceipt => case.notice_due_provisional,
+            _ => due_on(kind, case).is_some() && case.due_provisional,
+        },
+        reasons: match kind {
+            DocumentKind::Rejection | DocumentKind::Refusal => case.reasons.clone(),
+            DocumentKind::ExtensionNotice => case
+                .extensions
+                .last()
+                .map(|e| vec![e.reason.clone()])
+                .unwrap_or_default(),
+            DocumentKind::SpecialProcedureNotice => case
+                .pauses
+                .last()
+                .map(|p| vec![p.reason.clone()])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        },
+        appeal: matches!(kind, DocumentKind::Rejection | DocumentKind::Refusal)
+            .then(|| appeal_routes(case, ctx)),
         statement: statement(kind, case),
         query_hint: centre.query_hint.clone(),
         window: case.window,
+        notice_due_on: (kind == DocumentKind::ApplicationReceipt)
+            .then_some(case.notice_due_on)
+            .flatten(),
+        id_kind: if case.applicant.kind == ApplicantKind::Person
+            && applicant_kind != crate::ids::PersonIdKind::Resident
+        {
+            applicant_kind.label_zh().to_owned()
+        } else {
+            String::new()
+        },
+        delivery: delivery_text(case, ctx),
+        bundle_items: case
+            .bundle
+            .iter()
+            .flat_map(|b| &b.items)
+            .map(|i| ItemRef {
+                code: i.code.clone(),
+                name: i.name.clone(),
+                department: i.department.clone(),
+                legal_basis: String::new(),
+                legal_days: i.legal_days,
+                committed_days: i.committed_days,
+            })
+            .collect(),
+        on_the_spot: kind == DocumentKind::Completion && case.completed_on_the_spot,
+        code: match kind {
+            DocumentKind::Rejection => case
+                .reject_code
+                .and_then(|c| serde_json::to_value(c).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            DocumentKind::SpecialProcedureNotice => case
+                .pauses
+                .last()
+                .and_then(|p| serde_json::to_value(p.procedure).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            _ => String::new(),
+        },
     };
     let issued_at = ctx.local_now();
     let issued_on = issued_at.date_naive();
@@ -81,12 +139,18 @@ pub(crate) fn issue(kind: DocumentKind, case: &Case, ctx: &IntakeCtx<'_>) -> Doc
         due_on: body.due_on,
         digest: body_digest(&body),
     };
+    // The receipt for materials is the centre's; decisions bear the deciding department's seal.
+    let seal = if kind == DocumentKind::ApplicationReceipt || case.terms.seal.is_empty() {
+        centre.seal.clone()
+    } else {
+        case.terms.seal.clone()
+    };
     Document {
         kind,
         serial: case.serial.clone(),
         issued_at,
         issued_on,
-        seal: centre.seal.clone(),
+        seal,
         centre: centre.name.clone(),
         title: kind.title_zh().to_owned(),
         body,
@@ -94,67 +158,61 @@ pub(crate) fn issue(kind: DocumentKind, case: &Case, ctx: &IntakeCtx<'_>) -> Doc
     }
 }
 
-/// Only an acceptance names a completion deadline.
+/// Acceptances and extension notices name the completion deadline.
 fn due_on(kind: DocumentKind, case: &Case) -> Option<chrono::NaiveDate> {
-    (kind == DocumentKind::Acceptance)
-        .then_some(case.due_on)
-        .flatten()
+    matches!(
+        kind,
+        DocumentKind::Acceptance | DocumentKind::ExtensionNotice
+    )
+    .then_some(case.due_on)
+    .flatten()
 }
 
-fn appeal_routes(ctx: &IntakeCtx<'_>) -> AppealRoutes {
+/// Where and how the result reaches the applicant (GD Art 22; PY Art 11 handling address).
+fn delivery_text(case: &Case, ctx: &IntakeCtx<'_>) -> String {
+    use super::case::Delivery;
+    match case.delivery {
+        Delivery::Collection => format!(
+            "{}：{}{}",
+            case.delivery.label_zh(),
+            ctx.hall.centre.name,
+            case.window
+                .map(|w| format!("{w}号窗口"))
+                .unwrap_or_default()
+        ),
+        Delivery::Post => format!(
+            "{}：{}",
+            case.delivery.label_zh(),
+            case.delivery_address.as_deref().unwrap_or_default()
+        ),
+        Delivery::Electronic => format!("{}：粤省事／广东政务服务网", case.delivery.label_zh()),
+    }
+}
+
+/// The routes of GD Art 21; reconsideration by the deciding department's 复议机关.
+fn appeal_routes(case: &Case, ctx: &IntakeCtx<'_>) -> AppealRoutes {
     let c = &ctx.hall.centre;
+    let complaint_to = ctx.hall.complaint_route();
+    let reconsideration_body = if case.terms.reconsideration_body.is_empty() {
+        c.reconsideration_body.clone()
+    } else {
+        case.terms.reconsideration_body.clone()
+    };
     let text = format!(
         "如对本决定不服，可以向{}投诉；可以自收到本决定书之日起{}日内向{}申请行政复议，\
          或者自收到本决定书之日起{}个月内向{}提起行政诉讼。",
-        c.complaint_to,
+        complaint_to,
         RECONSIDERATION_DAYS,
-        c.reconsideration_body,
+        reconsideration_body,
         LITIGATION_MONTHS,
         c.litigation_court
     );
     AppealRoutes {
-        complaint_to: c.complaint_to.clone(),
-        reconsideration_body: c.reconsideration_body.clone(),
+        complaint_to,
+        reconsideration_body,
         reconsideration_days: RECONSIDERATION_DAYS,
         litigation_court: c.litigation_court.clone(),
         litigation_months: LITIGATION_MONTHS,
         text,
-    }
-}
-
-fn statement(kind: DocumentKind, case: &Case) -> String {
-    let item = &case.item_name;
-    match kind {
-        DocumentKind::Acceptance => {
-            let mut s = if case.state == super::CaseState::DeemedAccepted {
-                format!(
-                    "本机关未在收到申请材料之日起五个工作日内一次性告知需要补正的材料，依照《广东省政务服务数字化条例》\
-                     第十九条第（三）项，您申请的“{item}”自收到申请材料之日（{}）起即为受理。",
-                    case.received_on
-                )
-            } else {
-                format!("经审查，您申请的“{item}”申请材料齐全、符合法定形式，本机关决定予以受理。")
-            };
-            if let Some(due) = case.due_on {
-                let days =
-                    case.terms.committed_days + case.extensions.iter().map(|e| e.days).sum::<u32>();
-                let _ = write!(s, "承诺于{due}前办结（自受理之日起{days}个工作日");
-                s.push_str(if case.extensions.is_empty() { "）。" } else { "，含延期）。" });
-            }
-            for m in case.materials.iter().filter(|m| m.status == MaterialStatus::Tolerated) {
-                if let Some(by) = m.owed_by {
-                    let _ = write!(s, "容缺材料“{}”请于{by}前补交。", m.name);
-                }
-            }
-            s
-        }
-        DocumentKind::CorrectionNotice => format!(
-            "您申请的“{item}”申请材料不齐全或者不符合法定形式。依照《广东省政务服务数字化条例》第十九条第（三）项，\
-             现一次性告知需要补正的全部材料如下。按本通知补正且符合要求的，本机关予以受理，不再提出本通知以外的补正要求。"
-        ),
-        DocumentKind::Rejection => format!(
-            "经审查，您申请的“{item}”不予受理，理由如下。"
-        ),
-        DocumentKind::Completion => format!("您申请的“{item}”已当场办结。"),
     }
 }

@@ -110,6 +110,8 @@ pub enum WindowSetting {
 pub enum DeviceKind {
     Printer,
     Scanner,
+    /// The resident ID card reader (`"id_reader"`).
+    IdReader,
 }
 
 impl QueueCommand {

@@ -1,6 +1,8 @@
 //! Shared helpers for queue-core's integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod desk;
+
 use chrono::{DateTime, FixedOffset, TimeZone};
 use ed25519_dalek::SigningKey;
 use queue_core::auth::{Actor, Role};
@@ -29,6 +31,7 @@ pub fn counter(w: u32) -> Actor {
     Actor {
         role: Role::Counter,
         window: Some(w),
+        token: None,
     }
 }
 
@@ -36,6 +39,7 @@ pub fn kiosk() -> Actor {
     Actor {
         role: Role::Kiosk,
         window: None,
+        token: None,
     }
 }
 
@@ -43,6 +47,7 @@ pub fn manager() -> Actor {
     Actor {
         role: Role::Manager,
         window: None,
+        token: None,
     }
 }
 

@@ -44,6 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let actor = Actor {
                     role: Role::Kiosk,
                     window: None,
+                    token: None,
                 };
                 for i in 0.. {
                     let q = queues[(t + i) % queues.len()];

@@ -31,7 +31,11 @@ pub fn centre_config(dir: &Path, code: &str, name: &str) -> (PathBuf, HallConfig
     let sample = std::fs::read_to_string(super::workspace_root().join("queue-core/data/hall.toml"))
         .unwrap()
         .replacen("code = \"440114\"", &format!("code = \"{code}\""), 1)
-        .replacen("name = \"广州市花都区政务服务中心\"", &format!("name = \"{name}\""), 1);
+        .replacen(
+            "name = \"广州市花都区政务服务中心\"",
+            &format!("name = \"{name}\""),
+            1,
+        );
     let path = dir.join(format!("hall-{code}.toml"));
     std::fs::write(&path, sample).unwrap();
     let cfg = HallConfig::load(&path).unwrap();
@@ -78,7 +82,9 @@ pub async fn workload(hall: &TestHall, n: usize) {
         assert_eq!(r["ok"], true, "{r}");
     }
     for _ in 0..(1 + n % 3) {
-        let r = kiosk.command(json!({"kind":"issue_ticket","queue":"B"})).await;
+        let r = kiosk
+            .command(json!({"kind":"issue_ticket","queue":"B"}))
+            .await;
         assert_eq!(r["ok"], true, "{r}");
     }
     serve_one(&mut counter, &format!("已为{NAME}办结，电话{PHONE}")).await;
@@ -119,11 +125,14 @@ pub fn head(db: &Path) -> u64 {
 }
 
 pub async fn city_seq(c: &tokio_postgres::Client, centre: &str) -> i64 {
-    c.query_opt("SELECT last_seq FROM city_centres WHERE centre = $1", &[&centre])
-        .await
-        .ok()
-        .flatten()
-        .map_or(0, |r| r.get(0))
+    c.query_opt(
+        "SELECT last_seq FROM city_centres WHERE centre = $1",
+        &[&centre],
+    )
+    .await
+    .ok()
+    .flatten()
+    .map_or(0, |r| r.get(0))
 }
 
 /// Waits until the city holds everything the hall has committed.
@@ -176,7 +185,10 @@ pub async fn assert_exact_copy(c: &tokio_postgres::Client, centre: &str, db: &Pa
         hall.len(),
         "centre {centre}: no gap, no duplicate"
     );
-    assert_eq!(city, hall, "centre {centre}: same events, same hashes, same order");
+    assert_eq!(
+        city, hall,
+        "centre {centre}: same events, same hashes, same order"
+    );
 }
 
 /// Every value of every row of every city table, as text (the hash column apart, which is

@@ -4,6 +4,8 @@
 
 pub mod city;
 pub mod hall;
+pub mod process;
+pub mod tmux;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

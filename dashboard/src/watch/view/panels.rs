@@ -16,13 +16,14 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 /// Space ratatui puts between table columns.
 const GAP: u16 = 1;
 
-const ALERT_KINDS: [AlertKind; 8] = [
+const ALERT_KINDS: [AlertKind; 9] = [
     AlertKind::LongWait,
     AlertKind::TooManyWaiting,
     AlertKind::EstimateOverTarget,
     AlertKind::IdleWindow,
     AlertKind::NoticeDue,
     AlertKind::Deadline,
+    AlertKind::MaterialDue,
     AlertKind::DeviceFault,
     AlertKind::UrgentRefused,
 ];

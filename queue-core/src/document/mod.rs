@@ -1,4 +1,5 @@
-//! Documents (受理凭证, 补正材料通知书, 不予受理决定书, 办结通知单) and their verification strings.
+//! Documents (受理通知书, 补正材料通知书, 不予受理决定书, 办结通知书, 收件回执, 不予许可决定书,
+//! 延期告知书, 特别程序告知书, 告知承诺书) and their verification strings.
 //!
 //! GD 19(4) and Art 21 require every acceptance or non-acceptance receipt to bear the seal and the
 //! date. On paper the seal can be forged, so each document also carries a *verification string*
@@ -12,7 +13,9 @@
 //! ```
 //! - `payload`: base64url without padding of the UTF-8 JSON array
 //!   `[kind, serial, centre, issued_on, item, id_masked, due_on, digest]` where `kind` is one
-//!   letter (`A` acceptance, `N` correction notice, `R` rejection, `C` completion), dates are
+//!   letter (`A` acceptance, `N` correction notice, `R` rejection, `C` completion, `P`
+//!   application receipt, `F` refusal, `E` extension notice, `S` special procedure notice, `K`
+//!   commitment), dates are
 //!   `YYYYMMDD` (`due_on` is `""` when the document names no deadline), `id_masked` is the
 //!   applicant's masked ID (never the full number: the string is printed), and `digest` is
 //!   base64url of the first 16 bytes of SHA-256 over the document body's JSON.
@@ -37,75 +40,14 @@ pub use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::intake::{ApplicantKind, Authorisation, Deficiency, MaterialStatus};
+use crate::intake::{ApplicantKind, Authorisation, Deficiency, IdentityCheck, MaterialStatus};
 
 /// Version prefix of verification strings.
 pub const PREFIX: &str = "DV1.";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    /// 受理通知书 (also for deemed acceptance, 视为受理).
-    Acceptance,
-    /// 补正材料通知书 (the one-time notice).
-    CorrectionNotice,
-    /// 不予受理决定书.
-    Rejection,
-    /// 办结通知单 (finished on the spot).
-    Completion,
-}
+mod kind;
 
-impl DocumentKind {
-    #[must_use]
-    pub fn title_zh(self) -> &'static str {
-        match self {
-            Self::Acceptance => "受理通知书",
-            Self::CorrectionNotice => "补正材料通知书",
-            Self::Rejection => "不予受理决定书",
-            Self::Completion => "办结通知单",
-        }
-    }
-
-    #[must_use]
-    pub fn title_en(self) -> &'static str {
-        match self {
-            Self::Acceptance => "Notice of acceptance",
-            Self::CorrectionNotice => "Notice to supplement or correct materials",
-            Self::Rejection => "Decision of non-acceptance",
-            Self::Completion => "Completion slip",
-        }
-    }
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Acceptance => "acceptance",
-            Self::CorrectionNotice => "correction_notice",
-            Self::Rejection => "rejection",
-            Self::Completion => "completion",
-        }
-    }
-
-    /// One-letter code used inside verification strings (QR space is scarce).
-    fn letter(self) -> &'static str {
-        match self {
-            Self::Acceptance => "A",
-            Self::CorrectionNotice => "N",
-            Self::Rejection => "R",
-            Self::Completion => "C",
-        }
-    }
-
-    fn from_letter(s: &str) -> Option<Self> {
-        Some(match s {
-            "A" => Self::Acceptance,
-            "N" => Self::CorrectionNotice,
-            "R" => Self::Rejection,
-            "C" => Self::Completion,
-            _ => return None,
-        })
-    }
-}
+pub use kind::DocumentKind;
 
 /// A receipt or notice as issued: stored in the case and carried by the event that issued it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,15 +96,35 @@ pub struct DocumentBody {
     pub due_on: Option<NaiveDate>,
     /// The date rests on a year the calendar file does not cover yet.
     pub due_provisional: bool,
-    /// Reasons for a rejection.
+    /// Reasons for a rejection, refusal, extension or special procedure.
     pub reasons: Vec<String>,
-    /// Complaint, reconsideration and litigation routes (GD Art 21); rejections only.
+    /// Complaint, reconsideration and litigation routes (GD Art 21); rejections and refusals.
     pub appeal: Option<AppealRoutes>,
     /// The operative sentence of the document, in Chinese.
     pub statement: String,
     /// Where to query progress (PY Art 13, GD Art 22).
     pub query_hint: String,
     pub window: Option<u32>,
+    // Fields added for issue #11 are skipped when empty, so documents issued before them keep
+    // their digest (the body is re-serialised to check it).
+    /// A receipt's deadline for the one-time notice; after it the case is deemed accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_due_on: Option<NaiveDate>,
+    /// The identity document named by `applicant.id_masked` (e.g. 护照).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id_kind: String,
+    /// How the result reaches the applicant, and where (GD Art 22; PY Art 11).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub delivery: String,
+    /// The 一件事 bundle's items, each with its department.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bundle_items: Vec<ItemRef>,
+    /// Finished at the counter on the day of receipt (当场办结).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_the_spot: bool,
+    /// Non-acceptance ground (reason code) or the special procedure, as a snake_case code.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -171,6 +133,9 @@ pub struct PartyRef {
     pub name: String,
     /// Masked: documents leave the counter.
     pub id_masked: String,
+    /// Absent on documents issued before card readers (keeps their digests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_checked: Option<IdentityCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,6 +143,8 @@ pub struct AgentRef {
     pub name: String,
     pub id_masked: String,
     pub authorisation: Authorisation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_checked: Option<IdentityCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -359,6 +326,24 @@ pub enum KeyError {
     Format { path: PathBuf, message: String },
     #[error("{}: private key file is readable by others (mode {mode:o}); run chmod 600", path.display())]
     TooOpen { path: PathBuf, mode: u32 },
+}
+
+/// Checks a `DV1.` string against several centre keys (the current one and those retired by
+/// rotation): the string needs no key id, so strings issued before a rotation still verify.
+///
+/// # Errors
+/// The error against the first key when no key verifies it.
+pub fn verify_any(s: &str, keys: &[VerifyingKey]) -> Result<VerifiedFields, VerifyError> {
+    let mut first = None;
+    for k in keys {
+        match verify(s, k) {
+            Ok(f) => return Ok(f),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.unwrap_or(VerifyError::BadSignature))
 }
 
 /// A fresh random centre key. There is deliberately no fixed development key.

@@ -1,0 +1,277 @@
+//! Wait estimates from what the hall knows: the calling order (priority channels and head
+//! starts, and the priority arrivals still to come that will overtake), the windows serving
+//! the queue now (a shared window counts by the share it has been giving the queue), the time
+//! services in progress have run, and service-time distributions learned from the log.
+//!
+//! Everything here is a pure function of the queue state and `now`, so `decide` may call it;
+//! the figure given at issue is carried in the ticket of the event, never recomputed.
+
+pub mod predict;
+pub mod service_times;
+
+use chrono::{DateTime, Duration, FixedOffset};
+
+use crate::config::Rules;
+use crate::queue::{Channel, QueueState, Ticket, TicketState, WindowState};
+use crate::staffing::WaitRange;
+pub use predict::{LineModel, Overtakers, Server, WaitEstimate};
+pub use service_times::ServiceModel;
+
+/// Arrivals of the last this many minutes give the rates of the overtaking channels.
+pub const RATE_WINDOW_MINUTES: i64 = 60;
+/// A window's last this many calls give the share it gives each of its queues.
+pub const SHARE_CALLS: usize = 20;
+
+impl WaitEstimate {
+    /// The range shown to applicants: 10th to 90th percentile, in whole minutes (rounded, so
+    /// the displayed range still covers about 80 %).
+    #[must_use]
+    pub fn range(&self) -> WaitRange {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let m = |s: f64| (s / 60.0).round().clamp(0.0, f64::from(u32::MAX)) as u32;
+        let low = m(self.p10_seconds);
+        WaitRange {
+            low_minutes: low,
+            high_minutes: m(self.p90_seconds).max(low).max(1),
+        }
+    }
+}
+
+/// The service-time model of a queue, from its recent completions and configured time.
+#[must_use]
+pub fn service_model(state: &QueueState, queue: &str) -> ServiceModel {
+    let configured = state
+        .queues
+        .get(queue)
+        .map_or(600.0, |q| q.service_minutes * 60.0);
+    match state.completions.get(queue) {
+        Some(c) => ServiceModel::fit(configured, c),
+        None => ServiceModel::prior(configured),
+    }
+}
+
+/// Head start of a channel (and of returning with corrections), as the calling order uses.
+fn head_start(channel: Channel, returning: bool, rules: &Rules) -> Duration {
+    let h = &rules.head_start_minutes;
+    let c = match channel {
+        Channel::WalkIn => 0,
+        Channel::Green => h.green,
+        Channel::Urgent => h.urgent,
+        Channel::Appointment => h.appointment,
+    };
+    let back = if returning { h.returning } else { 0 };
+    Duration::minutes(i64::from(c.max(back)))
+}
+
+fn key_seconds(t: &Ticket, now: DateTime<FixedOffset>, rules: &Rules) -> f64 {
+    let key = t.credit_since - head_start(t.channel, t.returning, rules);
+    #[allow(clippy::cast_precision_loss)]
+    let ms = (key - now).num_milliseconds() as f64;
+    ms / 1000.0
+}
+
+/// The windows open for `queue`, with their share of it and the service they hold.
+fn servers(state: &QueueState, queue: &str, now: DateTime<FixedOffset>) -> Vec<Server> {
+    state
+        .windows
+        .values()
+        .filter(|w| w.state == WindowState::Open && w.serves(queue))
+        .map(|w| {
+            let busy = w
+                .ticket
+                .as_ref()
+                .and_then(|id| state.tickets.get(id))
+                .and_then(|t| {
+                    let start = t.served_at.or(t.called_at)?;
+                    #[allow(clippy::cast_precision_loss)]
+                    let elapsed = (now - start).num_milliseconds().max(0) as f64 / 1000.0;
+                    Some((elapsed, service_model(state, &t.queue)))
+                });
+            Server {
+                share: share(state, w, queue),
+                busy,
+            }
+        })
+        .collect()
+}
+
+/// The share of its calls a window gives `queue`: 1 when its other queues are empty, else
+/// what it has been doing lately (its weights as the prior).
+fn share(state: &QueueState, w: &crate::queue::Window, queue: &str) -> f64 {
+    if w.queues.len() <= 1
+        || w.queues
+            .iter()
+            .all(|q| q == queue || state.waiting_count(q) == 0)
+    {
+        return 1.0;
+    }
+    let total_weight: f64 = w.queues.iter().map(|q| w.weight(q)).sum();
+    let prior = if total_weight > 0.0 {
+        w.weight(queue) / total_weight
+    } else {
+        1.0
+    };
+    let mut calls: Vec<(&DateTime<FixedOffset>, bool)> = state
+        .tickets
+        .values()
+        .filter(|t| t.window == Some(w.number))
+        .filter_map(|t| t.called_at.as_ref().map(|at| (at, t.queue == queue)))
+        .collect();
+    calls.sort_by(|a, b| b.0.cmp(a.0));
+    calls.truncate(SHARE_CALLS);
+    #[allow(clippy::cast_precision_loss)]
+    let here = calls.iter().filter(|c| c.1).count() as f64;
+    #[allow(clippy::cast_precision_loss)]
+    let n = calls.len() as f64;
+    ((here + 2.0 * prior) / (n + 2.0)).clamp(0.05, 1.0)
+}
+
+/// Observed arrival rates of the channels that overtake walk-ins.
+fn overtakers(
+    state: &QueueState,
+    queue: &str,
+    now: DateTime<FixedOffset>,
+    rules: &Rules,
+) -> Vec<Overtakers> {
+    let since = now - Duration::minutes(RATE_WINDOW_MINUTES);
+    let mut out = Vec::new();
+    for ch in [Channel::Green, Channel::Urgent, Channel::Appointment] {
+        #[allow(clippy::cast_precision_loss)]
+        let head = head_start(ch, false, rules).num_seconds() as f64;
+        if head <= 0.0 {
+            continue;
+        }
+        let n = state
+            .tickets
+            .values()
+            .filter(|t| {
+                t.queue == queue
+                    && t.channel == ch
+                    && t.transferred_from.is_none()
+                    && t.issued_at > since
+                    && t.issued_at <= now
+            })
+            .count();
+        if n > 0 {
+            #[allow(clippy::cast_precision_loss)]
+            let rate = n as f64 / (RATE_WINDOW_MINUTES as f64 * 60.0);
+            out.push(Overtakers {
+                rate,
+                head_start: head,
+            });
+        }
+    }
+    out
+}
+
+/// A seed from the inputs: the same state and instant give the same figures.
+fn seed(queue: &str, now: DateTime<FixedOffset>, keys: &[f64]) -> u64 {
+    // FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(queue.as_bytes());
+    eat(&now.timestamp_millis().to_le_bytes());
+    eat(&keys.len().to_le_bytes());
+    h
+}
+
+fn line_model(
+    state: &QueueState,
+    queue: &str,
+    extra: Option<f64>,
+    now: DateTime<FixedOffset>,
+    rules: &Rules,
+) -> (LineModel, Vec<String>) {
+    let waiting: Vec<&Ticket> = state
+        .tickets
+        .values()
+        .filter(|t| t.queue == queue && t.state == TicketState::Waiting)
+        .collect();
+    let mut keys: Vec<f64> = waiting.iter().map(|t| key_seconds(t, now, rules)).collect();
+    let ids = waiting.iter().map(|t| t.id.clone()).collect();
+    if let Some(k) = extra {
+        keys.push(k);
+    }
+    let model = LineModel {
+        service: service_model(state, queue),
+        servers: servers(state, queue, now),
+        overtakers: overtakers(state, queue, now, rules),
+        seed: seed(queue, now, &keys),
+        keys,
+    };
+    (model, ids)
+}
+
+/// The predicted wait of a ticket about to join the line (issued or transferred), `None` when
+/// no window serves its queue.
+#[must_use]
+pub fn for_ticket(
+    state: &QueueState,
+    t: &Ticket,
+    now: DateTime<FixedOffset>,
+    rules: &Rules,
+) -> Option<WaitEstimate> {
+    let key = key_seconds(t, now, rules);
+    let (model, _) = line_model(state, &t.queue, Some(key), now, rules);
+    predict::predict(&model).and_then(|v| v.last().copied())
+}
+
+/// [`for_ticket`] as the range printed on the ticket.
+#[must_use]
+pub fn range_for_ticket(
+    state: &QueueState,
+    t: &Ticket,
+    now: DateTime<FixedOffset>,
+    rules: &Rules,
+) -> Option<WaitRange> {
+    for_ticket(state, t, now, rules).map(|e| e.range())
+}
+
+/// What a walk-in joining `queue` now would be told.
+#[must_use]
+pub fn for_walk_in(
+    state: &QueueState,
+    queue: &str,
+    now: DateTime<FixedOffset>,
+    rules: &Rules,
+) -> Option<WaitEstimate> {
+    let (model, _) = line_model(state, queue, Some(0.0), now, rules);
+    predict::predict(&model).and_then(|v| v.last().copied())
+}
+
+/// [`for_walk_in`] as a range.
+#[must_use]
+pub fn walk_in_range(
+    state: &QueueState,
+    queue: &str,
+    now: DateTime<FixedOffset>,
+    rules: &Rules,
+) -> Option<WaitRange> {
+    for_walk_in(state, queue, now, rules).map(|e| e.range())
+}
+
+/// The current estimate of every waiting ticket of `queue`, by ticket id.
+#[must_use]
+pub fn for_line(
+    state: &QueueState,
+    queue: &str,
+    now: DateTime<FixedOffset>,
+    rules: &Rules,
+) -> Vec<(String, WaitEstimate)> {
+    let (model, ids) = line_model(state, queue, None, now, rules);
+    predict::predict(&model)
+        .map(|v| ids.into_iter().zip(v).collect())
+        .unwrap_or_default()
+}
+
+/// The textbook queue-length predictor, (n + 1) · mean / s, seconds; the baseline the
+/// estimator is measured against. `None` with no window open.
+#[must_use]
+pub fn queue_length_baseline(ahead: u32, servers: u32, mean_service_seconds: f64) -> Option<f64> {
+    (servers > 0).then(|| (f64::from(ahead) + 1.0) * mean_service_seconds / f64::from(servers))
+}

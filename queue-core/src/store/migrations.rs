@@ -1,0 +1,111 @@
+//! Schema migrations, in order; index + 1 is the `user_version` after it. Never edit one,
+//! only add.
+
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: the event log, replies, projections, tokens.
+    "CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL
+    );
+    CREATE TABLE replies (
+        key TEXT PRIMARY KEY,
+        seq INTEGER,
+        reply TEXT NOT NULL
+    );
+    CREATE TABLE tickets (
+        id TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        day TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL,
+        window INTEGER,
+        issued_at TEXT NOT NULL,
+        called_at TEXT,
+        served_at TEXT,
+        finished_at TEXT,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX tickets_day ON tickets(day);
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        serial TEXT NOT NULL UNIQUE,
+        item TEXT NOT NULL,
+        state TEXT NOT NULL,
+        id_number TEXT,
+        received_on TEXT,
+        due_on TEXT,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX cases_id_number ON cases(id_number);
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        window INTEGER,
+        label TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );",
+    // 2: fewer pages per commit. Replies are appended in order (the writer keeps the key
+    // index in memory) instead of landing on a random B-tree page each; the tickets projection
+    // keeps its columns (the event log holds the full tickets) in one B-tree without rowid.
+    "CREATE TABLE replies2 (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        seq INTEGER,
+        at TEXT NOT NULL DEFAULT '',
+        reply TEXT NOT NULL
+    );
+    INSERT INTO replies2 (key, seq, reply) SELECT key, seq, reply FROM replies;
+    DROP TABLE replies;
+    ALTER TABLE replies2 RENAME TO replies;
+    CREATE TABLE tickets2 (
+        id TEXT PRIMARY KEY,
+        number TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        day TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL,
+        window INTEGER,
+        issued_at TEXT NOT NULL,
+        called_at TEXT,
+        served_at TEXT,
+        finished_at TEXT
+    ) WITHOUT ROWID;
+    INSERT INTO tickets2 SELECT id, number, queue, day, channel, state, window, issued_at,
+        called_at, served_at, finished_at FROM tickets;
+    DROP TABLE tickets;
+    ALTER TABLE tickets2 RENAME TO tickets;
+    CREATE INDEX tickets_day ON tickets(day);",
+    // 3: tokens that end (expiry; revocation already existed).
+    "ALTER TABLE tokens ADD COLUMN expires_at TEXT;",
+    // 4: personal data out of the chain (pii, keyed digest for case lookup), the actor of
+    // every event, signed chain heads, and a meta table (per-hall secret, clock mode).
+    // Cases written before keep their full ID only until `finish_v4` digests it.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE pii (
+        ref TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        nonce BLOB NOT NULL,
+        value TEXT NOT NULL
+    );
+    CREATE INDEX pii_at ON pii(at);
+    CREATE TABLE heads (
+        id INTEGER PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        signed_at TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        signature BLOB NOT NULL
+    );
+    ALTER TABLE events ADD COLUMN actor TEXT;
+    ALTER TABLE cases ADD COLUMN id_digest TEXT;
+    DROP INDEX cases_id_number;
+    CREATE INDEX cases_id_digest ON cases(id_digest);",
+];
