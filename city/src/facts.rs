@@ -174,6 +174,11 @@ fn case_step(e: &CaseEvent) -> Option<&'static str> {
         CaseEvent::CaseRejected { .. } => "rejected",
         CaseEvent::CaseCompleted { .. } => "completed",
         CaseEvent::CaseExtended { .. } => "extended",
+        CaseEvent::CaseRefused { .. } => "refused",
+        CaseEvent::CasePaused { .. } => "paused",
+        CaseEvent::CaseResumed { .. }
+        | CaseEvent::CommitmentRecorded { .. }
+        | CaseEvent::ResultCollected { .. } => return None,
     })
 }
 

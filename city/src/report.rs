@@ -43,6 +43,9 @@ pub struct DepartmentMonth {
     pub notices: i64,
     pub deferred_notices: i64,
     pub extensions: i64,
+    /// Refused after acceptance (不予许可), as the hall's report counts it.
+    pub refused: i64,
+    pub paused: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -100,7 +103,9 @@ const STEPS: &str = "
     count(*) FILTER (WHERE step = 'completed'),
     count(*) FILTER (WHERE step = 'notice_issued'),
     count(*) FILTER (WHERE step = 'notice_deferred'),
-    count(*) FILTER (WHERE step = 'extended')";
+    count(*) FILTER (WHERE step = 'extended'),
+    count(*) FILTER (WHERE step = 'refused'),
+    count(*) FILTER (WHERE step = 'paused')";
 
 /// The month `first_day ..= last_day` across every centre in the database.
 ///
@@ -155,6 +160,8 @@ pub async fn month(
                 notices: r.get(7),
                 deferred_notices: r.get(8),
                 extensions: r.get(9),
+                refused: r.get(10),
+                paused: r.get(11),
             });
         }
     }
@@ -216,7 +223,7 @@ impl CityMonth {
         let mut out = String::from(
             "中心 centre,部门 department,收件 opened,受理 accepted,视为受理 deemed_accepted,\
              不予受理 rejected,办结 completed,一次性告知 notices,延后告知 deferred_notices,\
-             延期 extensions\n",
+             延期 extensions,不予许可 refused,中止 paused\n",
         );
         for d in &self.departments {
             let centre = if d.centre.is_empty() {
@@ -225,7 +232,7 @@ impl CityMonth {
                 &d.centre
             };
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{}\n",
                 csv_field(centre),
                 csv_field(&d.department),
                 d.opened,
@@ -236,6 +243,8 @@ impl CityMonth {
                 d.notices,
                 d.deferred_notices,
                 d.extensions,
+                d.refused,
+                d.paused,
             ));
         }
         out
