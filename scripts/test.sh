@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs what the tests need when it is missing:
 # tmux (terminal apps), zbar-tools (QR decoding of printed documents), Debian's chromium
-# (web pages, headless), systemd (`systemd-analyze verify` of the units) and the npm package
-# playwright-core (driving chromium).
+# (web pages, headless), systemd (`systemd-analyze verify` of the units), the npm package
+# playwright-core (driving chromium) and PostgreSQL's server binaries (the city tests initdb
+# their own throw-away cluster; no service is started).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

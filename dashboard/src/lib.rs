@@ -1,6 +1,7 @@
 //! The hall server and the operator tools behind the `dashboard` binary.
 pub mod backtest;
 pub mod backup;
+pub mod city;
 pub mod client;
 pub mod demo;
 pub mod disk;
@@ -9,6 +10,7 @@ pub mod document_page;
 pub mod history;
 pub mod identity;
 pub mod keys;
+pub mod logging;
 pub mod logtools;
 pub mod paths;
 pub mod printable;

@@ -44,6 +44,10 @@ enum Cmd {
     CheckId(tools::CheckIdArgs),
     /// Smallest number of windows meeting a service level (Erlang C).
     Staffing(tools::StaffingArgs),
+    /// Ship this hall's events (no personal data) to the city database, then exit (or --follow).
+    Ship(dashboard::city::ShipArgs),
+    /// The city-wide view on PostgreSQL: `city serve`, `city watch`, `city report`.
+    City(dashboard::city::CityArgs),
     /// Consistent copy of the database while the hall serves, verified.
     Backup(dashboard::backup::BackupArgs),
     /// Put a backup in place of the database (never over a newer one without --force).
@@ -86,6 +90,12 @@ struct ServeArgs {
     /// Log to this file instead of stderr.
     #[arg(long)]
     log: Option<PathBuf>,
+    /// Also ship the hall's committed events (no personal data) to this city database, in the
+    /// background; the hall never waits for it (see README, "City-wide view").
+    #[arg(long, value_parser = parse_pg, env = "CITY_PG", hide_env_values = true)]
+    ship_to: Option<city::PgTarget>,
+    #[command(flatten)]
+    ship: dashboard::city::ShipTargetArgs,
     /// Alert supervisors when free space on the database's disk falls below this many MB.
     #[arg(long, default_value_t = 256)]
     min_free_mb: u64,
@@ -101,41 +111,12 @@ struct ServeArgs {
     insecure_lan: bool,
 }
 
-fn init_logging(
-    file: Option<&PathBuf>,
-) -> anyhow::Result<Option<tracing_appender::non_blocking::WorkerGuard>> {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HALL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    match file {
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("log directory {}", dir.display()))?;
-            let name = path.file_name().context("log file name")?;
-            let (writer, guard) =
-                tracing_appender::non_blocking(tracing_appender::rolling::never(dir, name));
-            tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_writer(writer)
-                .with_ansi(false)
-                .init();
-            Ok(Some(guard))
-        }
-        None => {
-            tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_writer(std::io::stderr)
-                .init();
-            Ok(None)
-        }
-    }
+fn parse_pg(s: &str) -> Result<city::PgTarget, String> {
+    s.parse().map_err(|e: city::CityError| e.to_string())
 }
 
 fn serve(a: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let _guard = init_logging(a.log.as_ref())?;
+    let _guard = dashboard::logging::init(a.log.as_ref())?;
     // A demo never writes into a centre's database unless told to (and even then only into
     // one already run in simulated time, or still empty).
     let demo_dir = if a.demo && a.db.is_none() {
@@ -183,7 +164,23 @@ fn serve(a: &ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("tokio runtime")?;
-    rt.block_on(server::serve(opts))?;
+    let ship = a
+        .ship_to
+        .clone()
+        .map(|to| {
+            dashboard::city::ship_options(opts.db.clone(), a.config.as_ref(), to, a.ship.ship_what)
+        })
+        .transpose()?;
+    rt.block_on(async move {
+        let hall = server::start(opts).await?;
+        // Started after the hall, which creates and checks the database first.
+        let shipper = ship.map(city::ship::ShipHandle::spawn).transpose()?;
+        let r = server::run_until_signal(hall).await;
+        if let Some(s) = shipper {
+            tokio::task::spawn_blocking(move || s.stop()).await.ok();
+        }
+        r
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -202,6 +199,8 @@ fn main() -> ExitCode {
         Cmd::Calendar(a) => tools::calendar(a),
         Cmd::CheckId(a) => tools::check_id(a),
         Cmd::Staffing(a) => tools::staffing(a),
+        Cmd::Ship(a) => dashboard::city::ship(a),
+        Cmd::City(a) => dashboard::city::city(a),
         Cmd::Backup(a) => dashboard::backup::backup(a),
         Cmd::Restore(a) => dashboard::backup::restore(a),
         Cmd::Doctor(a) => dashboard::doctor::doctor(a),

@@ -364,7 +364,14 @@ fn load_or_create_key(
 /// # Errors
 /// Start-up failures.
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
-    let hall = start(opts).await?;
+    run_until_signal(start(opts).await?).await
+}
+
+/// Runs a started hall until SIGINT/SIGTERM, then shuts it down cleanly.
+///
+/// # Errors
+/// Shutdown failures.
+pub async fn run_until_signal(hall: RunningHall) -> anyhow::Result<()> {
     let token = hall.state.shutdown.clone();
     tokio::spawn(async move {
         wait_for_signal().await;

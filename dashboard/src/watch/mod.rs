@@ -49,11 +49,12 @@ pub struct WatchArgs {
 }
 
 /// Log to a file under [`crate::paths::log_dir`]: the terminal belongs to the TUI.
-fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+#[must_use]
+pub fn init_file_logging(name: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = crate::paths::log_dir();
     std::fs::create_dir_all(&dir).ok()?;
     let (writer, guard) =
-        tracing_appender::non_blocking(tracing_appender::rolling::never(&dir, "watch.log"));
+        tracing_appender::non_blocking(tracing_appender::rolling::never(&dir, name));
     let filter = tracing_subscriber::EnvFilter::try_from_env("HALL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -74,7 +75,7 @@ pub fn watch(a: &WatchArgs) -> anyhow::Result<ExitCode> {
     if a.token.trim().is_empty() {
         anyhow::bail!("需要令牌 a token is needed: --token or HALL_TOKEN");
     }
-    let _log = init_logging();
+    let _log = init_file_logging("watch.log");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

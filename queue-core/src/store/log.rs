@@ -179,6 +179,68 @@ impl Store {
         Ok(out)
     }
 
+    /// Like [`Self::events_after`], but each event is checked against the chain: `prev_hash` is
+    /// the hash of event `after` as the caller knows it (zeros for 0), and every event must link
+    /// to the one before and match its own hash. Returns each event with its hash. Used by the
+    /// city shipper, which keeps the last hash it shipped and so proves the log it continues.
+    ///
+    /// # Errors
+    /// SQLite errors, `Tampered` on a gap or a broken link, `Corrupt` for an unreadable event.
+    pub fn events_after_chained(
+        &self,
+        after: u64,
+        prev_hash: &[u8],
+        limit: u64,
+    ) -> Result<Vec<(EventRecord, Vec<u8>)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, at, body, prev_hash, hash, actor FROM events WHERE seq > ?1
+                 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    i64::try_from(after).unwrap_or(i64::MAX),
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                        r.get::<_, Vec<u8>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        let mut prev = prev_hash.to_vec();
+        for (expect_seq, row) in (after + 1..).zip(rows) {
+            let (seq, at, body, link, hash, actor) = row.map_err(|e| self.err(e))?;
+            let seq = u64::try_from(seq).unwrap_or(0);
+            let problem = if seq != expect_seq {
+                Some(format!("expected seq {expect_seq}: an event is missing"))
+            } else if link != prev {
+                Some("previous-hash link broken".into())
+            } else if record_hash(&prev, seq, &at, actor.as_deref(), &body) != hash {
+                Some("content does not match its hash".into())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(StoreError::Tampered { seq, problem });
+            }
+            let rec = parse_record(&self.conn, &self.path, &self.secret, seq, &at, &body)?;
+            out.push((rec, hash.clone()));
+            prev = hash;
+        }
+        Ok(out)
+    }
+
     /// The hash of the last event (zeros for an empty log) and its seq.
     ///
     /// # Errors
