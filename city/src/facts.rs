@@ -176,6 +176,8 @@ fn case_step(e: &CaseEvent) -> Option<&'static str> {
         CaseEvent::CaseExtended { .. } => "extended",
         CaseEvent::CaseRefused { .. } => "refused",
         CaseEvent::CasePaused { .. } => "paused",
+        // Another window took the case over (the window leaves the staff view only).
+        CaseEvent::CaseTakenOver { .. } => "taken_over",
         CaseEvent::CaseResumed { .. }
         | CaseEvent::CommitmentRecorded { .. }
         | CaseEvent::ResultCollected { .. } => return None,

@@ -183,7 +183,11 @@ fn window_changed_updates_open_windows_and_estimate() {
         ),
     );
     let after = app.hall.as_ref().unwrap().estimated_wait("A").unwrap();
-    assert_eq!((after.low_minutes, after.high_minutes), (20, 35), "the summary's figure");
+    assert_eq!(
+        (after.low_minutes, after.high_minutes),
+        (20, 35),
+        "the summary's figure"
+    );
 }
 
 #[test]
