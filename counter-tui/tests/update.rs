@@ -658,3 +658,35 @@ fn an_accepted_case_can_be_paused_resumed_and_refused_from_the_keyboard() {
     );
     assert_eq!(app.hall.cases[&case_id].state, CaseState::Refused);
 }
+
+#[test]
+fn a_case_taken_over_by_another_window_leaves_this_counter() {
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "BDC002");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "张三");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "440524188001010014");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    pump(&mut app, &mut fx, e);
+    let case_id = app.intake.case_id().expect("case open").to_string();
+    let mut case = serde_json::to_value(&app.hall.cases[&case_id]).unwrap();
+    case["window"] = serde_json::json!(2);
+    case["applicant"]["id_number"] = serde_json::json!("4405**********0014");
+    app.update(Msg::Hall(Incoming::Event {
+        seq: 999,
+        at: "2026-11-23T10:00:00+08:00".into(),
+        event: serde_json::json!({"kind":"case_taken_over","case":case,"from":1,"reason":"窗口 1 暂停"}),
+    }));
+    assert_eq!(app.intake.stage, Stage::Idle, "the case panel closes");
+    let n = app.notice.as_ref().expect("the counter is told");
+    assert!(
+        n.text.contains(&case_id) && n.text.contains("窗口 2"),
+        "{}",
+        n.text
+    );
+    assert_eq!(app.hall.cases[&case_id].window, Some(2));
+}

@@ -122,8 +122,12 @@ pub fn purge_cmd(a: &PurgeArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open(&db)?;
     let r = store.purge(&before.to_string(), &replies_before.to_rfc3339())?;
     println!(
-        "已清除 purged: {} personal values recorded before {before}, {} stored replies older than {REPLY_HORIZON_DAYS} days; file rewritten (VACUUM)",
-        r.values, r.replies
+        "已清除 purged: {} personal values recorded before {before}, {} stored replies older than {REPLY_HORIZON_DAYS} days, {} state checkpoints; file rewritten (VACUUM)",
+        r.values, r.replies, r.checkpoints
+    );
+    println!(
+        "若大厅正在运行，请立即重启 restart the hall now if it is running: it still holds the \
+         purged values in memory and would write them into its next checkpoint"
     );
     if r.legacy_events > 0 {
         println!(

@@ -57,8 +57,26 @@ async fn another_windows_case_is_refused_and_never_shows_the_full_id() {
         .command(json!({"kind":"case_materials","case":serial,"materials":[{"material":"M1","status":"submitted"}]}))
         .await;
     assert_eq!(own["result"]["case"]["applicant"]["id_number"], ID);
-    two.wait_event(|e| e["event"]["kind"] == "materials_recorded")
+    // Window 2 does not receive window 1's case events at all: by the time window 1's next
+    // event reaches it, a redacted marker has covered them.
+    let own_seq = own["seq"].as_u64().unwrap();
+    for cmd in [
+        json!({"kind":"pause","reason":"break"}),
+        json!({"kind":"resume"}),
+    ] {
+        let r = two.command(cmd).await;
+        assert_eq!(r["ok"], true, "{r}");
+    }
+    let covered = two
+        .wait_event(|e| e["seq"].as_u64().is_some_and(|s| s > own_seq))
         .await;
+    assert!(
+        !two.events
+            .iter()
+            .chain([&covered])
+            .any(|e| e["event"]["kind"] == "materials_recorded"),
+        "window 2 got window 1's case event"
+    );
     assert!(
         !seen(&two, &[&r, &q]).contains(ID),
         "counter 2 saw the full ID"

@@ -23,6 +23,7 @@ async fn the_pad_rates_the_service_its_window_just_finished() {
         ("--pad-token", h.token("pad", Some(1))),
         ("--counter-token", h.token("counter", Some(1))),
         ("--kiosk-token", h.token("kiosk", None)),
+        ("--supervisor-token", h.token("supervisor", None)),
     ];
     let hall = format!("http://{}", h.addr());
     let out = tokio::task::spawn_blocking(move || {

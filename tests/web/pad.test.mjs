@@ -18,8 +18,8 @@ const args = parseArgs(process.argv.slice(2));
 const HALL = (args.hall || '').replace(/\/+$/, '');
 const CHROMIUM = args.chromium || '/usr/bin/chromium';
 const SHOTS = args.shots || '/tmp';
-if (!HALL || !args['pad-token'] || !args['counter-token'] || !args['kiosk-token']) {
-  console.error('usage: node pad.test.mjs --hall URL --pad-token T --counter-token T --kiosk-token T');
+if (!HALL || !args['pad-token'] || !args['counter-token'] || !args['kiosk-token'] || !args['supervisor-token']) {
+  console.error('usage: node pad.test.mjs --hall URL --pad-token T --counter-token T --kiosk-token T --supervisor-token T');
   process.exit(2);
 }
 
@@ -41,6 +41,7 @@ window.openSession = (token) => new Promise((resolve, reject) => {
     if (f.type === 'welcome') s.welcome = f;
     else if (f.type === 'snapshot') { s.snapshot = f; resolve(s); }
     else if (f.type === 'event') s.events.push(f.event);
+    else if (f.type === 'batch') for (const e of f.events) s.events.push(e.event);
     else if (f.type === 'reply') { const p = s.pending.get(f.id); if (p) { s.pending.delete(f.id); p(f); } }
     else if (f.type === 'error' && !s.snapshot) reject(new Error(f.code + ': ' + f.message));
   };
@@ -71,6 +72,8 @@ try {
   const counter = await open('counter', args['counter-token']);
   const padRaw = await open('pad', args['pad-token']);
   await open('kiosk', args['kiosk-token']);
+  // Ratings are supervision detail: they reach supervisors, not other counters.
+  await open('supervisor', args['supervisor-token']);
   const W = counter.welcome.window;
   assert(padRaw.welcome.window === W, `pad bound to window ${padRaw.welcome.window}, counter to ${W}`);
   const win = counter.state.windows.find((w) => w.number === W);
@@ -130,8 +133,8 @@ try {
     await pad.tap('#p-reason-send');
     await pad.waitForFunction(() => document.body.dataset.screen === 'thanks');
     assert(/感谢/.test(await pad.textContent('#p-thanks')), 'no thanks');
-    const ev = await ctl.evaluate(() => window.sessions.counter.events.find((e) => e.kind === 'evaluation_recorded'));
-    assert(ev, 'no evaluation_recorded event reached staff');
+    const ev = await ctl.evaluate(() => window.sessions.supervisor.events.find((e) => e.kind === 'evaluation_recorded'));
+    assert(ev, 'no evaluation_recorded event reached the supervisor');
     assert(ev.evaluation.window === W, `rating landed on window ${ev.evaluation.window}`);
     assert(ev.evaluation.rating === 1 && /等候时间过长/.test(ev.evaluation.reason), JSON.stringify(ev));
     assert(ev.evaluation.on_behalf === false, 'marked on behalf');

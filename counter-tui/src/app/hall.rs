@@ -66,6 +66,7 @@ impl App {
             Incoming::Event { at, event, .. } => {
                 let at = DateTime::parse_from_rfc3339(&at).ok();
                 self.hall.apply(&event, at);
+                self.on_taken_over(&event);
             }
             Incoming::Reply {
                 id,
@@ -79,6 +80,32 @@ impl App {
             }
         }
         vec![]
+    }
+
+    /// Another window took over the case open here: close it, say who has it now.
+    fn on_taken_over(&mut self, event: &Value) {
+        if event["kind"] != "case_taken_over"
+            || event["from"].as_u64() != Some(u64::from(self.cfg.window))
+        {
+            return;
+        }
+        let Some(id) = event["case"]["id"].as_str() else {
+            return;
+        };
+        if self.intake.case_id() != Some(id) {
+            return;
+        }
+        let id = id.to_string();
+        let to = event["case"]["window"]
+            .as_u64()
+            .map_or_else(String::new, |w| w.to_string());
+        self.intake.edits.clear();
+        self.intake.stage = Stage::Idle;
+        let text = match self.lang {
+            i18n::Lang::Zh => format!("办件 {id} 已由窗口 {to} 接办"),
+            i18n::Lang::En => format!("case {id} was taken over by window {to}"),
+        };
+        self.say(Level::Warning, text);
     }
 
     pub(super) fn on_reply(

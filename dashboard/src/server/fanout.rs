@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use axum::extract::ws::Utf8Bytes;
 use queue_core::auth::Role;
 use queue_core::hall::Event;
+use queue_core::intake::CaseEvent;
 use queue_core::queue::QueueEvent;
 use queue_core::store::EventRecord;
 use queue_core::supervision::SupervisionEvent;
@@ -24,8 +25,12 @@ pub enum Scope {
         queues: Vec<String>,
         windows: Vec<u32>,
     },
-    /// A case: only the counter of the window handling it (unmasked).
-    Case { window: Option<u32> },
+    /// A case: the counter of the window handling it (unmasked) and, when the case was
+    /// taken over, the window that had it (masked: it must learn the case has left it).
+    Case {
+        window: Option<u32>,
+        from: Option<u32>,
+    },
     /// Hall-wide staff news every counter shows (windows, alerts, thresholds, devices).
     Staff,
     /// Supervision detail: recommendations, bookings, ratings, refusals.
@@ -54,6 +59,10 @@ impl Scope {
             },
             Event::Case(c) => Self::Case {
                 window: c.case().window,
+                from: match c {
+                    CaseEvent::CaseTakenOver { from, .. } => *from,
+                    _ => None,
+                },
             },
             Event::Supervision(SupervisionEvent::Recommendation(_)) => Self::Supervisors,
             Event::Supervision(_) => Self::Staff,
@@ -122,7 +131,12 @@ impl Outgoing {
             .map(|e| event_frame(r.seq, &at, Some(&e)).into());
         let scope = Scope::of(&r.event);
         let own = match (&scope, &r.event) {
-            (Scope::Case { window: Some(w) }, Event::Case(_)) => r
+            (
+                Scope::Case {
+                    window: Some(w), ..
+                },
+                Event::Case(_),
+            ) => r
                 .event
                 .for_role(Role::Counter, Some(*w))
                 .map(|e| (*w, event_frame(r.seq, &at, Some(&e)).into())),
@@ -166,8 +180,9 @@ impl Outgoing {
             Role::Counter => match &self.scope {
                 Scope::Staff => Some(&self.staff),
                 Scope::Supervisors => None,
-                Scope::Case { .. } => match (&self.own, sub.window) {
+                Scope::Case { from, .. } => match (&self.own, sub.window) {
                     (Some((w, frame)), Some(mine)) if *w == mine => Some(frame),
+                    (_, Some(mine)) if *from == Some(mine) => Some(&self.staff),
                     _ => None,
                 },
                 Scope::Tickets { queues, windows } => {

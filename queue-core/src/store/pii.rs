@@ -212,6 +212,8 @@ pub struct PurgeReport {
     pub values: usize,
     /// Stored replies erased (older than the retry horizon).
     pub replies: usize,
+    /// State checkpoints dropped (they hold personal data; start-up replays the log instead).
+    pub checkpoints: usize,
     /// Events written before schema 4 that still hold personal data in their body (their
     /// hash covers it; see docs/security.md).
     pub legacy_events: usize,

@@ -21,6 +21,12 @@ impl Store {
             .execute("DELETE FROM pii WHERE at < ?1", params![before])
             .map_err(|e| self.err(e))?;
         let replies = self.prune_replies(replies_before)?;
+        // A checkpoint holds the whole state, personal data included: drop them all. The next
+        // start replays the purged log once and writes a clean one at its stop.
+        let checkpoints = self
+            .conn
+            .execute("DELETE FROM checkpoints", [])
+            .map_err(|e| self.err(e))?;
         let legacy: i64 = self
             .conn
             .query_row(
@@ -37,6 +43,7 @@ impl Store {
         Ok(PurgeReport {
             values,
             replies,
+            checkpoints,
             legacy_events: usize::try_from(legacy).unwrap_or(0),
         })
     }

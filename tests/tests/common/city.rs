@@ -93,7 +93,8 @@ pub async fn workload(hall: &TestHall, n: usize) {
     let r = counter.command(json!({"kind":"no_show"})).await;
     assert_eq!(r["ok"], true, "{r}");
     let t = serve_one(&mut counter, "办结").await;
-    let r = counter
+    // The applicant rates at the kiosk (counters do not rate their own service).
+    let r = kiosk
         .command(json!({"kind":"evaluate","ticket":t,"rating":2,"reason":format!("{NAME} 电话 {PHONE}")}))
         .await;
     assert_eq!(r["ok"], true, "{r}");

@@ -188,8 +188,13 @@ impl Conn {
         if let Some(i) = self.events.iter().position(&f) {
             return self.events.remove(i);
         }
+        // Summaries keep the socket busy, so a missing event needs a deadline of its own.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let v = self.next().await.expect("event");
+            let v = tokio::time::timeout_at(deadline, self.next())
+                .await
+                .expect("the awaited event did not come within 20 s")
+                .expect("event");
             if v["type"] == "event" && f(&v) {
                 return v;
             }
