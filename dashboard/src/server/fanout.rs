@@ -287,24 +287,33 @@ impl Assembler {
             }
             return frames;
         }
-        let mut s = String::new();
-        for p in self.parts.drain(..) {
-            let piece = p.as_str();
-            if !s.is_empty() && s.len() + piece.len() > BATCH_BYTES {
-                s.push_str("]}");
-                frames.push(std::mem::take(&mut s).into());
+        const HEAD: &str = r#"{"type":"batch","events":["#;
+        // Each frame is allocated at its exact size: a frame waits in every slow client's
+        // queue, so spare capacity there is memory times clients (docs/benchmarks.md).
+        let parts: Vec<Part> = self.parts.drain(..).collect();
+        let mut start = 0;
+        while start < parts.len() {
+            let mut end = start;
+            let mut len = HEAD.len() + 2;
+            while end < parts.len() {
+                let add = parts[end].as_str().len() + usize::from(end > start);
+                if end > start && len + add > BATCH_BYTES {
+                    break;
+                }
+                len += add;
+                end += 1;
             }
-            if s.is_empty() {
-                s.reserve(BATCH_BYTES.min(piece.len() * 64) + 32);
-                s.push_str(r#"{"type":"batch","events":["#);
-            } else {
-                s.push(',');
+            let mut s = String::with_capacity(len);
+            s.push_str(HEAD);
+            for (i, p) in parts[start..end].iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push_str(p.as_str());
             }
-            s.push_str(piece);
-        }
-        if !s.is_empty() {
             s.push_str("]}");
             frames.push(s.into());
+            start = end;
         }
         frames
     }

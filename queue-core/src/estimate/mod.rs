@@ -9,6 +9,8 @@
 pub mod predict;
 pub mod service_times;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, FixedOffset};
 
 use crate::config::Rules;
@@ -72,10 +74,13 @@ fn key_seconds(t: &Ticket, now: DateTime<FixedOffset>, rules: &Rules) -> f64 {
 
 /// The windows open for `queue`, with their share of it and the service they hold.
 fn servers(state: &QueueState, queue: &str, now: DateTime<FixedOffset>) -> Vec<Server> {
-    state
+    let open: Vec<&crate::queue::Window> = state
         .windows
         .values()
         .filter(|w| w.state == WindowState::Open && w.serves(queue))
+        .collect();
+    let recent = recent_calls(state, &open, queue);
+    open.into_iter()
         .map(|w| {
             let busy = w
                 .ticket
@@ -88,21 +93,57 @@ fn servers(state: &QueueState, queue: &str, now: DateTime<FixedOffset>) -> Vec<S
                     Some((elapsed, service_model(state, &t.queue)))
                 });
             Server {
-                share: share(state, w, queue),
+                share: share(state, w, queue, recent.get(&w.number)),
                 busy,
             }
         })
         .collect()
 }
 
-/// The share of its calls a window gives `queue`: 1 when its other queues are empty, else
-/// what it has been doing lately (its weights as the prior).
-fn share(state: &QueueState, w: &crate::queue::Window, queue: &str) -> f64 {
-    if w.queues.len() <= 1
-        || w.queues
+/// Whether a window's share of `queue` must be learned from its calls: it serves other
+/// queues too and one of them has people waiting.
+fn shared(state: &QueueState, w: &crate::queue::Window, queue: &str) -> bool {
+    w.queues.len() > 1
+        && !w
+            .queues
             .iter()
             .all(|q| q == queue || state.waiting_count(q) == 0)
-    {
+}
+
+/// Calls made by `windows` that need a share: `(called at, of this queue)` in ticket order,
+/// from one pass over the tickets (a scan per window was most of the writer's time in a
+/// busy hall; docs/benchmarks.md).
+fn recent_calls<'a>(
+    state: &'a QueueState,
+    windows: &[&crate::queue::Window],
+    queue: &str,
+) -> HashMap<u32, Vec<(&'a DateTime<FixedOffset>, bool)>> {
+    let mut out: HashMap<u32, Vec<(&DateTime<FixedOffset>, bool)>> = windows
+        .iter()
+        .filter(|w| shared(state, w, queue))
+        .map(|w| (w.number, Vec::new()))
+        .collect();
+    if out.is_empty() {
+        return out;
+    }
+    for t in state.tickets.values() {
+        let Some(w) = t.window else { continue };
+        if let (Some(calls), Some(at)) = (out.get_mut(&w), t.called_at.as_ref()) {
+            calls.push((at, t.queue == queue));
+        }
+    }
+    out
+}
+
+/// The share of its calls a window gives `queue`: 1 when its other queues are empty, else
+/// what it has been doing lately (its weights as the prior).
+fn share(
+    state: &QueueState,
+    w: &crate::queue::Window,
+    queue: &str,
+    calls: Option<&Vec<(&DateTime<FixedOffset>, bool)>>,
+) -> f64 {
+    if !shared(state, w, queue) {
         return 1.0;
     }
     let total_weight: f64 = w.queues.iter().map(|q| w.weight(q)).sum();
@@ -111,12 +152,7 @@ fn share(state: &QueueState, w: &crate::queue::Window, queue: &str) -> f64 {
     } else {
         1.0
     };
-    let mut calls: Vec<(&DateTime<FixedOffset>, bool)> = state
-        .tickets
-        .values()
-        .filter(|t| t.window == Some(w.number))
-        .filter_map(|t| t.called_at.as_ref().map(|at| (at, t.queue == queue)))
-        .collect();
+    let mut calls = calls.cloned().unwrap_or_default();
     calls.sort_by(|a, b| b.0.cmp(a.0));
     calls.truncate(SHARE_CALLS);
     #[allow(clippy::cast_precision_loss)]
@@ -134,24 +170,27 @@ fn overtakers(
     rules: &Rules,
 ) -> Vec<Overtakers> {
     let since = now - Duration::minutes(RATE_WINDOW_MINUTES);
+    let channels = [Channel::Green, Channel::Urgent, Channel::Appointment];
+    // One pass over the tickets for all three channels.
+    let mut counts = [0usize; 3];
+    for t in state.tickets.values() {
+        if t.queue == queue
+            && t.transferred_from.is_none()
+            && t.issued_at > since
+            && t.issued_at <= now
+        {
+            if let Some(i) = channels.iter().position(|c| *c == t.channel) {
+                counts[i] += 1;
+            }
+        }
+    }
     let mut out = Vec::new();
-    for ch in [Channel::Green, Channel::Urgent, Channel::Appointment] {
+    for (ch, n) in channels.into_iter().zip(counts) {
         #[allow(clippy::cast_precision_loss)]
         let head = head_start(ch, false, rules).num_seconds() as f64;
         if head <= 0.0 {
             continue;
         }
-        let n = state
-            .tickets
-            .values()
-            .filter(|t| {
-                t.queue == queue
-                    && t.channel == ch
-                    && t.transferred_from.is_none()
-                    && t.issued_at > since
-                    && t.issued_at <= now
-            })
-            .count();
         if n > 0 {
             #[allow(clippy::cast_precision_loss)]
             let rate = n as f64 / (RATE_WINDOW_MINUTES as f64 * 60.0);
@@ -218,7 +257,7 @@ pub fn for_ticket(
 ) -> Option<WaitEstimate> {
     let key = key_seconds(t, now, rules);
     let (model, _) = line_model(state, &t.queue, Some(key), now, rules);
-    predict::predict(&model).and_then(|v| v.last().copied())
+    predict::predict_one(&model, model.keys.len().saturating_sub(1))
 }
 
 /// [`for_ticket`] as the range printed on the ticket.
@@ -241,7 +280,7 @@ pub fn for_walk_in(
     rules: &Rules,
 ) -> Option<WaitEstimate> {
     let (model, _) = line_model(state, queue, Some(0.0), now, rules);
-    predict::predict(&model).and_then(|v| v.last().copied())
+    predict::predict_one(&model, model.keys.len().saturating_sub(1))
 }
 
 /// [`for_walk_in`] as a range.

@@ -12,8 +12,9 @@ use super::service_times::ServiceModel;
 /// Runs per estimate: enough for stable 10th/90th percentiles, cheap enough to run on every
 /// ticket issued (a few hundred microseconds for a line of a hundred).
 pub const RUNS: usize = 256;
-/// Work budget per prediction (runs × places): a long line gets fewer runs (never below
-/// [`MIN_RUNS`]), so an estimate stays cheap on the writer thread however long the line.
+/// Work budget per prediction (runs × (places + windows)): a long line or a queue served by
+/// hundreds of windows gets fewer runs (never below [`MIN_RUNS`]), so an estimate stays cheap
+/// on the writer thread.
 pub const BUDGET: usize = 16_384;
 pub const MIN_RUNS: usize = 64;
 
@@ -91,6 +92,44 @@ impl SplitMix {
 /// the queue (no estimate is honest then).
 #[must_use]
 pub fn predict(model: &LineModel) -> Option<Vec<WaitEstimate>> {
+    let samples = simulate(model, None)?;
+    Some(samples.into_iter().map(summarise).collect())
+}
+
+/// The predicted wait of the place `model.keys[at]` alone: the same runs and figures as
+/// `predict(model)[at]`, without keeping and sorting every other place's samples (the writer
+/// asks this for each ticket it issues).
+#[must_use]
+pub fn predict_one(model: &LineModel, at: usize) -> Option<WaitEstimate> {
+    if at >= model.keys.len() {
+        return None;
+    }
+    let mut samples = simulate(model, Some(at))?;
+    Some(summarise(std::mem::take(&mut samples[at])))
+}
+
+/// A window's next free time in the simulation; the heap's top is the earliest, the lowest
+/// window number on ties (as a scan for the first minimum would pick).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Free(f64, usize);
+
+impl Eq for Free {}
+
+impl PartialOrd for Free {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Free {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Reversed: `BinaryHeap` is a max-heap.
+        other.0.total_cmp(&self.0).then(other.1.cmp(&self.1))
+    }
+}
+
+/// The runs: the samples of every place (or only of `keep`), in the order of `model.keys`.
+fn simulate(model: &LineModel, keep: Option<usize>) -> Option<Vec<Vec<f64>>> {
     if model.servers.is_empty() {
         return None;
     }
@@ -99,17 +138,28 @@ pub fn predict(model: &LineModel) -> Option<Vec<WaitEstimate>> {
     order.sort_by(|a, b| model.keys[*a].total_cmp(&model.keys[*b]).then(a.cmp(b)));
     let last_key = order.last().map_or(0.0, |i| model.keys[*i]);
     let mut rng = SplitMix::new(model.seed);
+    // Each run draws every window's residual service and every place's service.
+    let runs = (BUDGET / (n + model.servers.len()).max(1)).clamp(MIN_RUNS, RUNS);
     let mut samples = vec![Vec::new(); n];
-    let mut free = vec![0.0f64; model.servers.len()];
+    for (i, v) in samples.iter_mut().enumerate() {
+        if keep.is_none_or(|k| k == i) {
+            v.reserve_exact(runs);
+        }
+    }
+    // A heap of free times: a busy hall's queue has dozens of windows, and a scan for the
+    // earliest one per place was most of the estimator's time (docs/benchmarks.md).
+    let mut free = std::collections::BinaryHeap::with_capacity(model.servers.len());
     let mut arrivals: Vec<(f64, f64)> = Vec::new();
-    let runs = (BUDGET / n.max(1)).clamp(MIN_RUNS, RUNS);
+    let mut present: Vec<f64> = Vec::new();
     for _ in 0..runs {
         let shift = model.service.mu_se * super::service_times::normal_inv(rng.uniform());
-        for (f, s) in free.iter_mut().zip(&model.servers) {
-            *f = match s.busy {
+        free.clear();
+        for (j, s) in model.servers.iter().enumerate() {
+            let t = match s.busy {
                 Some((elapsed, m)) => m.residual_quantile(elapsed, rng.uniform(), 0.0),
                 None => 0.0,
             };
+            free.push(Free(t, j));
         }
         // Overtakers that can matter: key (a − head start) before the last place's key.
         arrivals.clear();
@@ -126,14 +176,12 @@ pub fn predict(model: &LineModel) -> Option<Vec<WaitEstimate>> {
         }
         arrivals.sort_by(|x, y| x.0.total_cmp(&y.0));
         let mut next_arrival = 0;
-        let mut present: Vec<f64> = Vec::new();
+        present.clear();
         let mut idx = 0;
         while idx < n {
-            let (j, t) = free
-                .iter()
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .map_or((0, 0.0), |(j, t)| (j, *t));
+            let Some(Free(t, j)) = free.pop() else {
+                break;
+            };
             while next_arrival < arrivals.len() && arrivals[next_arrival].0 <= t {
                 present.push(arrivals[next_arrival].1);
                 next_arrival += 1;
@@ -149,15 +197,17 @@ pub fn predict(model: &LineModel) -> Option<Vec<WaitEstimate>> {
                     present.swap_remove(i);
                 }
                 _ => {
-                    samples[place].push(t);
+                    if keep.is_none_or(|k| k == place) {
+                        samples[place].push(t);
+                    }
                     idx += 1;
                 }
             }
             let s = model.service.quantile(rng.uniform(), shift);
-            free[j] = t + s / model.servers[j].share.clamp(0.05, 1.0);
+            free.push(Free(t + s / model.servers[j].share.clamp(0.05, 1.0), j));
         }
     }
-    Some(samples.into_iter().map(summarise).collect())
+    Some(samples)
 }
 
 fn summarise(mut v: Vec<f64>) -> WaitEstimate {
@@ -294,6 +344,27 @@ mod tests {
             let b = predict(&unsure).unwrap()[n - 1];
             // Same random numbers: a wider spread of the mean only stretches the range.
             prop_assert!(b.p90_seconds - b.p10_seconds >= a.p90_seconds - a.p10_seconds);
+        }
+
+        #[test]
+        fn one_place_is_the_same_figure_as_the_whole_line(n in 1usize..50, s in 1usize..40, busy in 0usize..40, shared in 0usize..40, seed in any::<u64>()) {
+            let mut m = model(n, s, 420.0);
+            m.seed = seed;
+            // Busy and part-time windows, ties at 0 among the idle ones, and overtakers.
+            for (j, w) in m.servers.iter_mut().enumerate() {
+                if j < busy {
+                    w.busy = Some((60.0 * j as f64, ServiceModel::prior(300.0)));
+                }
+                if j < shared {
+                    w.share = 0.5;
+                }
+            }
+            m.overtakers = vec![Overtakers { rate: 0.01, head_start: 600.0 }];
+            let all = predict(&m).unwrap();
+            for (i, e) in all.iter().enumerate() {
+                prop_assert_eq!(predict_one(&m, i).unwrap(), *e);
+            }
+            prop_assert!(predict_one(&m, n).is_none());
         }
     }
 }
