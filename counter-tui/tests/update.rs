@@ -37,6 +37,19 @@ fn call(app: &mut counter_tui::app::App, fx: &mut Fx) -> String {
         .clone()
 }
 
+/// F9, the item, the applicant's name and ID, Enter: the case is open at window 1.
+fn open_case(app: &mut counter_tui::app::App, fx: &mut Fx, item: &str, name: &str) {
+    app.update(key(KeyCode::F(9)));
+    type_text(app, item);
+    app.update(key(KeyCode::Enter));
+    type_text(app, name);
+    app.update(key(KeyCode::Enter));
+    type_text(app, "440524188001010014");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    pump(app, fx, e);
+}
+
 #[test]
 fn f2_calls_next_and_the_ticket_shows_up() {
     let mut fx = Fx::new();
@@ -611,15 +624,7 @@ fn a_crafted_code_or_frame_never_puts_an_escape_on_the_screen() {
 fn an_accepted_case_can_be_paused_resumed_and_refused_from_the_keyboard() {
     let mut fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
-    app.update(key(KeyCode::F(9)));
-    type_text(&mut app, "BDC002");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "张三");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "440524188001010014");
-    app.update(key(KeyCode::Enter));
-    let e = app.update(key(KeyCode::Enter));
-    pump(&mut app, &mut fx, e);
+    open_case(&mut app, &mut fx, "BDC002", "张三");
     for _ in 0..6 {
         app.update(key(KeyCode::Char('1')));
     }
@@ -663,15 +668,7 @@ fn an_accepted_case_can_be_paused_resumed_and_refused_from_the_keyboard() {
 fn a_case_taken_over_by_another_window_leaves_this_counter() {
     let mut fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
-    app.update(key(KeyCode::F(9)));
-    type_text(&mut app, "BDC002");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "张三");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "440524188001010014");
-    app.update(key(KeyCode::Enter));
-    let e = app.update(key(KeyCode::Enter));
-    pump(&mut app, &mut fx, e);
+    open_case(&mut app, &mut fx, "BDC002", "张三");
     let case_id = app.intake.case_id().expect("case open").to_string();
     let mut case = serde_json::to_value(&app.hall.cases[&case_id]).unwrap();
     case["window"] = serde_json::json!(2);
