@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use queue_core::ids::{self, IdError, IdKind};
+use queue_core::ids::{self, IdError, IdKind, PersonIdKind};
 use queue_core::intake::{
     Authorisation, Case, CaseState, Decision, MaterialStatus, ReportedStatus,
 };
@@ -16,6 +16,9 @@ use crate::hall_view::{HallView, Item};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     Name,
+    /// The applicant's document: resident ID / credit code (recognised from the number) or
+    /// one of the other documents a person may apply with (PY 7).
+    IdKind,
     IdNumber,
     AgentName,
     AgentId,
@@ -23,8 +26,9 @@ pub enum Field {
 }
 
 impl Field {
-    const ORDER: [Self; 5] = [
+    const ORDER: [Self; 6] = [
         Self::Name,
+        Self::IdKind,
         Self::IdNumber,
         Self::AgentName,
         Self::AgentId,
@@ -49,6 +53,8 @@ pub struct ApplicantForm {
     pub agent_name: String,
     pub agent_id: String,
     pub authorisation: Authorisation,
+    /// `None`: a resident ID or a credit code, told apart by the number.
+    pub id_kind: Option<PersonIdKind>,
     pub focus: Field,
     /// Staff accepted a credit code whose check character does not match.
     pub id_override: bool,
@@ -62,6 +68,7 @@ impl Default for ApplicantForm {
             agent_name: String::new(),
             agent_id: String::new(),
             authorisation: Authorisation::Written,
+            id_kind: None,
             focus: Field::Name,
             id_override: false,
         }
@@ -75,9 +82,39 @@ pub enum IdCheck {
     /// Still typing: characters so far.
     Typing(usize),
     Valid(IdKind),
+    /// A valid number of another document (passport, permits).
+    Document(PersonIdKind),
     /// A credit code failing only its check character: staff may override.
     Overridable(String),
     Invalid(String),
+}
+
+/// [`check_id`] for the document chosen in the form (`None`: resident ID or credit code).
+#[must_use]
+pub fn check_id_as(kind: Option<PersonIdKind>, text: &str) -> IdCheck {
+    match kind {
+        None | Some(PersonIdKind::Resident) => check_id(text),
+        Some(_) if text.trim().is_empty() => IdCheck::Empty,
+        Some(k) => match ids::parse_person_id(k, text) {
+            Ok(_) => IdCheck::Document(k),
+            Err(e) => IdCheck::Invalid(e.to_string()),
+        },
+    }
+}
+
+/// The next document in the form's choice (←→): resident ID / credit code, then the others.
+#[must_use]
+pub fn next_id_kind(k: Option<PersonIdKind>, back: bool) -> Option<PersonIdKind> {
+    let mut all: Vec<Option<PersonIdKind>> = vec![None];
+    all.extend(
+        PersonIdKind::ALL
+            .into_iter()
+            .filter(|k| *k != PersonIdKind::Resident)
+            .map(Some),
+    );
+    let i = all.iter().position(|x| *x == k).unwrap_or(0);
+    let n = all.len();
+    all[if back { (i + n - 1) % n } else { (i + 1) % n }]
 }
 
 #[must_use]
@@ -224,7 +261,7 @@ impl Intake {
     pub fn typing(&self) -> bool {
         match self.stage {
             Stage::Item { .. } => true,
-            Stage::Applicant => self.form.focus != Field::AgentAuth,
+            Stage::Applicant => !matches!(self.form.focus, Field::AgentAuth | Field::IdKind),
             _ => false,
         }
     }
@@ -237,6 +274,8 @@ impl Intake {
         } else {
             self.form.id_number = value.to_string();
             self.form.id_override = false;
+            // Scanners and the card reader give resident IDs and credit codes.
+            self.form.id_kind = None;
             if self.stage == Stage::Applicant && self.form.focus == Field::IdNumber {
                 self.form.focus = Field::AgentName;
             }
@@ -312,6 +351,10 @@ impl Intake {
             }
             KeyCode::Tab | KeyCode::Down => f.focus = f.focus.next(),
             KeyCode::BackTab | KeyCode::Up => f.focus = f.focus.prev(),
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if f.focus == Field::IdKind => {
+                f.id_kind = next_id_kind(f.id_kind, key.code == KeyCode::Left);
+                f.id_override = false;
+            }
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if f.focus == Field::AgentAuth => {
                 f.authorisation = match (f.authorisation, key.code) {
                     (Authorisation::Written, KeyCode::Left) => Authorisation::Phone,
@@ -337,7 +380,12 @@ impl Intake {
                 if last {
                     return self.submit(ticket);
                 }
-                f.focus = f.focus.next();
+                // Most applicants bring a resident ID: Enter goes from the name to the number;
+                // the document type is one Tab (or ↑ from the number) away.
+                f.focus = match f.focus {
+                    Field::Name => Field::IdNumber,
+                    other => other.next(),
+                };
             }
             _ => {
                 if let Some(c) = is_text(&key) {
@@ -360,7 +408,7 @@ impl Intake {
             Field::IdNumber => Some(&mut f.id_number),
             Field::AgentName => Some(&mut f.agent_name),
             Field::AgentId => Some(&mut f.agent_id),
-            Field::AgentAuth => None,
+            Field::AgentAuth | Field::IdKind => None,
         }
     }
 
@@ -374,8 +422,9 @@ impl Intake {
             f.focus = Field::Name;
             return Request::Say("请填写申请人姓名或名称", "enter the applicant's name");
         }
-        let kind = match check_id(&f.id_number) {
+        let kind = match check_id_as(f.id_kind, &f.id_number) {
             IdCheck::Valid(k) => k,
+            IdCheck::Document(_) => IdKind::Resident,
             IdCheck::Overridable(_) if f.id_override => IdKind::Uscc,
             IdCheck::Overridable(_) => return Request::ConfirmOverride,
             IdCheck::Invalid(m) => {
@@ -396,6 +445,9 @@ impl Intake {
                 "id_number": f.id_number.trim().to_uppercase(),
             },
         });
+        if let Some(k) = f.id_kind.filter(|k| *k != PersonIdKind::Resident) {
+            cmd["applicant"]["id_kind"] = json!(k.as_str());
+        }
         if f.id_override {
             cmd["id_override"] = json!(true);
         }

@@ -687,3 +687,62 @@ fn a_case_taken_over_by_another_window_leaves_this_counter() {
     );
     assert_eq!(app.hall.cases[&case_id].window, Some(2));
 }
+
+#[test]
+fn a_passport_holder_is_taken_in_from_the_keyboard() {
+    // Issue #11: only resident IDs and credit codes could be entered at the counter.
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "BDC002");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "JOHN SMITH");
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.intake.form.focus, counter_tui::intake::Field::IdKind);
+    app.update(key(KeyCode::Right));
+    assert_eq!(
+        app.intake.form.id_kind,
+        Some(queue_core::ids::PersonIdKind::Passport)
+    );
+    assert!(draw_app(&app, 120, 40).contains("护照"));
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "E12345678");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    let sent = sends(&e);
+    assert_eq!(sent[0]["kind"], "case_open", "{sent:?}");
+    assert_eq!(sent[0]["applicant"]["id_kind"], "passport");
+    assert_eq!(sent[0]["applicant"]["id_number"], "E12345678");
+    pump(&mut app, &mut fx, e);
+    let case_id = app
+        .intake
+        .case_id()
+        .expect("the hall opened the case")
+        .to_string();
+    assert_eq!(
+        app.hall.cases[&case_id].applicant.id_kind,
+        queue_core::ids::PersonIdKind::Passport
+    );
+    // A resident ID typed under "passport" is checked as a passport, not waved through.
+    let mut app = app_with_kind(&fx, queue_core::ids::PersonIdKind::HkMacaoPermit);
+    type_text(&mut app, "12345");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    assert!(sends(&e).is_empty(), "an invalid permit number was sent");
+    assert_eq!(app.intake.form.focus, counter_tui::intake::Field::IdNumber);
+}
+
+/// A fresh form at the ID number with `kind` chosen.
+fn app_with_kind(fx: &Fx, kind: queue_core::ids::PersonIdKind) -> counter_tui::app::App {
+    let mut app = app(fx, Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "BDC002");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "陈大文");
+    app.update(key(KeyCode::Tab));
+    while app.intake.form.id_kind != Some(kind) {
+        app.update(key(KeyCode::Right));
+    }
+    app.update(key(KeyCode::Tab));
+    app
+}

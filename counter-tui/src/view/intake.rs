@@ -1,7 +1,7 @@
 //! The intake panel: item search, applicant form with live ID checks, the materials
 //! checklist and the outcomes the case allows.
 
-use queue_core::ids;
+use queue_core::ids::{self, PersonIdKind};
 use queue_core::intake::{Authorisation, CaseState, MaterialStatus};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -12,7 +12,7 @@ use ratatui::Frame;
 use super::{key_style, panel};
 use crate::app::{App, Focus};
 use crate::i18n::{self, Lang};
-use crate::intake::{actions_for, check_id, search, Field, IdCheck, Stage};
+use crate::intake::{actions_for, check_id_as, search, Field, IdCheck, Stage};
 use crate::keys::CASE_KEYS;
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
@@ -130,8 +130,17 @@ fn field_line(
     Line::from(spans)
 }
 
-fn id_feedback(l: Lang, text: &str, override_ok: bool) -> Vec<Span<'static>> {
-    match check_id(text) {
+fn id_feedback(
+    l: Lang,
+    kind: Option<PersonIdKind>,
+    text: &str,
+    override_ok: bool,
+) -> Vec<Span<'static>> {
+    match check_id_as(kind, text) {
+        IdCheck::Document(k) => vec![Span::styled(
+            format!(" ✓ {}", l.pick(k.label_zh(), k.label_en())),
+            Style::default().fg(Color::Green),
+        )],
         IdCheck::Empty => vec![],
         IdCheck::Typing(n) => vec![dim(format!(" {n}/18"))],
         IdCheck::Valid(k) => vec![Span::styled(
@@ -163,11 +172,12 @@ fn id_feedback(l: Lang, text: &str, override_ok: bool) -> Vec<Span<'static>> {
 }
 
 /// The number as typed while its field has focus; masked once entered and valid.
-fn shown_id(text: &str, focused: bool) -> String {
-    if focused || !matches!(check_id(text), IdCheck::Valid(_) | IdCheck::Overridable(_)) {
-        text.to_string()
-    } else {
-        ids::mask(text)
+fn shown_id(kind: Option<PersonIdKind>, text: &str, focused: bool) -> String {
+    match check_id_as(kind, text) {
+        _ if focused => text.to_string(),
+        IdCheck::Valid(_) | IdCheck::Overridable(_) => ids::mask(text),
+        IdCheck::Document(k) => ids::mask_person_id(k, text),
+        _ => text.to_string(),
     }
 }
 
@@ -219,11 +229,23 @@ fn applicant(app: &App, focused: bool) -> Vec<Line<'static>> {
         is(Field::Name),
         vec![],
     ));
+    let doc = match form.id_kind {
+        None => l
+            .pick("身份证/信用代码", "resident ID / credit code")
+            .to_string(),
+        Some(k) => l.pick(k.label_zh(), k.label_en()).to_string(),
+    };
+    v.push(field_line(
+        l.pick("证件类型 ←→    ", "Document ←→     "),
+        format!("‹{doc}›"),
+        is(Field::IdKind),
+        vec![],
+    ));
     v.push(field_line(
         l.pick("证件号码/信用代码", "ID / credit code"),
-        shown_id(&form.id_number, is(Field::IdNumber)),
+        shown_id(form.id_kind, &form.id_number, is(Field::IdNumber)),
         is(Field::IdNumber),
-        id_feedback(l, &form.id_number, form.id_override),
+        id_feedback(l, form.id_kind, &form.id_number, form.id_override),
     ));
     v.push(field_line(
         l.pick("代理人（可空）  ", "Agent (optional)"),
@@ -235,9 +257,9 @@ fn applicant(app: &App, focused: bool) -> Vec<Line<'static>> {
     {
         v.push(field_line(
             l.pick("代理人证件号码  ", "Agent ID        "),
-            shown_id(&form.agent_id, is(Field::AgentId)),
+            shown_id(None, &form.agent_id, is(Field::AgentId)),
             is(Field::AgentId),
-            id_feedback(l, &form.agent_id, false),
+            id_feedback(l, None, &form.agent_id, false),
         ));
         let auth = match (l, form.authorisation) {
             (Lang::Zh, a) => a.label_zh().to_string(),
