@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use queue_core::ids::{self, IdError, IdKind, PersonIdKind};
 use queue_core::intake::{
-    Authorisation, Case, CaseState, Decision, MaterialStatus, ReportedStatus,
+    Authorisation, Case, CaseState, Decision, Delivery, MaterialStatus, ReportedStatus,
 };
 use serde_json::{json, Value};
 
@@ -20,16 +20,21 @@ pub enum Field {
     /// one of the other documents a person may apply with (PY 7).
     IdKind,
     IdNumber,
+    /// How the result reaches the applicant (GD 22), and the address for post.
+    Delivery,
+    Address,
     AgentName,
     AgentId,
     AgentAuth,
 }
 
 impl Field {
-    const ORDER: [Self; 6] = [
+    const ORDER: [Self; 8] = [
         Self::Name,
         Self::IdKind,
         Self::IdNumber,
+        Self::Delivery,
+        Self::Address,
         Self::AgentName,
         Self::AgentId,
         Self::AgentAuth,
@@ -55,6 +60,9 @@ pub struct ApplicantForm {
     pub authorisation: Authorisation,
     /// `None`: a resident ID or a credit code, told apart by the number.
     pub id_kind: Option<PersonIdKind>,
+    pub delivery: Delivery,
+    /// Where to post the result (`Delivery::Post` only).
+    pub address: String,
     pub focus: Field,
     /// Staff accepted a credit code whose check character does not match.
     pub id_override: bool,
@@ -69,6 +77,8 @@ impl Default for ApplicantForm {
             agent_id: String::new(),
             authorisation: Authorisation::Written,
             id_kind: None,
+            delivery: Delivery::Collection,
+            address: String::new(),
             focus: Field::Name,
             id_override: false,
         }
@@ -261,7 +271,10 @@ impl Intake {
     pub fn typing(&self) -> bool {
         match self.stage {
             Stage::Item { .. } => true,
-            Stage::Applicant => !matches!(self.form.focus, Field::AgentAuth | Field::IdKind),
+            Stage::Applicant => !matches!(
+                self.form.focus,
+                Field::AgentAuth | Field::IdKind | Field::Delivery
+            ),
             _ => false,
         }
     }
@@ -349,8 +362,28 @@ impl Intake {
                     selected: 0,
                 };
             }
-            KeyCode::Tab | KeyCode::Down => f.focus = f.focus.next(),
-            KeyCode::BackTab | KeyCode::Up => f.focus = f.focus.prev(),
+            KeyCode::Tab | KeyCode::Down => {
+                f.focus = f.focus.next();
+                if f.focus == Field::Address && f.delivery != Delivery::Post {
+                    f.focus = f.focus.next();
+                }
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                f.focus = f.focus.prev();
+                if f.focus == Field::Address && f.delivery != Delivery::Post {
+                    f.focus = f.focus.prev();
+                }
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if f.focus == Field::Delivery => {
+                let all = [Delivery::Collection, Delivery::Post, Delivery::Electronic];
+                let i = all.iter().position(|d| *d == f.delivery).unwrap_or(0);
+                let n = all.len();
+                f.delivery = all[if key.code == KeyCode::Left {
+                    (i + n - 1) % n
+                } else {
+                    (i + 1) % n
+                }];
+            }
             KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if f.focus == Field::IdKind => {
                 f.id_kind = next_id_kind(f.id_kind, key.code == KeyCode::Left);
                 f.id_override = false;
@@ -384,6 +417,9 @@ impl Intake {
                 // the document type is one Tab (or ↑ from the number) away.
                 f.focus = match f.focus {
                     Field::Name => Field::IdNumber,
+                    Field::IdNumber | Field::Address => Field::AgentName,
+                    Field::Delivery if f.delivery == Delivery::Post => Field::Address,
+                    Field::Delivery => Field::AgentName,
                     other => other.next(),
                 };
             }
@@ -408,7 +444,8 @@ impl Intake {
             Field::IdNumber => Some(&mut f.id_number),
             Field::AgentName => Some(&mut f.agent_name),
             Field::AgentId => Some(&mut f.agent_id),
-            Field::AgentAuth | Field::IdKind => None,
+            Field::Address => Some(&mut f.address),
+            Field::AgentAuth | Field::IdKind | Field::Delivery => None,
         }
     }
 
@@ -447,6 +484,18 @@ impl Intake {
         });
         if let Some(k) = f.id_kind.filter(|k| *k != PersonIdKind::Resident) {
             cmd["applicant"]["id_kind"] = json!(k.as_str());
+        }
+        match f.delivery {
+            Delivery::Collection => {}
+            Delivery::Post => {
+                if f.address.trim().is_empty() {
+                    f.focus = Field::Address;
+                    return Request::Say("请填写邮寄地址", "enter the postal address");
+                }
+                cmd["delivery"] = json!("post");
+                cmd["delivery_address"] = json!(f.address.trim());
+            }
+            Delivery::Electronic => cmd["delivery"] = json!("electronic"),
         }
         if f.id_override {
             cmd["id_override"] = json!(true);

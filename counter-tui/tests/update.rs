@@ -746,3 +746,39 @@ fn app_with_kind(fx: &Fx, kind: queue_core::ids::PersonIdKind) -> counter_tui::a
     app.update(key(KeyCode::Tab));
     app
 }
+
+#[test]
+fn the_result_can_be_sent_by_post_chosen_at_intake() {
+    // Issue #11 (GD 22): the applicant chooses how the result reaches them.
+    let mut fx = Fx::new();
+    let mut app = app(&fx, Lang::Zh);
+    app.update(key(KeyCode::F(9)));
+    type_text(&mut app, "BDC002");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "张三");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "440524188001010014");
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.intake.form.focus, counter_tui::intake::Field::Delivery);
+    app.update(key(KeyCode::Right));
+    assert!(draw_app(&app, 120, 40).contains("邮寄送达"));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.intake.form.focus, counter_tui::intake::Field::Address);
+    // Submitting without an address is stopped at the form.
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    assert!(sends(&e).is_empty());
+    assert_eq!(app.intake.form.focus, counter_tui::intake::Field::Address);
+    type_text(&mut app, "广州市花都区新华路1号");
+    app.update(key(KeyCode::Enter));
+    let e = app.update(key(KeyCode::Enter));
+    let sent = sends(&e);
+    assert_eq!(sent[0]["delivery"], "post", "{sent:?}");
+    assert_eq!(sent[0]["delivery_address"], "广州市花都区新华路1号");
+    pump(&mut app, &mut fx, e);
+    let case_id = app.intake.case_id().expect("case open").to_string();
+    assert_eq!(
+        app.hall.cases[&case_id].delivery,
+        queue_core::intake::Delivery::Post
+    );
+}

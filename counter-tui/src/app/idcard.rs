@@ -126,6 +126,7 @@ impl App {
             form.name.clone_from(&card.name);
             form.id_number.clone_from(&card.id_number);
             form.id_override = false;
+            form.id_kind = None;
             if self.intake.stage == Stage::Applicant
                 && matches!(form.focus, Field::Name | Field::IdNumber)
             {

@@ -2,7 +2,7 @@
 //! checklist and the outcomes the case allows.
 
 use queue_core::ids::{self, PersonIdKind};
-use queue_core::intake::{Authorisation, CaseState, MaterialStatus};
+use queue_core::intake::{Authorisation, CaseState, Delivery, MaterialStatus};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -247,6 +247,26 @@ fn applicant(app: &App, focused: bool) -> Vec<Line<'static>> {
         is(Field::IdNumber),
         id_feedback(l, form.id_kind, &form.id_number, form.id_override),
     ));
+    let delivery = match (l, form.delivery) {
+        (Lang::Zh, d) => d.label_zh().to_string(),
+        (Lang::En, Delivery::Collection) => "collect at the window".into(),
+        (Lang::En, Delivery::Post) => "by post".into(),
+        (Lang::En, Delivery::Electronic) => "electronic".into(),
+    };
+    v.push(field_line(
+        l.pick("领取方式 ←→    ", "Result by ←→    "),
+        format!("‹{delivery}›"),
+        is(Field::Delivery),
+        vec![],
+    ));
+    if form.delivery == Delivery::Post {
+        v.push(field_line(
+            l.pick("邮寄地址        ", "Postal address  "),
+            form.address.clone(),
+            is(Field::Address),
+            vec![],
+        ));
+    }
     v.push(field_line(
         l.pick("代理人（可空）  ", "Agent (optional)"),
         form.agent_name.clone(),
@@ -285,8 +305,8 @@ fn applicant(app: &App, focused: bool) -> Vec<Line<'static>> {
         )));
     } else {
         v.push(Line::from(dim(l.pick(
-            "Enter 下一项 · 代理人留空再按 Enter 提交收件 · Tab/↑↓ 切换 · Esc 重选事项",
-            "Enter next · Enter on an empty agent submits · Tab/↑↓ move · Esc item",
+            "Enter 下一项 · 代理人留空再按 Enter 提交收件 · Tab/↑↓ 切换（证件类型、领取方式 ←→）· Esc 重选事项",
+            "Enter next · Enter on an empty agent submits · Tab/↑↓ move (document, result ←→) · Esc item",
         ))));
     }
     v
