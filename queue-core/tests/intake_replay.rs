@@ -100,7 +100,15 @@ const STATUSES: [&str; 6] = [
     "tolerated",
     "committed",
 ];
-const DECISIONS: [&str; 5] = ["accept", "notice", "defer_notice", "reject", "complete"];
+const DECISIONS: [&str; 6] = [
+    "accept",
+    "notice",
+    "defer_notice",
+    "reject",
+    "complete",
+    "refuse",
+];
+const PROCEDURES: [&str; 4] = ["inspection", "testing", "hearing", "expert_review"];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -113,6 +121,10 @@ enum Op {
     FillAll(usize),
     /// Supplements the first k items the notice listed.
     SupplementListed(usize, usize),
+    /// A special procedure stops the clock (PLAN 3.1); `Resume` ends it.
+    Pause(usize, usize),
+    Resume(usize),
+    Collect(usize),
     /// Hours forward.
     Advance(i64),
     Tick,
@@ -128,6 +140,9 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (0..8usize, 0..8u32, any::<bool>()).prop_map(|(c, d, r)| Op::Extend(c, d, r)),
         2 => (0..8usize).prop_map(Op::FillAll),
         2 => (0..8usize, 1..4usize).prop_map(|(c, k)| Op::SupplementListed(c, k)),
+        2 => (0..8usize, 0..PROCEDURES.len()).prop_map(|(c, p)| Op::Pause(c, p)),
+        2 => (0..8usize).prop_map(Op::Resume),
+        1 => (0..8usize).prop_map(Op::Collect),
         3 => (1..120i64).prop_map(Op::Advance),
         1 => Just(Op::Tick),
     ]
@@ -207,6 +222,11 @@ fn command(op: &Op, live: &Cases) -> Option<CaseCommand> {
                 .unwrap_or_default();
             json!({"kind":"case_supplement","case":id,"materials":mats})
         }
+        Op::Pause(c, p) => {
+            json!({"kind":"case_pause","case":case(*c),"procedure":PROCEDURES[*p],"reason":"需现场勘验"})
+        }
+        Op::Resume(c) => json!({"kind":"case_resume","case":case(*c)}),
+        Op::Collect(c) => json!({"kind":"case_collect","case":case(*c)}),
         Op::Advance(_) | Op::Tick => return None,
     };
     Some(serde_json::from_value(v).unwrap())
@@ -228,12 +248,29 @@ fn check_invariants(w: &World, cases: &Cases) {
         assert!(notices <= 1, "one notice at most: {}", c.id);
         if c.state.is_accepted() {
             let acc = c.accepted_on.unwrap();
-            let legal = w.cal.add_working_days(acc, c.terms.legal_days).value;
+            // Special procedures do not count against the limit (PLAN 3.1): their working
+            // days move it on.
+            let paused: u32 = c.pauses.iter().map(|p| p.working_days).sum();
+            let legal = w
+                .cal
+                .add_working_days(acc, c.terms.legal_days + paused)
+                .value;
             assert!(c.due_on.unwrap() <= legal, "{}: beyond legal limit", c.id);
             assert!(c
                 .documents
                 .iter()
                 .any(|d| d.kind == DocumentKind::Acceptance));
+        }
+        if c.state == CaseState::Refused {
+            assert!(!c.reasons.is_empty(), "{}: refused without reasons", c.id);
+            assert!(c.documents.iter().any(|d| d.kind == DocumentKind::Refusal));
+        }
+        if c.open_pause().is_some() {
+            assert!(c.state.is_accepted(), "{}: paused before acceptance", c.id);
+            assert!(c
+                .documents
+                .iter()
+                .any(|d| d.kind == DocumentKind::SpecialProcedureNotice));
         }
         if c.state == CaseState::Rejected {
             assert!(!c.reasons.is_empty());
