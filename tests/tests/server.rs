@@ -484,14 +484,16 @@ async fn the_demo_feed_leaves_a_staffed_window_to_its_person() {
         o.time_scale = 120.0;
     })
     .await;
-    let mut counter = h.connect("counter", Some(1)).await;
+    let _counter = h.connect("counter", Some(1)).await;
+    // A supervisor sees every window's calls (a counter sees only its own queues').
+    let mut watcher = h.connect("supervisor", None).await;
     // Let anything already under way at window 1 settle, then watch.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    counter.events.clear();
+    watcher.events.clear();
     let until = tokio::time::Instant::now() + Duration::from_secs(4);
     let mut calls_elsewhere = 0;
     while tokio::time::Instant::now() < until {
-        let Ok(Some(v)) = tokio::time::timeout(Duration::from_millis(500), counter.next()).await
+        let Ok(Some(v)) = tokio::time::timeout(Duration::from_millis(500), watcher.next()).await
         else {
             continue;
         };
