@@ -484,6 +484,10 @@ impl Writer {
                                 event: ev,
                             };
                             head = b.append(&rec, &head, Some(&actor))?;
+                            if let Some((kind, case, channel)) = crate::hall::notice_for(&rec.event)
+                            {
+                                b.queue_notice(seq, kind, case, channel, &now.to_rfc3339())?;
+                            }
                             hall.apply(&rec.event, now);
                             records.push(rec);
                         }

@@ -8,10 +8,12 @@ use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+mod notices;
 mod rating;
 mod takeover;
 pub mod view;
 
+pub use notices::notice_for;
 pub use takeover::TakeOver;
 pub use view::{mask_name, masked_case, public_case, Viewer};
 

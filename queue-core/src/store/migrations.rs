@@ -117,4 +117,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
         state BLOB NOT NULL,
         signature BLOB NOT NULL
     );",
+    // 6: notifications waiting to be sent (GD 22: the applicant is told the result is
+    // ready). Only the case serial and the channel: contact details stay with the case.
+    "CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (seq, kind)
+    );
+    CREATE INDEX outbox_unsent ON outbox(sent_at, id);",
 ];
