@@ -11,6 +11,7 @@ command -v dpkg-deb >/dev/null 2>&1 || { echo "dpkg-deb is needed (apt-get insta
 
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --release -p dashboard --bin dashboard -p counter-tui --bin counter -p device --bin device
+# Units go to /usr/lib/systemd/system (merged /usr), where cargo-deb puts the main one too.
 # cargo-deb resolves `target/release/...` assets against the workspace target directory.
 server=$(cargo deb -p dashboard --no-build --no-strip --output "$target/debian/" | tail -1)
 counter=$(cargo deb -p counter-tui --no-build --no-strip --output "$target/debian/" | tail -1)
@@ -24,8 +25,8 @@ check() { # package, paths that must be in it
   echo "ok: $deb"
 }
 check "$server" usr/bin/dashboard etc/gov-hall/hall.toml etc/gov-hall/hall.env \
-  lib/systemd/system/gov-hall.service lib/systemd/system/gov-hall-backup.service \
-  lib/systemd/system/gov-hall-backup.timer usr/share/doc/gov-hall-server/operations.md
+  usr/lib/systemd/system/gov-hall.service usr/lib/systemd/system/gov-hall-backup.service \
+  usr/lib/systemd/system/gov-hall-backup.timer usr/share/doc/gov-hall-server/operations.md
 check "$counter" usr/bin/counter usr/bin/device
 dpkg-deb -f "$server" Package Depends
 dpkg-deb -f "$counter" Package Depends
@@ -33,9 +34,9 @@ dpkg-deb -f "$counter" Package Depends
 # The unit as installed, against the binary as packaged.
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 dpkg-deb -x "$server" "$tmp/root"
-sed "s#/usr/bin/dashboard#$tmp/root/usr/bin/dashboard#" "$tmp/root/lib/systemd/system/gov-hall.service" > "$tmp/gov-hall.service"
-sed "s#/usr/bin/dashboard#$tmp/root/usr/bin/dashboard#" "$tmp/root/lib/systemd/system/gov-hall-backup.service" > "$tmp/gov-hall-backup.service"
-cp "$tmp/root/lib/systemd/system/gov-hall-backup.timer" "$tmp/"
+sed "s#/usr/bin/dashboard#$tmp/root/usr/bin/dashboard#" "$tmp/root/usr/lib/systemd/system/gov-hall.service" > "$tmp/gov-hall.service"
+sed "s#/usr/bin/dashboard#$tmp/root/usr/bin/dashboard#" "$tmp/root/usr/lib/systemd/system/gov-hall-backup.service" > "$tmp/gov-hall-backup.service"
+cp "$tmp/root/usr/lib/systemd/system/gov-hall-backup.timer" "$tmp/"
 if command -v systemd-analyze >/dev/null 2>&1; then
   (cd "$tmp" && systemd-analyze verify --man=no ./gov-hall.service ./gov-hall-backup.service ./gov-hall-backup.timer)
   echo "ok: units verify"

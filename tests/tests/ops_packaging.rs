@@ -105,6 +105,8 @@ fn the_serve_command_line_in_the_unit_is_accepted_by_the_binary() {
         env.lines()
             .find_map(|l| l.strip_prefix(&format!("{name}=")))
             .unwrap()
+            // systemd strips the quotes of a quoted value.
+            .trim_matches('"')
             .to_string()
     };
     let exec = unit
@@ -208,7 +210,7 @@ fn package_metadata_names_existing_files_and_the_right_binaries() {
         "usr/bin/",
         "etc/gov-hall/hall.toml",
         "etc/gov-hall/hall.env",
-        "lib/systemd/system/gov-hall-backup.timer",
+        "usr/lib/systemd/system/gov-hall-backup.timer",
     ] {
         assert!(dests.iter().any(|x| x == d), "server package lacks {d}");
     }
@@ -224,4 +226,33 @@ fn package_metadata_names_existing_files_and_the_right_binaries() {
         .join(format!("{}.service", units["unit-name"].as_str().unwrap()))
         .exists());
     assert!(read("scripts/package.sh").contains("dpkg-deb -c"));
+}
+
+#[test]
+fn the_environment_file_reads_the_same_in_a_shell_as_in_systemd() {
+    // docs/operations.md runs the doctor after `set -a; . /etc/gov-hall/hall.env`: an unquoted
+    // value with a space ran `256` as a command there and left HALL_ARGS unset.
+    let env = common::workspace_root().join("packaging/server/hall.env");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "set -a; . '{}' && printf '%s|%s' \"$HALL_ARGS\" \"$HALL_DB\"",
+            env.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "--min-free-mb 256|/var/lib/gov-hall/hall.db"
+    );
 }
