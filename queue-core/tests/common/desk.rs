@@ -140,3 +140,12 @@ pub fn reports(m: &[(&str, &str)]) -> Value {
 pub fn kinds(evs: &[CaseEvent]) -> Vec<&'static str> {
     evs.iter().map(CaseEvent::kind).collect()
 }
+
+/// Every material of QY001 (企业设立登记) submitted.
+pub const QY001_ALL: [(&str, &str); 5] = [
+    ("M1", "submitted"),
+    ("M2", "submitted"),
+    ("M3", "submitted"),
+    ("M4", "submitted"),
+    ("M5", "submitted"),
+];
