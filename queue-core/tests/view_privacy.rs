@@ -290,7 +290,8 @@ proptest! {
                 check_frame(&forbidden, v, "query_case", &v.reply(&query).to_string())?;
                 // The snapshot is the costliest frame; every few steps is enough to cover it.
                 if n % 4 == 0 || n + 1 == ops.len() {
-                    check_frame(&forbidden, v, "snapshot", &v.snapshot(&d.hall, d.now).to_string())?;
+                    let board = queue_core::estimate::board::Board::compute_now(&d.hall.queue, &d.hall.config.rules, 0, d.now);
+                    check_frame(&forbidden, v, "snapshot", &v.snapshot(&d.hall, d.now, &board).to_string())?;
                 }
             }
         }

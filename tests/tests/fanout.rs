@@ -18,11 +18,13 @@ async fn drain(c: &mut Conn, start: u64, upto: u64) -> BTreeMap<u64, Value> {
     let mut seen = BTreeMap::new();
     let mut pending: Vec<Value> = std::mem::take(&mut c.events);
     pending.reverse();
+    let mut trace: Vec<String> = Vec::new();
     while last < upto {
         let v = match pending.pop() {
             Some(v) => v,
             None => c.next().await.expect("stream continues"),
         };
+        trace.push(format!("{}:{}", v["type"], v["seq"]));
         if v["type"] != "event" {
             continue;
         }
@@ -33,7 +35,7 @@ async fn drain(c: &mut Conn, start: u64, upto: u64) -> BTreeMap<u64, Value> {
         } else {
             seq
         };
-        assert_eq!(from, last + 1, "contiguous stream: {v}");
+        assert_eq!(from, last + 1, "contiguous stream: {v} after {trace:?}");
         if ev["kind"] != "redacted" {
             seen.insert(seq, ev.clone());
         }
@@ -125,12 +127,16 @@ async fn scoped_streams(steps: Vec<Step>) {
         end - start,
         "a supervisor receives every event"
     );
+    // Each stream is contiguous from its own snapshot: the hall's first tick may commit
+    // between two connections.
+    let from = |c: &Conn| c.snapshot["seq"].as_u64().unwrap();
     for (i, c) in counters.iter_mut().enumerate() {
         let (w, q) = WINDOWS[i];
-        let got = drain(c, start, end).await;
+        let c_start = from(c);
+        let got = drain(c, c_start, end).await;
         let want: BTreeSet<u64> = all
             .iter()
-            .filter(|(_, ev)| counter_needs(ev, u64::from(w), &[q]))
+            .filter(|(s, ev)| **s > c_start && counter_needs(ev, u64::from(w), &[q]))
             .map(|(s, _)| *s)
             .collect();
         assert_eq!(
@@ -142,9 +148,11 @@ async fn scoped_streams(steps: Vec<Step>) {
             assert_eq!(ev, &all[s], "the same masked frame as staff");
         }
     }
-    let got = drain(&mut kiosk, start, end).await;
+    let k_start = from(&kiosk);
+    let got = drain(&mut kiosk, k_start, end).await;
     assert!(got.is_empty(), "a kiosk receives no events: {got:?}");
-    let got = drain(&mut display, start, end).await;
+    let d_start = from(&display);
+    let got = drain(&mut display, d_start, end).await;
     for (s, ev) in &got {
         let text = ev.to_string();
         assert!(
@@ -155,12 +163,13 @@ async fn scoped_streams(steps: Vec<Step>) {
     }
     let public: BTreeSet<u64> = all
         .iter()
-        .filter(|(_, ev)| {
+        .filter(|(s, ev)| {
             let k = ev["kind"].as_str().unwrap();
-            k.starts_with("ticket_")
-                || k.starts_with("service_")
-                || k == "window_changed"
-                || k == "threshold_changed"
+            **s > d_start
+                && (k.starts_with("ticket_")
+                    || k.starts_with("service_")
+                    || k == "window_changed"
+                    || k == "threshold_changed")
         })
         .map(|(s, _)| *s)
         .collect();
@@ -256,5 +265,54 @@ async fn a_kiosk_sees_queue_figures_in_summaries_and_no_tickets() {
             other => panic!("unexpected {other}: {v}"),
         }
     }
+    h.hall.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_printed_range_is_filled_off_the_writer_even_for_the_first_window() {
+    let h = TestHall::start().await;
+    let mut manager = h.connect("manager", None).await;
+    let mut kiosk = h.connect("kiosk", None).await;
+    let serving: Vec<u64> = manager.snapshot["state"]["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["queues"].as_array().unwrap().iter().any(|q| q == "C"))
+        .map(|w| w["number"].as_u64().unwrap())
+        .collect();
+    assert!(!serving.is_empty());
+    for w in &serving {
+        let r = manager
+            .command(json!({"kind":"set_window","window":w,"state":"closed"}))
+            .await;
+        assert_eq!(r["ok"], true, "{r}");
+    }
+    // Long enough for the board to be refreshed with no window open for C.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let r = kiosk
+        .command(json!({"kind":"issue_ticket","queue":"C"}))
+        .await;
+    assert!(
+        r["result"]["ticket"]["estimated_wait"].is_null(),
+        "no window, no figure: {r}"
+    );
+    // The first window opens; the very next ticket must get a figure, not wait for a refresh.
+    let r = manager
+        .command(json!({"kind":"set_window","window":serving[0],"state":"open","queues":["C"]}))
+        .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let r = kiosk
+        .command(json!({"kind":"issue_ticket","queue":"C"}))
+        .await;
+    let est = &r["result"]["ticket"]["estimated_wait"];
+    assert!(est["high_minutes"].as_u64().unwrap() >= 1, "{r}");
+    // The writer did not estimate: the committed event carries no figure.
+    let number = r["result"]["ticket"]["number"].clone();
+    let ev = manager
+        .wait_event(|v| {
+            v["event"]["kind"] == "ticket_issued" && v["event"]["ticket"]["number"] == number
+        })
+        .await;
+    assert!(ev["event"]["ticket"]["estimated_wait"].is_null(), "{ev}");
     h.hall.stop().await.unwrap();
 }

@@ -1,6 +1,7 @@
 //! The hall server: queue-core's single writer behind the websocket protocol (`/ws`), plus the
 //! web pages, the printable documents and a health check, on one listen address.
 
+mod estimates;
 mod fanout;
 mod frames;
 mod health;
@@ -107,6 +108,8 @@ pub struct AppState {
     pub fatal: Mutex<Option<String>>,
     /// The latest queue summary (see `summary`), one for every client.
     pub summary: tokio::sync::watch::Sender<Arc<summary::Summary>>,
+    /// The latest wait estimates of every queue (see `estimates`).
+    pub estimates: estimates::Estimates,
     /// Storage alerts (failing commits, low disk), outside the event log.
     pub health: health::HealthRx,
     /// Connections that have not yet said a valid hello.
@@ -250,6 +253,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         clock,
         staffed: Mutex::new(std::collections::HashMap::new()),
         summary: tokio::sync::watch::Sender::new(Arc::new(summary::Summary::default())),
+        estimates: estimates::Estimates::default(),
         fatal: Mutex::new(None),
         health: health_rx,
         preauth: preauth::PreAuth::new(opts.limits.preauth_budget, opts.limits.preauth_per_address),
@@ -257,6 +261,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         key_fingerprint,
         tls: tls.is_some(),
     });
+    state.estimates.refresh(&state.service);
     tokio::spawn(summary::run(Arc::clone(&state), state.summary.clone()));
     if state.service.started_from > 0 {
         spawn_log_walk(Arc::clone(&state), opts.db.clone());

@@ -304,11 +304,14 @@ impl Session {
     /// A snapshot and a receiver subscribed at exactly that seq. Also re-reads which queues
     /// this client's window serves, and drops any half-built batch (the snapshot covers it).
     fn snapshot(&mut self) -> (String, u64, broadcast::Receiver<Arc<Vec<Outgoing>>>) {
+        let board = self.state.estimates.fresh(&self.state.service);
         let g = self.state.service.read();
         // Subscribing under the read lock: the writer publishes under the write lock, so no
         // event can fall between the snapshot and the subscription.
         let rx = self.state.events.subscribe();
-        let mut state = g.hall.snapshot(self.actor.role, self.actor.window, g.now);
+        let mut state = g
+            .hall
+            .snapshot_with(self.actor.role, self.actor.window, g.now, &board);
         let storage = Arc::clone(&self.state.health.borrow());
         super::health::decorate(&mut state, &storage, self.actor.role);
         if let Some(w) = self.actor.window.and_then(|w| g.hall.queue.windows.get(&w)) {
@@ -423,8 +426,12 @@ impl Session {
                         }
                     }
                 }
-                Some((id, outcome)) = reply_rx.recv() => {
+                Some((id, mut outcome)) = reply_rx.recv() => {
                     in_flight = in_flight.saturating_sub(1);
+                    // A ticket just issued gets its printed range here, off the writer.
+                    if let Some(r) = outcome.result.as_mut().filter(|r| r.get("ticket").is_some()) {
+                        self.state.estimates.fresh(&self.state.service).fill_reply(r);
+                    }
                     if let Err(e) = self.send(tx, reply_frame(&id, &outcome, self.viewer())).await {
                         return e;
                     }

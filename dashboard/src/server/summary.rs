@@ -1,6 +1,6 @@
 //! Queue summaries: the figures every screen shows (waiting, longest wait, open windows,
 //! estimated wait), computed once for all clients at most every [`INTERVAL`] and sent as a
-//! `summary` frame. Clients that need no ticket detail (the kiosk) live on these alone, and
+//! `summary` frame; the same task refreshes the estimate board (`estimates`). Clients that need no ticket detail (the kiosk) live on these alone, and
 //! nobody has to ask for a fresh snapshot to see estimates move.
 
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
 use queue_core::auth::Role;
+use queue_core::estimate::board::Board;
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -25,12 +26,12 @@ pub struct Summary {
     pub frame: Utf8Bytes,
 }
 
-/// Builds the summary frame from the committed state.
+/// Builds the summary frame from the committed state and the estimate board.
 #[must_use]
-pub fn build(state: &AppState) -> Summary {
+pub fn build(state: &AppState, board: &Board) -> Summary {
     let g = state.service.read();
     // The display's snapshot holds exactly the public queue figures.
-    let snap = g.hall.snapshot(Role::Display, None, g.now);
+    let snap = g.hall.snapshot_with(Role::Display, None, g.now, board);
     let frame = json!({
         "type": "summary",
         "seq": g.seq,
@@ -44,7 +45,7 @@ pub fn build(state: &AppState) -> Summary {
     }
 }
 
-/// Keeps `tx` current until shutdown.
+/// Keeps the estimate board and `tx` current until shutdown.
 pub async fn run(state: Arc<AppState>, tx: watch::Sender<Arc<Summary>>) {
     let mut last_seq = u64::MAX;
     let mut last_sent = tokio::time::Instant::now();
@@ -59,12 +60,15 @@ pub async fn run(state: Arc<AppState>, tx: watch::Sender<Arc<Summary>>) {
         if seq == last_seq && last_sent.elapsed() < IDLE_REFRESH {
             continue;
         }
+        // The board is kept fresh even with nobody subscribed: replies that issue tickets
+        // read it.
+        let board = state.estimates.refresh(&state.service);
+        last_seq = seq;
+        last_sent = tokio::time::Instant::now();
         if tx.receiver_count() == 0 {
             continue;
         }
-        let s = build(&state);
-        last_seq = s.seq;
-        last_sent = tokio::time::Instant::now();
+        let s = build(&state, &board);
         let _ = tx.send(Arc::new(s));
     }
 }

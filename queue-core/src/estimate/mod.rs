@@ -3,9 +3,11 @@
 //! the queue now (a shared window counts by the share it has been giving the queue), the time
 //! services in progress have run, and service-time distributions learned from the log.
 //!
-//! Everything here is a pure function of the queue state and `now`, so `decide` may call it;
-//! the figure given at issue is carried in the ticket of the event, never recomputed.
+//! Everything here is a pure function of the queue state and `now`. The writer does not run it
+//! for each command (it costs milliseconds on a long line): the server keeps the latest
+//! figures on a [`board::Board`], and a new ticket's printed range is read from it.
 
+pub mod board;
 pub mod predict;
 pub mod service_times;
 
@@ -260,17 +262,6 @@ pub fn for_ticket(
     predict::predict_one(&model, model.keys.len().saturating_sub(1))
 }
 
-/// [`for_ticket`] as the range printed on the ticket.
-#[must_use]
-pub fn range_for_ticket(
-    state: &QueueState,
-    t: &Ticket,
-    now: DateTime<FixedOffset>,
-    rules: &Rules,
-) -> Option<WaitRange> {
-    for_ticket(state, t, now, rules).map(|e| e.range())
-}
-
 /// What a walk-in joining `queue` now would be told.
 #[must_use]
 pub fn for_walk_in(
@@ -292,20 +283,6 @@ pub fn walk_in_range(
     rules: &Rules,
 ) -> Option<WaitRange> {
     for_walk_in(state, queue, now, rules).map(|e| e.range())
-}
-
-/// The current estimate of every waiting ticket of `queue`, by ticket id.
-#[must_use]
-pub fn for_line(
-    state: &QueueState,
-    queue: &str,
-    now: DateTime<FixedOffset>,
-    rules: &Rules,
-) -> Vec<(String, WaitEstimate)> {
-    let (model, ids) = line_model(state, queue, None, now, rules);
-    predict::predict(&model)
-        .map(|v| ids.into_iter().zip(v).collect())
-        .unwrap_or_default()
 }
 
 /// The textbook queue-length predictor, (n + 1) · mean / s, seconds; the baseline the

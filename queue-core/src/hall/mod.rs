@@ -21,6 +21,7 @@ use crate::auth::{Actor, Role};
 use crate::calendar::Calendar;
 use crate::config::HallConfig;
 use crate::error::DomainError;
+use crate::estimate::board::Board;
 use crate::hygiene;
 use crate::intake::{CaseCommand, CaseEvent, CaseState, Cases, IntakeCtx};
 use crate::queue::{Ctx, Decision, QueueCommand, QueueEvent, QueueState, Ticket, TicketState};
@@ -388,9 +389,23 @@ impl Hall {
             .collect()
     }
 
-    /// The state `role` may see, as of now (see [`view`]).
+    /// The state `role` may see, as of now (see [`view`]), with estimates computed on the
+    /// spot (tests and tools; the server passes its board to [`Hall::snapshot_with`]).
     #[must_use]
     pub fn snapshot(&self, role: Role, window: Option<u32>, now: DateTime<FixedOffset>) -> Value {
-        Viewer::new(role, window).snapshot(self, now)
+        let board = Board::compute_now(&self.queue, &self.config.rules, 0, now);
+        self.snapshot_with(role, window, now, &board)
+    }
+
+    /// [`Hall::snapshot`] with the estimates of `board`.
+    #[must_use]
+    pub fn snapshot_with(
+        &self,
+        role: Role,
+        window: Option<u32>,
+        now: DateTime<FixedOffset>,
+        board: &Board,
+    ) -> Value {
+        Viewer::new(role, window).snapshot(self, now, board)
     }
 }

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::{case_closed, Event, Hall};
 use crate::auth::Role;
+use crate::estimate::board::Board;
 use crate::ids;
 use crate::intake::{Case, CaseEvent};
 use crate::queue::{Appointment, Evaluation, QueueEvent, Ticket, Window};
@@ -161,9 +162,9 @@ impl Viewer {
         Value::Object(out)
     }
 
-    /// The state this viewer may see, as of `now`.
+    /// The state this viewer may see, as of `now`, with the estimates of `board`.
     #[must_use]
-    pub fn snapshot(self, hall: &Hall, now: DateTime<FixedOffset>) -> Value {
+    pub fn snapshot(self, hall: &Hall, now: DateTime<FixedOffset>, board: &Board) -> Value {
         let role = self.role;
         let rules = &hall.config.rules;
         let q = &hall.queue;
@@ -172,7 +173,7 @@ impl Viewer {
             .values()
             .map(|qc| {
                 let waiting = q.waiting_count(&qc.code);
-                let estimate = crate::estimate::walk_in_range(q, &qc.code, now, rules);
+                let estimate = board.walk_in_range(&qc.code);
                 let mut v = json!({
                     "code": qc.code,
                     "name": qc.name,
@@ -188,20 +189,17 @@ impl Viewer {
                     "arrivals_last_hour": q.arrivals.get(&qc.code).map_or(0, std::collections::VecDeque::len),
                 });
                 if role != Role::Display {
-                    // Each waiting ticket's current figure (the one printed was at issue).
-                    let now_est: std::collections::HashMap<String, crate::staffing::WaitRange> =
-                        crate::estimate::for_line(q, &qc.code, now, rules)
-                            .into_iter()
-                            .map(|(id, e)| (id, e.range()))
-                            .collect();
+                    // Each waiting ticket's current figure, by its place (the one printed was
+                    // at issue).
                     let line: Vec<Value> = q
                         .waiting_in(&qc.code, rules)
                         .into_iter()
-                        .map(|t| {
+                        .enumerate()
+                        .map(|(place, t)| {
                             json!({
                                 "id": t.id, "number": t.number, "channel": t.channel,
                                 "issued_at": t.issued_at, "returning": t.returning,
-                                "estimated_wait": now_est.get(&t.id),
+                                "estimated_wait": board.range_at(&qc.code, place),
                             })
                         })
                         .collect();

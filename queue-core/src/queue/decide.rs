@@ -419,7 +419,6 @@ impl QueueState {
             served_by: None,
         };
         t.ahead = self.ahead_of(&t, rules);
-        t.estimated_wait = crate::estimate::range_for_ticket(self, &t, ctx.now, rules);
         Ok(t)
     }
 
@@ -458,8 +457,6 @@ impl QueueState {
         new.appointment.clone_from(&t.appointment);
         new.transferred_from = Some(t.id.clone());
         new.ahead = self.ahead_of(&new, &ctx.hall.rules);
-        new.estimated_wait =
-            crate::estimate::range_for_ticket(self, &new, ctx.now, &ctx.hall.rules);
         let mut old = t.clone();
         old.state = TicketState::Transferred;
         old.finished_at = Some(ctx.now);

@@ -85,6 +85,9 @@ pub struct Ticket {
     pub window: Option<u32>,
     /// People ahead when issued.
     pub ahead: u32,
+    /// The range printed at issue. The writer leaves it empty (estimating is too slow for the
+    /// command path); the server fills it into the issuing reply from its estimate board, so
+    /// events carry `null` (logs before 2026-12 hold the figure given then).
     pub estimated_wait: Option<WaitRange>,
     /// Times called (1 = first call; recalls add one).
     pub calls: u32,

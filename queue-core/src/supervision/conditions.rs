@@ -56,6 +56,7 @@ pub(super) fn conditions(
     s: &Supervision,
     hall: &Hall,
     now: DateTime<FixedOffset>,
+    est: &super::Estimates,
 ) -> BTreeMap<String, Alert> {
     let mut a = Alerts {
         out: BTreeMap::new(),
@@ -100,7 +101,7 @@ pub(super) fn conditions(
                 format!("{waiting} waiting in {code} (limit {})", cfg.max_waiting),
             );
         }
-        let est = crate::estimate::walk_in_range(q, code, now, &hall.config.rules);
+        let est = est.get(code).copied().flatten();
         let over = match est {
             Some(r) => r.high_minutes > cfg.target_wait_minutes && waiting > 0,
             None => waiting > 0,

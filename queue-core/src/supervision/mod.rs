@@ -23,6 +23,9 @@ mod recommend;
 /// How far back arrivals and service times are looked at for staffing.
 const LOOKBACK_MINUTES: i64 = 30;
 
+/// The walk-in estimate of each queue at one tick.
+type Estimates = BTreeMap<String, Option<crate::staffing::WaitRange>>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
@@ -280,7 +283,19 @@ impl Supervision {
     /// Alert and recommendation events that the state at `now` calls for.
     #[must_use]
     pub fn tick(&self, hall: &Hall, now: DateTime<FixedOffset>) -> Vec<SupervisionEvent> {
-        let wanted = conditions(self, hall, now);
+        // One walk-in estimate per queue per tick, for the alerts and the advice alike.
+        let est: Estimates = hall
+            .queue
+            .queues
+            .keys()
+            .map(|c| {
+                (
+                    c.clone(),
+                    crate::estimate::walk_in_range(&hall.queue, c, now, &hall.config.rules),
+                )
+            })
+            .collect();
+        let wanted = conditions(self, hall, now, &est);
         let mut out = Vec::new();
         for (id, a) in &wanted {
             // The folded-refusals summary is raised again when its count changes.
@@ -301,7 +316,7 @@ impl Supervision {
                 out.push(SupervisionEvent::AlertCleared { alert: a.clone() });
             }
         }
-        for r in recommend(hall, now) {
+        for r in recommend(hall, now, &est) {
             let changed = self.recommendations.get(&r.queue).is_none_or(|old| {
                 old.open_windows != r.open_windows
                     || old.recommended_windows != r.recommended_windows

@@ -10,20 +10,13 @@ use crate::staffing;
 
 /// Staffing advice per queue: the larger of Erlang C on the last 30 minutes' arrivals and
 /// the windows needed to clear those already waiting within the target.
-pub(super) fn recommend(hall: &Hall, now: DateTime<FixedOffset>) -> Vec<Recommendation> {
+pub(super) fn recommend(
+    hall: &Hall,
+    now: DateTime<FixedOffset>,
+    est_now: &super::Estimates,
+) -> Vec<Recommendation> {
     let q = &hall.queue;
     let level = hall.config.rules.service_level;
-    // One estimate per queue per tick: the window loop below asks about the same queues often.
-    let est_now: std::collections::BTreeMap<&String, Option<crate::staffing::WaitRange>> = q
-        .queues
-        .keys()
-        .map(|c| {
-            (
-                c,
-                crate::estimate::walk_in_range(q, c, now, &hall.config.rules),
-            )
-        })
-        .collect();
     let mut out = Vec::new();
     for cfg in q.queues.values() {
         let code = &cfg.code;
