@@ -56,8 +56,9 @@ fn tickets(ev: &Value) -> Vec<&Value> {
 fn counter_needs(ev: &Value, window: u64, queues: &[&str]) -> bool {
     let kind = ev["kind"].as_str().unwrap();
     match kind {
-        "window_changed" | "alert_raised" | "alert_cleared" | "alert_acknowledged"
-        | "threshold_changed" | "device_reported" => true,
+        "window_changed" => ev["window"]["number"].as_u64() == Some(window),
+        "alert_raised" | "alert_cleared" | "alert_acknowledged" | "threshold_changed"
+        | "device_reported" => true,
         "recommendation" | "appointment_booked" | "urgent_refused" | "evaluation_recorded" => false,
         _ if kind.starts_with("case_") => false,
         _ => tickets(ev).iter().any(|t| {
@@ -73,6 +74,8 @@ enum Step {
     Call(usize),
     Start(usize),
     Finish(usize),
+    Pause(usize),
+    Resume(usize),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -81,6 +84,8 @@ fn step() -> impl Strategy<Value = Step> {
         (0..3usize).prop_map(Step::Call),
         (0..3usize).prop_map(Step::Start),
         (0..3usize).prop_map(Step::Finish),
+        (0..3usize).prop_map(Step::Pause),
+        (0..3usize).prop_map(Step::Resume),
     ]
 }
 
@@ -93,8 +98,22 @@ async fn scoped_streams(steps: Vec<Step>) {
     let mut display = h.connect("display", None).await;
     let mut kiosk = h.connect("kiosk", None).await;
     let mut counters = Vec::new();
-    for (w, _) in WINDOWS {
-        counters.push(h.connect("counter", Some(w)).await);
+    for (w, q) in WINDOWS {
+        let c = h.connect("counter", Some(w)).await;
+        // The snapshot holds what the stream keeps current: its own window, and tickets of
+        // its queue or at its window.
+        let state = &c.snapshot["state"];
+        let windows: Vec<u64> = state["windows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["number"].as_u64().unwrap())
+            .collect();
+        assert_eq!(windows, vec![u64::from(w)]);
+        for t in state["tickets"].as_array().unwrap() {
+            assert!(t["queue"] == q || t["window"] == w, "{t}");
+        }
+        counters.push(c);
     }
     let start = sup.snapshot["seq"].as_u64().unwrap();
     for s in &steps {
@@ -105,10 +124,12 @@ async fn scoped_streams(steps: Vec<Step>) {
                     .command(json!({"kind":"issue_ticket","queue":queue}))
                     .await;
             }
-            Step::Call(i) | Step::Start(i) | Step::Finish(i) => {
+            Step::Call(i) | Step::Start(i) | Step::Finish(i) | Step::Pause(i) | Step::Resume(i) => {
                 let kind = match s {
                     Step::Call(_) => "call_next",
                     Step::Start(_) => "start_service",
+                    Step::Pause(_) => "pause",
+                    Step::Resume(_) => "resume",
                     _ => "finish",
                 };
                 counters[*i].command(json!({ "kind": kind })).await;

@@ -31,7 +31,9 @@ pub enum Scope {
         window: Option<u32>,
         from: Option<u32>,
     },
-    /// Hall-wide staff news every counter shows (windows, alerts, thresholds, devices).
+    /// A window's change: its own counter and pad (the display gets every window).
+    Window(u32),
+    /// Hall-wide staff news every counter shows (alerts, thresholds, devices).
     Staff,
     /// Supervision detail: recommendations, bookings, ratings, refusals.
     Supervisors,
@@ -42,9 +44,10 @@ impl Scope {
     pub fn of(event: &Event) -> Self {
         match event {
             Event::Queue(q) => match q {
-                QueueEvent::WindowChanged { .. }
-                | QueueEvent::ThresholdChanged { .. }
-                | QueueEvent::DeviceReported { .. } => Self::Staff,
+                QueueEvent::WindowChanged { window } => Self::Window(window.number),
+                QueueEvent::ThresholdChanged { .. } | QueueEvent::DeviceReported { .. } => {
+                    Self::Staff
+                }
                 QueueEvent::AppointmentBooked { .. }
                 | QueueEvent::UrgentRefused { .. }
                 | QueueEvent::EvaluationRecorded { .. } => Self::Supervisors,
@@ -175,10 +178,12 @@ impl Outgoing {
                     self.display.as_ref()
                 }
                 Scope::Staff => self.display.as_ref(),
+                Scope::Window(w) if sub.window == Some(*w) => self.display.as_ref(),
                 _ => None,
             },
             Role::Counter => match &self.scope {
                 Scope::Staff => Some(&self.staff),
+                Scope::Window(w) => (sub.window == Some(*w)).then_some(&self.staff),
                 Scope::Supervisors => None,
                 Scope::Case { from, .. } => match (&self.own, sub.window) {
                     (Some((w, frame)), Some(mine)) if *w == mine => Some(frame),

@@ -168,6 +168,10 @@ impl Viewer {
         let role = self.role;
         let rules = &hall.config.rules;
         let q = &hall.queue;
+        let mine = match (role, self.window) {
+            (Role::Counter, Some(n)) => q.windows.get(&n),
+            _ => None,
+        };
         let queues: Vec<Value> = q
             .queues
             .values()
@@ -188,7 +192,12 @@ impl Viewer {
                     "mean_service_seconds": q.mean_service_seconds(&qc.code).round(),
                     "arrivals_last_hour": q.arrivals.get(&qc.code).map_or(0, std::collections::VecDeque::len),
                 });
-                if role != Role::Display {
+                let wants_line = match role {
+                    Role::Display => false,
+                    Role::Counter => mine.is_some_and(|w| w.serves(&qc.code)),
+                    _ => true,
+                };
+                if wants_line {
                     // Each waiting ticket's current figure, by its place (the one printed was
                     // at issue).
                     let line: Vec<Value> = q
@@ -209,7 +218,13 @@ impl Viewer {
             })
             .collect();
         // The same object as in `window_changed`: `ticket` is the number, `ticket_id` the id.
-        let windows: Vec<&Window> = q.windows.values().collect();
+        // A counter gets its own window only, as its event stream does: a thousand windows
+        // in every counter's snapshot was most of the hall's memory (docs/benchmarks.md).
+        let windows: Vec<&Window> = match (role, mine) {
+            (Role::Counter, Some(w)) => vec![w],
+            (Role::Counter, None) => Vec::new(),
+            _ => q.windows.values().collect(),
+        };
         let recent: Vec<Value> = q
             .recently_called(10)
             .into_iter()
@@ -230,10 +245,18 @@ impl Viewer {
             state["catalogue"] = catalogue(hall);
         }
         if !self.is_public() {
+            // A counter: the tickets of the queues its window serves and at its window, the
+            // same scope as its stream.
+            let for_me = |t: &Ticket| match (role, mine) {
+                (Role::Counter, Some(w)) => t.window == Some(w.number) || w.serves(&t.queue),
+                (Role::Counter, None) => false,
+                _ => true,
+            };
             let tickets: Vec<Value> = q
                 .tickets
                 .values()
                 .filter(|t| t.state.is_live() || t.issued_at.date_naive() == now.date_naive())
+                .filter(|t| for_me(t))
                 .map(|t| json!(self.ticket(t)))
                 .collect();
             state["tickets"] = Value::Array(tickets);
