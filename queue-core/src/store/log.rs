@@ -85,57 +85,8 @@ impl Store {
         after: u64,
         after_hash: &[u8],
     ) -> Result<Vec<EventRecord>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT seq, at, body, prev_hash, hash, actor FROM events WHERE seq > ?1 ORDER BY seq",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([i64::try_from(after).unwrap_or(i64::MAX)], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Vec<u8>>(3)?,
-                    r.get::<_, Vec<u8>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        let mut prev = after_hash.to_vec();
-        for (expect_seq, row) in (after + 1..).zip(rows) {
-            let (seq, at, body, prev_hash, hash, actor) = row.map_err(|e| self.err(e))?;
-            let seq = u64::try_from(seq).unwrap_or(0);
-            if seq != expect_seq {
-                return Err(StoreError::Tampered {
-                    seq: expect_seq,
-                    problem: format!("expected seq {expect_seq}, found {seq}: an event is missing"),
-                });
-            }
-            if prev_hash != prev {
-                return Err(StoreError::Tampered {
-                    seq,
-                    problem: "previous-hash link broken".into(),
-                });
-            }
-            if record_hash(&prev, seq, &at, actor.as_deref(), &body) != hash {
-                return Err(StoreError::Tampered {
-                    seq,
-                    problem: "content does not match its hash".into(),
-                });
-            }
-            out.push(parse_record(
-                &self.conn,
-                &self.path,
-                &self.secret,
-                seq,
-                &at,
-                &body,
-            )?);
-            prev = hash;
-        }
+        self.walk_chain(after, after_hash, u64::MAX, |rec, _| out.push(rec))?;
         Ok(out)
     }
 
@@ -192,6 +143,23 @@ impl Store {
         prev_hash: &[u8],
         limit: u64,
     ) -> Result<Vec<(EventRecord, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        self.walk_chain(after, prev_hash, limit, |rec, hash| {
+            out.push((rec, hash.to_vec()));
+        })?;
+        Ok(out)
+    }
+
+    /// The one walk over the chain: events after `after` (whose hash is `prev_hash`), at most
+    /// `limit`, each checked for its place, its link and its own hash before `each` gets it
+    /// with its hash. The first fault ends the walk.
+    fn walk_chain(
+        &self,
+        after: u64,
+        prev_hash: &[u8],
+        limit: u64,
+        mut each: impl FnMut(EventRecord, &[u8]),
+    ) -> Result<(), StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -217,13 +185,14 @@ impl Store {
                 },
             )
             .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
         let mut prev = prev_hash.to_vec();
         for (expect_seq, row) in (after + 1..).zip(rows) {
             let (seq, at, body, link, hash, actor) = row.map_err(|e| self.err(e))?;
             let seq = u64::try_from(seq).unwrap_or(0);
             let problem = if seq != expect_seq {
-                Some(format!("expected seq {expect_seq}: an event is missing"))
+                Some(format!(
+                    "expected seq {expect_seq}, found {seq}: an event is missing"
+                ))
             } else if link != prev {
                 Some("previous-hash link broken".into())
             } else if record_hash(&prev, seq, &at, actor.as_deref(), &body) != hash {
@@ -232,13 +201,17 @@ impl Store {
                 None
             };
             if let Some(problem) = problem {
-                return Err(StoreError::Tampered { seq, problem });
+                // The place that failed: the missing event's, or this one's (the same then).
+                return Err(StoreError::Tampered {
+                    seq: expect_seq,
+                    problem,
+                });
             }
             let rec = parse_record(&self.conn, &self.path, &self.secret, seq, &at, &body)?;
-            out.push((rec, hash.clone()));
+            each(rec, &hash);
             prev = hash;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The hash of the last event (zeros for an empty log) and its seq.
