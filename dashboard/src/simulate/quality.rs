@@ -75,6 +75,8 @@ pub struct Errors {
     pub n: usize,
     pub sq: f64,
     pub abs: f64,
+    /// Signed sum: predicted minus actual.
+    pub sum: f64,
 }
 
 impl Errors {
@@ -83,6 +85,16 @@ impl Errors {
         self.n += 1;
         self.sq += e * e;
         self.abs += e.abs();
+        self.sum += e;
+    }
+
+    /// Mean signed error, minutes: above 0 the predictor promised longer waits than people
+    /// had, below 0 shorter.
+    #[must_use]
+    pub fn bias(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let n = self.n.max(1) as f64;
+        self.sum / n
     }
 
     #[must_use]
@@ -172,29 +184,33 @@ pub fn table(summaries: &BTreeMap<String, Summary>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<6} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "{:<6} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "queue",
         "called",
         "mean_min",
         "in_tgt",
         "hall_rmse",
         "hall_mae",
+        "hall_bias",
         "ql_rmse",
         "ql_mae",
+        "ql_bias",
         "coverage"
     );
     for (q, s) in summaries {
         let _ = writeln!(
             out,
-            "{:<6} {:>7} {:>9.1} {:>7.0}% {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>8.0}%",
+            "{:<6} {:>7} {:>9.1} {:>7.0}% {:>9.2} {:>9.2} {:>+9.2} {:>9.2} {:>9.2} {:>+9.2} {:>8.0}%",
             if q == "*" { "all" } else { q.as_str() },
             s.called,
             s.mean_wait_minutes,
             s.within_target * 100.0,
             s.hall.rmse(),
             s.hall.mae(),
+            s.hall.bias(),
             s.baseline.rmse(),
             s.baseline.mae(),
+            s.baseline.bias(),
             s.coverage * 100.0
         );
     }
