@@ -377,6 +377,26 @@ impl Lang {
         }
     }
 
+    /// A follow-up's or request's state, short.
+    #[must_use]
+    pub fn record_state(self, state: &str) -> &'static str {
+        match (self, state) {
+            (Self::Zh, "open") => "待回访",
+            (Self::Zh, "called_back") => "已回访",
+            (Self::Zh, "rectified") => "已整改",
+            (Self::Zh, "received") => "已登记",
+            (Self::Zh, "referred") => "已转办",
+            (Self::Zh, "supervised") => "督办中",
+            (Self::En, "open") => "open",
+            (Self::En, "called_back") => "called",
+            (Self::En, "rectified") => "fixed",
+            (Self::En, "received") => "new",
+            (Self::En, "referred") => "referred",
+            (Self::En, "supervised") => "pressed",
+            _ => "—",
+        }
+    }
+
     /// An alert's message in this language (the hall sends both; Chinese when no English).
     #[must_use]
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
