@@ -2,6 +2,7 @@
 
 mod overlay;
 mod panels;
+mod records;
 
 use chrono::{DateTime, FixedOffset};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -74,7 +75,7 @@ fn render_body(app: &App, f: &mut Frame, body: Rect) {
         panels::render_queues(app, f, queues);
         panels::render_windows(app, f, windows);
         panels::render_alerts(app, f, alerts);
-        panels::render_records(app, f, records);
+        records::render_records(app, f, records);
         panels::render_recommendations(app, f, recs);
     } else {
         let queue_rows = queue_rows.min(body.height / 2);
@@ -92,7 +93,7 @@ fn render_body(app: &App, f: &mut Frame, body: Rect) {
         panels::render_queues(app, f, queues);
         panels::render_windows(app, f, windows);
         panels::render_alerts(app, f, alerts);
-        panels::render_records(app, f, records);
+        records::render_records(app, f, records);
         panels::render_recommendations(app, f, recs);
     }
 }

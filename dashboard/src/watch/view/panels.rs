@@ -1,7 +1,6 @@
 //! The four panels: queues, windows, alerts, staffing advice.
 
 use queue_core::queue::WindowState;
-use queue_core::redress::Urgency;
 use queue_core::supervision::{AlertKind, Recommendation};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -398,56 +397,4 @@ mod tests {
         assert_eq!(sparkline([25, 0, 0].into_iter(), 2, 25), "▁▁");
         assert_eq!(sparkline([].into_iter(), 5, 0), "");
     }
-}
-
-/// Bad-rating follow-ups and 办不成事/complaint records still open: overdue first.
-pub fn render_records(app: &App, f: &mut Frame, area: Rect) {
-    let l = app.lang;
-    let title = l.pick("差评回访与诉求", "Follow-ups & requests");
-    let block = super::panel_block(app, Panel::Records, title);
-    let records = app
-        .hall
-        .as_ref()
-        .map(|h| h.records_by_urgency())
-        .unwrap_or_default();
-    if records.is_empty() {
-        f.render_widget(
-            Paragraph::new(l.pick("无待办记录", "nothing open")).block(block),
-            area,
-        );
-        return;
-    }
-    let rows: Vec<Row> = records
-        .iter()
-        .map(|(r, u)| {
-            let (mark, style) = match u {
-                Urgency::Overdue => (l.pick("超期", "late"), Style::default().fg(Color::Red)),
-                Urgency::DueSoon => (l.pick("将到期", "due"), Style::default().fg(Color::Yellow)),
-                Urgency::Open => ("", Style::default()),
-            };
-            let kind = r.category.map_or(l.pick("差评回访", "follow-up"), |c| {
-                l.pick(c.label_zh(), c.label_en())
-            });
-            // The serial without the centre code: unique within the centre.
-            let id = r.id.split_once('-').map_or(r.id.as_str(), |(_, rest)| rest);
-            Row::new(vec![
-                Cell::from(mark),
-                Cell::from(id.to_string()),
-                Cell::from(kind),
-                Cell::from(l.record_state(&r.state)),
-                Cell::from(r.deadline.due_on.format("%m-%d").to_string()),
-                Cell::from(r.who.clone()),
-            ])
-            .style(style)
-        })
-        .collect();
-    let widths = [
-        Constraint::Length(6),
-        Constraint::Length(13),
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(5),
-        Constraint::Fill(1),
-    ];
-    f.render_widget(Table::new(rows, widths).block(block), area);
 }
