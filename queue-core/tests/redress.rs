@@ -378,3 +378,39 @@ fn serials_continue_after_replay() {
     let r = d.run(clerk(2), rec("丁")).unwrap();
     assert_eq!(r["request"]["id"], "440114-B20260303-001");
 }
+
+#[test]
+fn the_redress_policy_and_chiefs_are_validated_with_their_keys() {
+    use queue_core::config::{HallConfig, SAMPLE_HALL_TOML};
+    let sample = HallConfig::sample().unwrap();
+    assert_eq!(sample.redress.follow_up_working_days, 5);
+    assert!(sample.departments.iter().all(|d| d.chief.is_some()));
+    for (from, to, key) in [
+        (
+            "follow_up_working_days = 5",
+            "follow_up_working_days = 0",
+            "redress.follow_up_working_days",
+        ),
+        (
+            "warn_working_days = 1",
+            "warn_working_days = 5",
+            "redress.warn_working_days",
+        ),
+        (
+            r#"chief = { staff = "SJ0101", name = "陈首席" }"#,
+            r#"chief = { staff = "SJ 01", name = "陈首席" }"#,
+            "departments[0].chief.staff",
+        ),
+        (
+            r#"chief = { staff = "ZX0001", name = "中心值班主任" }"#,
+            r#"chief = { staff = "ZX0001", name = " " }"#,
+            "redress.chief.name",
+        ),
+    ] {
+        assert!(SAMPLE_HALL_TOML.contains(from), "{from}");
+        let e = HallConfig::from_toml_str(&SAMPLE_HALL_TOML.replacen(from, to, 1), "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(key), "{key}: {e}");
+    }
+}
