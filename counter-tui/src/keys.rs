@@ -23,6 +23,8 @@ pub enum Action {
     SimScan,
     SimCard,
     ShowPrintout,
+    /// 办不成事 / complaint under 首问负责.
+    Redress,
 }
 
 pub struct Binding {
@@ -61,6 +63,12 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(Action::Language, "F12", "中文/English", "English/中文"),
     b(Action::NewIntake, "Ctrl+N", "新办件", "new case"),
+    b(
+        Action::Redress,
+        "Ctrl+R",
+        "办不成事/投诉登记",
+        "cannot-do/complaint",
+    ),
     b(
         Action::ShowPrintout,
         "Ctrl+O",
@@ -129,6 +137,7 @@ pub fn action(key: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::F(12) => Action::Language,
         KeyCode::Char('q' | 'c') if ctrl => Action::Quit,
         KeyCode::Char('n') if ctrl => Action::NewIntake,
+        KeyCode::Char('r') if ctrl => Action::Redress,
         KeyCode::Char('o') if ctrl => Action::ShowPrintout,
         KeyCode::Char('s') if ctrl => Action::SimScan,
         KeyCode::Char('k') if ctrl => Action::SimCard,

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod kiosk;
 pub mod msg;
 pub mod printing;
+pub mod redress;
 pub mod run;
 pub mod scanning;
 pub mod setup;

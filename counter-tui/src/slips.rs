@@ -2,7 +2,9 @@
 //! and the same bytes rendered back to text for the on-screen preview.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use device::printer::{document, render_bytes, ticket, DocumentSlip, PaperWidth, TicketSlip};
+use device::printer::{
+    acknowledgement, document, render_bytes, ticket, AckSlip, DocumentSlip, PaperWidth, TicketSlip,
+};
 use queue_core::document::{Document, DocumentKind};
 use queue_core::intake::{Case, MaterialStatus};
 use queue_core::queue::Ticket;
@@ -181,4 +183,53 @@ pub fn draft_text(
         Ok(j) => render_bytes(&j.bytes, PAPER.columns()),
         Err(e) => format!("{}\n{e}", slip.title),
     }
+}
+
+/// The acknowledgement slip (受理回执 style) of a 办不成事 request or complaint: serial, date,
+/// what was recorded, who answers for it (首问负责) and by when. `r` comes from the hall's
+/// reply, so the applicant is already masked: the slip may be left on a desk.
+///
+/// # Errors
+/// When the layout cannot encode it.
+pub fn request_job(
+    r: &queue_core::redress::Request,
+    centre: &str,
+    staff: &str,
+) -> Result<Job, String> {
+    let mut who = r.applicant.name.clone();
+    if let Some(id) = &r.applicant.id_number {
+        who.push_str(&format!("（{id}）"));
+    }
+    let mut fields = vec![
+        ("申请人".to_string(), who),
+        ("类别".to_string(), r.category.label_zh().to_string()),
+    ];
+    if let (Some(code), Some(name)) = (&r.item, &r.item_name) {
+        fields.push(("事项".into(), format!("{name}（{code}）")));
+    }
+    let mut responsible = format!("{} 号窗口", r.first_window);
+    if !staff.trim().is_empty() {
+        responsible.push_str(&format!("（工作人员 {}）", staff.trim()));
+    }
+    fields.push(("首问责任".into(), responsible));
+    fields.push((
+        "答复期限".into(),
+        format!("{}前（本中心规定时限）", date_zh(r.deadline.due_on)),
+    ));
+    let slip = AckSlip {
+        title: format!("{}登记回执", r.category.label_zh()),
+        issuer: centre.to_string(),
+        date: r.received_at.format("%Y年%m月%d日 %H:%M").to_string(),
+        serial: r.id.clone(),
+        fields,
+        matter: r.matter.clone(),
+        footer: vec![
+            "首问负责：本窗口负责跟踪办理，并在期限前将结果告知您。".into(),
+            "查询或催办请报本回执编号。".into(),
+        ],
+    };
+    let bytes = acknowledgement(&slip, PAPER)
+        .map_err(|e| e.to_string())?
+        .bytes;
+    Ok(job(format!("{} {}", slip.title, r.id), bytes))
 }

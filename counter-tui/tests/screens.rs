@@ -201,3 +201,71 @@ fn a_hall_that_cannot_save_is_shown_plainly() {
     assert!(!draw_app(&app, 120, 30).contains("服务器磁盘已满"));
     assert!(!draw_kiosk(&k, 120, 30).contains("暂时无法取号"));
 }
+
+#[test]
+fn request_form_records_a_complaint_and_prints_its_acknowledgement() {
+    let (mut fx, mut app) = called(Lang::Zh);
+    app.update(ctrl('r'));
+    type_text(&mut app, "张三");
+    app.update(key(KeyCode::Tab));
+    type_text(&mut app, "440524188001010014");
+    app.update(key(KeyCode::Tab));
+    type_text(&mut app, "营业执照变更多次往返仍未办成");
+    app.update(key(KeyCode::Right));
+    let form = draw_app(&app, 80, 24);
+    assert!(form.contains("办不成事/投诉登记"), "{form}");
+    assert!(
+        form.contains("4405**********0014"),
+        "masked once entered: {form}"
+    );
+    insta::assert_snapshot!("request_form_zh_80x24", form);
+
+    let effects = app.update(key(KeyCode::Enter));
+    let sent = sends(&effects);
+    assert_eq!(sent.len(), 1);
+    let cmd = sent[0].clone();
+    assert_eq!(cmd["kind"], "request_record");
+    assert_eq!(cmd["category"], "complaint");
+    let ticket = app.current_ticket().map(|t| t.id.clone()).unwrap();
+    assert_eq!(cmd["ticket"], ticket.as_str());
+    let id = match &effects[0] {
+        counter_tui::msg::Effect::Send { id, .. } => id.clone(),
+        _ => unreachable!(),
+    };
+    // The hall's reply, through the counter's view as the server sends it.
+    let (result, _) = fx.exec(COUNTER, cmd).unwrap();
+    let shown =
+        queue_core::hall::Viewer::new(queue_core::auth::Role::Counter, Some(1)).reply(&result);
+    let out = app.update(Msg::Hall(Incoming::Reply {
+        id,
+        ok: true,
+        seq: Some(fx.seq),
+        result: shown,
+        error: None,
+    }));
+    let printed = out.iter().find_map(|e| match e {
+        counter_tui::msg::Effect::Print { label, bytes } => Some((label.clone(), bytes.clone())),
+        _ => None,
+    });
+    let (label, bytes) = printed.expect("the slip is printed");
+    assert!(label.contains("投诉登记回执"), "{label}");
+    let text = device::printer::render_bytes(&bytes, 48);
+    for want in [
+        "440114-T20261123-001",
+        "张*",
+        "4405**********0014",
+        "1 号窗口",
+        "李明",
+        "2026年11月30日前",
+        "营业执照变更多次往返仍未办成",
+    ] {
+        assert!(text.contains(want), "slip lacks {want}: {text}");
+    }
+    assert!(
+        !text.contains("440524188001010014") && !text.contains("张三"),
+        "{text}"
+    );
+    let s = draw_app(&app, 160, 48);
+    assert!(s.contains("投诉登记回执"), "{s}");
+    insta::assert_snapshot!("request_slip_zh_160x48", s);
+}

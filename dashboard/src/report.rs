@@ -12,6 +12,7 @@
 mod cases;
 mod html;
 mod load;
+mod redress;
 mod stats;
 mod table;
 
@@ -24,6 +25,7 @@ use anyhow::{bail, Context};
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use queue_core::config::UTC8;
 
+pub use redress::{FollowUpFigures, RedressReport, RequestFigures, StaffRatings};
 pub use stats::{
     DayStats, Durations, ItemStats, MonthlyReport, QueueStats, RatingTally, WindowStats,
 };

@@ -231,6 +231,13 @@
       if (i >= 0) state.alerts[i] = ev.alert; else state.alerts.push(ev.alert);
     } else if (kind === 'alert_cleared' && ev.alert) {
       state.alerts = state.alerts.filter((a) => a.id !== ev.alert.id);
+    } else if (/^(follow_up|request)_/.test(kind) && (ev.follow_up || ev.request)) {
+      // The record's new version replaces the old; pages leave out closed ones.
+      const key = ev.follow_up ? 'follow_ups' : 'requests';
+      const rec = ev.follow_up || ev.request;
+      const list = state[key] || (state[key] = []);
+      const i = list.findIndex((x) => x.id === rec.id);
+      if (i >= 0) list[i] = rec; else list.push(rec);
     } else if (kind === 'recommendation') {
       const r = Object.assign({}, ev);
       delete r.kind;

@@ -13,7 +13,7 @@
     zh: {
       subtitle: '现场监控 · 排队叫号', queues: '队列', queue: '队列', waiting: '等候', longest: '最长等候',
       estimate: '预计等候', openWindows: '开放窗口', lastHour: '近一小时', alerts: '告警',
-      recommendations: '人员调配建议', windows: '窗口', recentCalls: '最近叫号', changeToken: '更换令牌',
+      recommendations: '人员调配建议', records: '差评回访与诉求', windows: '窗口', recentCalls: '最近叫号', changeToken: '更换令牌',
       reconnectNow: '立即重连', tokenTitle: '请输入访问令牌',
       tokenHelp: '令牌由中心管理员用 dashboard token create 生成，只需输入一次。',
       save: '保存并连接', cancel: '取消', confirm: '确认',
@@ -53,7 +53,7 @@
     en: {
       subtitle: 'Hall supervision · queues', queues: 'Queues', queue: 'Queue', waiting: 'Waiting', longest: 'Longest wait',
       estimate: 'Estimated wait', openWindows: 'Open windows', lastHour: 'Last hour', alerts: 'Alerts',
-      recommendations: 'Staffing advice', windows: 'Windows', recentCalls: 'Recent calls', changeToken: 'Change token',
+      recommendations: 'Staffing advice', records: 'Follow-ups & requests', windows: 'Windows', recentCalls: 'Recent calls', changeToken: 'Change token',
       reconnectNow: 'Reconnect now', tokenTitle: 'Enter your access token',
       tokenHelp: 'The centre administrator creates tokens with dashboard token create. You enter it once.',
       save: 'Save and connect', cancel: 'Cancel', confirm: 'Confirm',
@@ -105,7 +105,7 @@
   const el = {
     centre: $('centre-name'), clock: $('clock'), conn: $('conn'), role: $('role-label'),
     banner: $('offline-banner'), bannerText: $('offline-text'), reconnect: $('reconnect-now'),
-    queues: $('queues-body'), alerts: $('alerts'), alertsCount: $('alerts-count'), recs: $('recs'),
+    queues: $('queues-body'), alerts: $('alerts'), alertsCount: $('alerts-count'), recs: $('recs'), records: $('records'),
     windows: $('windows'), calls: $('calls'), langToggle: $('lang-toggle'), tokenChange: $('token-change'),
     tokenOverlay: $('token-overlay'), tokenForm: $('token-form'), tokenInput: $('token-input'), tokenError: $('token-error'),
     modal: $('modal'), modalTitle: $('modal-title'), modalBody: $('modal-body'), modalOk: $('modal-ok'), modalCancel: $('modal-cancel'),
@@ -303,6 +303,7 @@
     }));
 
     renderAlerts(nowMs);
+    if (window.HallRecords) window.HallRecords.render(el.records, state, lang);
     renderRecs();
     renderWindows(nowMs);
     renderCalls();

@@ -73,6 +73,15 @@ impl Role {
             // a supervisor on the applicant's behalf; the pad at the window that just served.
             "evaluate" => matches!(self, Kiosk | Supervisor | Pad),
             "ack_alert" => matches!(self, Supervisor | Manager),
+            // Bad-rating follow-ups are supervision of staff: not by the staff rated.
+            "follow_up_callback" | "follow_up_rectify" | "follow_up_feedback" => {
+                matches!(self, Supervisor | Manager)
+            }
+            // 首问负责: any window records; it (or supervision) refers and answers; only a
+            // supervisor or manager presses (督办).
+            "request_record" => self == Counter,
+            "request_refer" | "request_answer" => matches!(self, Counter | Supervisor | Manager),
+            "request_supervise" => matches!(self, Supervisor | Manager),
             "set_window" | "set_threshold" => self == Manager,
             _ => {
                 let _ = Display;

@@ -93,6 +93,9 @@ pub struct Department {
     pub reconsideration_body: String,
     /// The seal on this department's documents.
     pub seal: String,
+    /// Its chief representative (首席事务代表): owns bad-rating follow-ups of its services.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chief: Option<crate::redress::Chief>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::hall::Hall;
 use crate::intake::Cases;
 use crate::queue::QueueState;
+use crate::redress::Redress;
 use crate::store::StoredCheckpoint;
 use crate::supervision::Supervision;
 
@@ -34,6 +35,7 @@ struct StateRef<'a> {
     queue: &'a QueueState,
     cases: &'a Cases,
     supervision: &'a Supervision,
+    redress: &'a Redress,
 }
 
 #[derive(Deserialize)]
@@ -41,6 +43,9 @@ struct State {
     queue: QueueState,
     cases: Cases,
     supervision: Supervision,
+    // Absent in checkpoints written before follow-ups existed.
+    #[serde(default)]
+    redress: Redress,
 }
 
 /// What the signature covers: position, configuration and a digest of the state bytes.
@@ -76,6 +81,7 @@ pub fn make(
         queue: &hall.queue,
         cases: &hall.cases,
         supervision: &hall.supervision,
+        redress: &hall.redress,
     })
     .map_err(|e| CheckpointError::Unreadable {
         seq,
@@ -132,6 +138,7 @@ pub fn restore(
     hall.queue = s.queue;
     hall.cases = s.cases;
     hall.supervision = s.supervision;
+    hall.redress = s.redress;
     Ok(at)
 }
 

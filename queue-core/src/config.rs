@@ -46,6 +46,9 @@ pub struct HallConfig {
     /// 一件事: items taken in together as one case (GZ Art 13).
     #[serde(default)]
     pub bundles: Vec<Bundle>,
+    /// Local policy for bad-rating follow-ups and 办不成事 requests (deadlines, chief).
+    #[serde(default)]
+    pub redress: crate::redress::RedressPolicy,
 }
 
 /// How long personal data stays in the hall's database (`dashboard purge`).
@@ -425,6 +428,7 @@ impl HallConfig {
             }
         }
         crate::catalogue::validate(self, &codes, origin)?;
+        crate::redress::policy::validate(self, origin)?;
         Ok(())
     }
 

@@ -20,6 +20,7 @@ pub mod hygiene;
 pub mod ids;
 pub mod intake;
 pub mod queue;
+pub mod redress;
 pub mod service;
 pub mod staffing;
 pub mod store;

@@ -23,6 +23,12 @@ enum Op {
     Open(u8),
     Later(u8),
     NextDay,
+    /// The applicant rates the latest finished ticket (1–2 open a follow-up).
+    Rate(u8),
+    /// A window records a 办不成事 request or complaint.
+    Record(u8),
+    /// A follow-up or request step on the k-th record.
+    Step(u8, u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -35,6 +41,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4u8).prop_map(Op::Open),
         2 => (1..90u8).prop_map(Op::Later),
         1 => Just(Op::NextDay),
+        2 => (1..=5u8).prop_map(Op::Rate),
+        1 => (0..4u8).prop_map(Op::Record),
+        3 => (0..8u8, 0..6u8).prop_map(|(k, s)| Op::Step(k, s)),
     ]
 }
 
@@ -66,6 +75,55 @@ fn run(d: &mut Driver, op: &Op) {
             d.tick();
             Ok(json!(null))
         }
+        Op::Rate(r) => {
+            let latest = d
+                .hall
+                .queue
+                .tickets
+                .values()
+                .filter(|t| t.state == queue_core::queue::TicketState::Done)
+                .max_by_key(|t| t.finished_at)
+                .map(|t| t.id.clone());
+            match latest {
+                Some(t) => d.run(
+                    common::kiosk(),
+                    json!({"kind":"evaluate","ticket":t,"rating":r,"reason":"不满意"}),
+                ),
+                None => Ok(json!(null)),
+            }
+        }
+        Op::Record(i) => d.run(
+            counter(w(i)),
+            json!({"kind":"request_record","category":(["cannot_do","complaint"][usize::from(*i) % 2]),
+                   "applicant":{"name":"李四","id_number":"11010519491231002X"},"matter":"无法办理"}),
+        ),
+        Op::Step(k, s) => {
+            let sup = queue_core::auth::Actor {
+                role: queue_core::auth::Role::Supervisor,
+                window: None,
+                token: Some(9),
+            };
+            let f: Vec<String> = d.hall.redress.follow_ups.keys().cloned().collect();
+            let r: Vec<String> = d.hall.redress.requests.keys().cloned().collect();
+            let k = usize::from(*k);
+            let cmd = match s {
+                0..=2 if !f.is_empty() => {
+                    let kind = ["follow_up_callback", "follow_up_rectify", "follow_up_feedback"]
+                        [usize::from(*s)];
+                    json!({"kind":kind,"follow_up":f[k % f.len()],"note":"办理"})
+                }
+                3 if !r.is_empty() => json!({"kind":"request_refer","request":r[k % r.len()],
+                    "department":"花都区不动产登记中心","note":"转办"}),
+                4 if !r.is_empty() => {
+                    json!({"kind":"request_supervise","request":r[k % r.len()],"note":"督办"})
+                }
+                5 if !r.is_empty() => {
+                    json!({"kind":"request_answer","request":r[k % r.len()],"note":"已告知"})
+                }
+                _ => return,
+            };
+            d.run(sup, cmd)
+        }
         Op::NextDay => {
             d.advance_minutes(24 * 60);
             d.tick();
@@ -90,6 +148,7 @@ fn same_state(a: &Hall, b: &Hall) -> Result<(), TestCaseError> {
     prop_assert_eq!(&a.queue, &b.queue);
     prop_assert_eq!(&a.cases, &b.cases);
     prop_assert_eq!(&a.supervision, &b.supervision);
+    prop_assert_eq!(&a.redress, &b.redress);
     Ok(())
 }
 
@@ -132,6 +191,8 @@ proptest! {
             full.apply(&r.event, r.at);
         }
         same_state(&restored, &full)?;
+        // And the live state: personal data kept apart from the chain comes back whole.
+        prop_assert_eq!(&full.redress, &d.hall.redress);
     }
 }
 

@@ -49,6 +49,14 @@ fn record_personal_data(svc: &HallService) {
         Some("tok:1".into()),
     );
     assert!(o.ok, "{o:?}");
+    // A complaint under 首问负责: its applicant is personal data like a case's.
+    let o = svc.submit_wait(
+        counter(2),
+        cmd(json!({"kind":"request_record","category":"complaint",
+            "applicant":{"name":NAME,"id_number":ID},"matter":"多次往返未办成"})),
+        None,
+    );
+    assert!(o.ok, "{o:?}");
 }
 
 fn raw_files(db: &Path) -> Vec<u8> {

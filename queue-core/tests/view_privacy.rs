@@ -41,6 +41,15 @@ const NAMES: [&str; 6] = [
 ];
 const MARK: &str = "FREETEXT";
 
+/// Applicants of 办不成事 requests and complaints: masked in every view, staff's included.
+const REQ_NAMES: [&str; 3] = ["慕容请甲", "公孙请乙", "令狐请丙"];
+
+fn req_ids() -> Vec<String> {
+    (1..=3)
+        .map(|n| with_check(&format!("4401141985050{n}{:03}", 200 + n)))
+        .collect()
+}
+
 fn supervisor(token: Option<i64>) -> Actor {
     Actor {
         role: Role::Supervisor,
@@ -74,6 +83,7 @@ fn viewers() -> Vec<Viewer> {
     let mut v = vec![
         Viewer::new(Role::Kiosk, None),
         Viewer::new(Role::Display, None),
+        Viewer::new(Role::Pad, Some(1)),
         Viewer::new(Role::Supervisor, None),
         Viewer::new(Role::Manager, None),
     ];
@@ -99,6 +109,8 @@ enum Op {
     Extend { k: usize },
     TakeOver { k: usize },
     Rate { k: usize, r: u8 },
+    Record { p: usize, cat: u8 },
+    Step { k: usize, s: u8 },
     Wait(i64),
 }
 
@@ -120,6 +132,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..8usize).prop_map(|k| Op::Extend { k }),
         1 => (0..8usize).prop_map(|k| Op::TakeOver { k }),
         1 => (0..8usize, 1..=5u8).prop_map(|(k, r)| Op::Rate { k, r }),
+        1 => (0..3usize, 0..3u8).prop_map(|(p, cat)| Op::Record { p, cat }),
+        2 => (0..8usize, 0..7u8).prop_map(|(k, s)| Op::Step { k, s }),
         1 => (1..30i64).prop_map(Op::Wait),
     ]
 }
@@ -193,6 +207,28 @@ fn command(d: &Driver, op: &Op, n: usize) -> Option<Value> {
         Op::Rate { k, r } => {
             json!({"kind":"evaluate","ticket":pick(&tickets, *k)?,"rating":r,"reason":mark})
         }
+        Op::Record { p, cat } => json!({"kind":"request_record",
+            "category":(["cannot_do","complaint","enquiry"][usize::from(*cat)]),
+            "applicant":{"name":REQ_NAMES[*p],"id_number":req_ids()[*p]},
+            "matter":mark,"item":"QY001"}),
+        Op::Step { k, s } => {
+            let follow_ups: Vec<String> = d.hall.redress.follow_ups.keys().cloned().collect();
+            let requests: Vec<String> = d.hall.redress.requests.keys().cloned().collect();
+            match s {
+                0..=2 => {
+                    let kind = [
+                        "follow_up_callback",
+                        "follow_up_rectify",
+                        "follow_up_feedback",
+                    ][usize::from(*s)];
+                    json!({"kind":kind,"follow_up":pick(&follow_ups, *k)?,"note":mark})
+                }
+                3 => json!({"kind":"request_refer","request":pick(&requests, *k)?,
+                             "department":"花都区市场监督管理局","note":mark}),
+                4 => json!({"kind":"request_supervise","request":pick(&requests, *k)?,"note":mark}),
+                _ => json!({"kind":"request_answer","request":pick(&requests, *k)?,"note":mark}),
+            }
+        }
         Op::Wait(_) => return None,
     })
 }
@@ -210,7 +246,11 @@ fn forbidden_ids(d: &Driver, v: Viewer) -> Vec<String> {
             ids
         })
         .collect();
-    ids().into_iter().filter(|i| !handled.contains(i)).collect()
+    ids()
+        .into_iter()
+        .filter(|i| !handled.contains(i))
+        .chain(req_ids())
+        .collect()
 }
 
 fn check_frame(
@@ -229,8 +269,28 @@ fn check_frame(
             frame
         );
     }
+    for n in REQ_NAMES {
+        prop_assert!(
+            !frame.contains(n),
+            "{:?} {} carries a request's applicant {}: {}",
+            v,
+            what,
+            n,
+            frame
+        );
+    }
     // Judged by role, not by the code under test.
-    if matches!(v.role, Role::Kiosk | Role::Display) {
+    if matches!(v.role, Role::Kiosk | Role::Display | Role::Pad) {
+        for word in ["follow_up", "request_", "first_window"] {
+            prop_assert!(
+                !frame.contains(word),
+                "{:?} {} carries follow-up or request data ({}): {}",
+                v,
+                what,
+                word,
+                frame
+            );
+        }
         for n in NAMES {
             prop_assert!(
                 !frame.contains(n),
@@ -271,7 +331,10 @@ proptest! {
             let a = match op {
                 Op::Call { .. } | Op::Start | Op::Finish | Op::NoShow | Op::Open { .. }
                 | Op::Materials { .. } | Op::Decide { .. } | Op::Extend { .. }
-                | Op::TakeOver { .. } if who % 2 == 0 => actor(4 + who % 3),
+                | Op::TakeOver { .. } | Op::Record { .. } if who % 2 == 0 => actor(4 + who % 3),
+                // Rated by the applicant at the kiosk; followed up by a supervisor.
+                Op::Rate { .. } if who % 2 == 0 => kiosk(),
+                Op::Step { s, .. } if who % 2 == 0 && *s < 5 => actor(2),
                 _ => actor(*who),
             };
             let reply = d.run(a, cmd);

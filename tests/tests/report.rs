@@ -39,11 +39,20 @@ fn kiosk() -> Actor {
     }
 }
 
+/// Each window's clerk signs in with token 100 + window: ratings count per staff member.
 fn counter(w: u32) -> Actor {
     Actor {
         role: Role::Counter,
         window: Some(w),
-        token: None,
+        token: Some(100 + i64::from(w)),
+    }
+}
+
+fn supervisor() -> Actor {
+    Actor {
+        role: Role::Supervisor,
+        window: None,
+        token: Some(90),
     }
 }
 
@@ -219,6 +228,39 @@ fn scripted_hall(dir: &Path) -> PathBuf {
         at(3, 3, 10, 15),
         counter(4),
         json!({"kind":"refuse_urgent","queue":"B","reason":"不属于急事急办范围"}),
+    );
+    // The 2 March bad rating is called back and rectified, never fed back (overdue at the
+    // month's end); a complaint is referred, a 办不成事 request answered.
+    let f = "440114-H20260302-001";
+    for (m, kind) in [(16, "follow_up_callback"), (17, "follow_up_rectify")] {
+        h.run(
+            at(3, 3, 10, m),
+            supervisor(),
+            json!({"kind":kind,"follow_up":f,"note":"已处理"}),
+        );
+    }
+    let r = h.run(
+        at(3, 3, 10, 18),
+        counter(4),
+        json!({"kind":"request_record","category":"complaint",
+               "applicant":{"name":NAME,"id_number":ID_NUMBER},"matter":"社保转移被推诿"}),
+    );
+    h.run(
+        at(3, 3, 10, 18),
+        counter(4),
+        json!({"kind":"request_refer","request":r["request"]["id"],
+               "department":"花都区人力资源和社会保障局","note":"转社保科"}),
+    );
+    let r = h.run(
+        at(3, 3, 10, 19),
+        counter(1),
+        json!({"kind":"request_record","category":"cannot_do",
+               "applicant":{"name":NAME},"matter":"跨省迁移无法办理"}),
+    );
+    h.run(
+        at(3, 3, 10, 19),
+        counter(1),
+        json!({"kind":"request_answer","request":r["request"]["id"],"note":"已告知可网上办理"}),
     );
     // The start-up tick records the refusal as an alert (GZ Art 10) on 3 March.
     let h = h.restart(at(3, 3, 10, 20));
@@ -469,8 +511,54 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
         &[("次数 count", "0")],
     );
 
+    // Per staff member, follow-ups (回访率, 整改率, overdue), requests by state.
+    assert_cols(
+        &out.row("staff_ratings.csv", "101"),
+        &[
+            ("评价数 ratings", "2"),
+            ("平均评分 rating_mean", "3.50"),
+            ("不满意(1-2) ratings_low", "1"),
+        ],
+    );
+    assert_cols(
+        &out.row("staff_ratings.csv", "104"),
+        &[("评价数 ratings", "1"), ("平均评分 rating_mean", "4.00")],
+    );
+    assert_cols(
+        &out.row("follow_ups.csv", "花都区市场监督管理局"),
+        &[
+            ("差评 opened", "1"),
+            ("已回访 called_back", "1"),
+            ("回访率(%) callback_rate_pct", "100.0"),
+            ("已整改 rectified", "1"),
+            ("整改率(%) rectification_rate_pct", "100.0"),
+            ("已反馈办结 closed", "0"),
+            ("超期 overdue", "1"),
+        ],
+    );
+    assert_cols(
+        &out.row("requests.csv", "投诉 complaint"),
+        &[
+            ("登记 recorded", "1"),
+            ("已转办 referred", "1"),
+            // Due 10 March, still with the department on the 31st.
+            ("超期 overdue", "1"),
+        ],
+    );
+    assert_cols(
+        &out.row("requests.csv", "办不成事 cannot_do"),
+        &[("登记 recorded", "1"), ("已反馈 answered", "1")],
+    );
+    assert_cols(
+        &out.row("requests.csv", "合计 total"),
+        &[("登记 recorded", "2"), ("待处理 received", "0")],
+    );
+
     // Every file: BOM, bilingual header, no personal data.
     let files = [
+        "staff_ratings.csv",
+        "follow_ups.csv",
+        "requests.csv",
         "queues.csv",
         "windows.csv",
         "days.csv",
@@ -488,7 +576,15 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
                 .starts_with(&[0xEF, 0xBB, 0xBF]));
             assert!(out.csv(f)[0][0].contains(' '), "{f}: 中文 english header");
         }
-        for secret in [ID_NUMBER, NAME, "4405**", "等候太久", "20260302-A001"] {
+        for secret in [
+            ID_NUMBER,
+            NAME,
+            "4405**",
+            "等候太久",
+            "20260302-A001",
+            "社保转移被推诿",
+            "440114-T",
+        ] {
             assert!(!text.contains(secret), "{f} contains {secret}");
         }
     }
@@ -505,6 +601,9 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
         ("rating_mean", "3.67"),
         ("cases_opened", "2"),
         ("cases_overdue", "1"),
+        ("callback_rate", "100.0"),
+        ("rectification_rate", "100.0"),
+        ("follow_ups_overdue", "1"),
     ] {
         let tag = format!("<strong data-kpi=\"{}\">{}</strong>", kpi.0, kpi.1);
         assert!(html.contains(&tag), "{tag}");

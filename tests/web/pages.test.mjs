@@ -364,6 +364,25 @@ try {
     await sup.waitForFunction((w) => !document.querySelector(`#windows .window[data-window="${w}"] .ticket`), W);
   });
 
+  await check('a complaint recorded at the window shows on the supervisor page masked, never on the display', async () => {
+    const r = await send('counter', {
+      kind: 'request_record', category: 'complaint',
+      applicant: { name: '网页测试人', id_number: ID_NUMBER }, matter: '网页测试投诉事由',
+    });
+    assert(r.ok, `request_record failed: ${JSON.stringify(r.error)}`);
+    const id = r.result.request.id;
+    assert(r.result.request.applicant.name === '网****', `reply not masked: ${JSON.stringify(r.result.request.applicant)}`);
+    await sup.waitForFunction((i) => !!document.querySelector(`#records li[data-record="${i}"]`), id);
+    const row = await sup.textContent(`#records li[data-record="${id}"]`);
+    assert(row.includes('网****') && row.includes('投诉') && row.includes('网页测试投诉事由'), `row reads ${row}`);
+    const html = await sup.content();
+    assert(!html.includes('网页测试人') && !html.includes(ID_NUMBER), 'supervisor page shows the applicant unmasked');
+    assert(!dispFrames.some((f) => f.includes('request_recorded') || f.includes('网页测试')), 'display frames carry the request');
+    const a = await send('counter', { kind: 'request_answer', request: id, note: '已告知申请人' });
+    assert(a.ok, `request_answer failed: ${JSON.stringify(a.error)}`);
+    await sup.waitForFunction((i) => !document.querySelector(`#records li[data-record="${i}"]`), id);
+  });
+
   await check('after a dropped connection: offline banner, reconnect with after_seq, missed events applied', async () => {
     const sawBanner = await sup.evaluate(() => new Promise((resolve) => {
       const b = document.getElementById('offline-banner');

@@ -249,6 +249,44 @@ impl App {
                 vec![]
             }
             Pending::Report => vec![],
+            Pending::Request => self.acknowledge(result),
+        }
+    }
+
+    /// The hall recorded a request: print the acknowledgement slip and show it.
+    fn acknowledge(&mut self, result: &Value) -> Vec<Effect> {
+        let Ok(r) =
+            serde_json::from_value::<queue_core::redress::Request>(result["request"].clone())
+        else {
+            return vec![];
+        };
+        match slips::request_job(&r, &self.hall.centre_name, &self.cfg.staff) {
+            Ok(job) => {
+                self.say(
+                    Level::Success,
+                    format!(
+                        "{} {}",
+                        self.lang.pick("已登记并打印回执", "recorded; slip printed"),
+                        r.id
+                    ),
+                );
+                self.popup = Some(Popup::Preview {
+                    title: job.label.clone(),
+                    text: job.text.clone(),
+                    draft: None,
+                    scroll: 0,
+                });
+                let effect = Effect::Print {
+                    label: job.label.clone(),
+                    bytes: job.bytes.clone(),
+                };
+                self.last_job = Some(job);
+                vec![effect]
+            }
+            Err(e) => {
+                self.say(Level::Error, e);
+                vec![]
+            }
         }
     }
 

@@ -53,6 +53,9 @@ impl App {
         };
         match a {
             Action::Help => self.popup = Some(Popup::Help),
+            Action::Redress => {
+                self.popup = Some(Popup::Request(crate::redress::RequestForm::default()));
+            }
             Action::CallNext => {
                 if let Some(t) = &current {
                     let t = format!(

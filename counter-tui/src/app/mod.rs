@@ -114,6 +114,8 @@ pub enum Popup {
         draft: Option<Decision>,
         scroll: u16,
     },
+    /// Ctrl+R: recording a 办不成事 request or complaint.
+    Request(crate::redress::RequestForm),
 }
 
 /// What an unanswered command was for.
@@ -132,6 +134,8 @@ enum Pending {
     /// `case_pause`, `case_resume` or `case_collect`.
     CaseStep(&'static str),
     Report,
+    /// `request_record`: print the acknowledgement slip on the reply.
+    Request,
 }
 
 pub struct App {

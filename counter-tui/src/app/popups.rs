@@ -7,11 +7,28 @@ use serde_json::json;
 use super::{App, Confirm, InputFor, Pending, Popup};
 use crate::keys::{self, Action};
 use crate::msg::{Effect, Level};
+use crate::redress::FormKey;
 
 impl App {
     pub(super) fn popup_key(&mut self, p: Popup, key: KeyEvent) -> Vec<Effect> {
         match p {
             Popup::Help => vec![],
+            Popup::Request(mut form) => {
+                let ticket = self.current_ticket().map(|t| t.id.clone());
+                match form.key(key, ticket.as_deref()) {
+                    FormKey::Cancel => vec![],
+                    FormKey::Stay => {
+                        self.popup = Some(Popup::Request(form));
+                        vec![]
+                    }
+                    FormKey::Problem(zh, en) => {
+                        self.say2(Level::Warning, zh, en);
+                        self.popup = Some(Popup::Request(form));
+                        vec![]
+                    }
+                    FormKey::Submit(cmd) => vec![self.send(Pending::Request, cmd)],
+                }
+            }
             Popup::Confirm { act, mut reason } => match key.code {
                 KeyCode::Esc => vec![],
                 KeyCode::Char('n' | 'N') if !act.needs_reason() => vec![],

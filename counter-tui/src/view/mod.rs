@@ -7,6 +7,7 @@ mod intake;
 pub mod kiosk;
 mod popup;
 mod queues;
+mod request;
 mod status;
 mod ticket;
 

@@ -32,6 +32,7 @@ pub fn render(app: &App, p: &Popup, f: &mut Frame, area: Rect) {
     let l = app.lang;
     match p {
         Popup::Help => help::render(l, f, area),
+        Popup::Request(form) => super::request::render(l, form, app.cfg.window, f, area),
         Popup::Confirm { act, reason } => {
             let (title, text) = match act {
                 Confirm::Reject { case } => (

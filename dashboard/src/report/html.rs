@@ -57,7 +57,8 @@ pub(super) fn page(r: &MonthlyReport, tables: &[Table]) -> String {
 fn kpis(h: &mut String, r: &MonthlyReport) {
     let q = &r.queue_total;
     let c = &r.item_total;
-    let items: [(&str, String, &str); 13] = [
+    let f = &r.redress.follow_up_total;
+    let items: [(&str, String, &str); 16] = [
         ("issued", q.issued.to_string(), "取号 tickets issued"),
         ("served", q.served.to_string(), "办结 served"),
         ("no_show", q.no_show.to_string(), "过号 no-shows"),
@@ -98,6 +99,21 @@ fn kpis(h: &mut String, r: &MonthlyReport) {
             "受理（含视为受理） accepted incl. deemed",
         ),
         ("cases_overdue", c.overdue.to_string(), "逾期未办结 overdue"),
+        (
+            "callback_rate",
+            f.callback_rate(),
+            "回访率（%） bad ratings called back",
+        ),
+        (
+            "rectification_rate",
+            f.rectification_rate(),
+            "整改率（%） bad ratings rectified",
+        ),
+        (
+            "follow_ups_overdue",
+            f.overdue.to_string(),
+            "回访超期 follow-ups overdue",
+        ),
         (
             "alerts",
             r.alerts.values().sum::<u64>().to_string(),

@@ -8,6 +8,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use queue_core::hall::Event;
 use queue_core::intake::{CaseEvent, CaseState};
 use queue_core::queue::{Channel, Evaluation, QueueEvent, Ticket, TicketState};
+use queue_core::redress::{FollowUp, Request};
 use queue_core::store::{record_hash, StoreError, SCHEMA_VERSION};
 use queue_core::supervision::{AlertKind, SupervisionEvent};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -85,6 +86,11 @@ pub(super) struct Log {
     pub windows: BTreeSet<u32>,
     /// The last signed chain head, as printed: `seq N · hash … · signed … · key …`.
     pub signed_head: Option<String>,
+    /// Follow-ups opened in the month and requests recorded in it, as of the cut-off.
+    pub follow_ups: BTreeMap<String, FollowUp>,
+    pub requests: BTreeMap<String, Request>,
+    /// Token labels, naming the staff member in the per-staff ratings.
+    pub staff_labels: BTreeMap<i64, String>,
 }
 
 /// Reads the whole log in order, verifying the hash chain as it goes.
@@ -122,7 +128,14 @@ pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<
     }
     drop(rows);
     log.signed_head = last_signed_head(&conn)?;
+    log.staff_labels = staff_labels(&conn)?;
     Ok(log)
+}
+
+fn staff_labels(conn: &Connection) -> anyhow::Result<BTreeMap<i64, String>> {
+    let mut stmt = conn.prepare("SELECT id, label FROM tokens")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn last_signed_head(conn: &Connection) -> anyhow::Result<Option<String>> {
@@ -223,6 +236,22 @@ impl Log {
             }
             Event::Supervision(_) => {}
             Event::Case(e) => self.case(e, at.date_naive(), in_month, as_of),
+            Event::Redress(e) => {
+                // As of the cut-off: later steps do not count for this month's figures.
+                if at.date_naive() > as_of {
+                    return;
+                }
+                if let Some(f) = e.follow_up() {
+                    if month.contains(f.opened_at.date_naive()) {
+                        self.follow_ups.insert(f.id.clone(), f.clone());
+                    }
+                }
+                if let Some(r) = e.request() {
+                    if month.contains(r.received_at.date_naive()) {
+                        self.requests.insert(r.id.clone(), r.clone());
+                    }
+                }
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use super::load::{Log, TicketFact};
 use super::Month;
 
 /// Every alert kind, in the order reports list them, with its key and Chinese label.
-pub(super) const ALERT_KINDS: [(AlertKind, &str, &str); 9] = [
+pub(super) const ALERT_KINDS: [(AlertKind, &str, &str); 13] = [
     (AlertKind::LongWait, "long_wait", "等候超时"),
     (
         AlertKind::TooManyWaiting,
@@ -34,6 +34,18 @@ pub(super) const ALERT_KINDS: [(AlertKind, &str, &str); 9] = [
     ),
     (AlertKind::DeviceFault, "device_fault", "设备故障"),
     (AlertKind::UrgentRefused, "urgent_refused", "拒绝急事急办"),
+    (AlertKind::FollowUpDue, "follow_up_due", "差评回访将到期"),
+    (
+        AlertKind::FollowUpOverdue,
+        "follow_up_overdue",
+        "差评回访超期",
+    ),
+    (AlertKind::RequestDue, "request_due", "办不成事/投诉将到期"),
+    (
+        AlertKind::RequestOverdue,
+        "request_overdue",
+        "办不成事/投诉超期",
+    ),
 ];
 
 /// Alert kinds that belong to a queue, shown as columns of the queue table.
@@ -97,7 +109,7 @@ pub struct RatingTally {
 }
 
 impl RatingTally {
-    fn add(&mut self, rating: u8) {
+    pub(super) fn add(&mut self, rating: u8) {
         if let Some(n) = usize::from(rating)
             .checked_sub(1)
             .and_then(|i| self.by_level.get_mut(i))
@@ -247,6 +259,8 @@ pub struct MonthlyReport {
     pub case_ratings: u64,
     /// Alerts raised in the month by kind key; every kind present, zeros included.
     pub alerts: BTreeMap<&'static str, u64>,
+    /// Ratings per staff member, follow-ups, requests and complaints.
+    pub redress: super::redress::RedressReport,
     /// The last chain head the hall signed when the report was made: written down outside
     /// the database, it lets a later check see that the log was not cut back or rewritten.
     pub signed_head: Option<String>,
@@ -261,6 +275,7 @@ impl MonthlyReport {
             && self.ratings.count() == 0
             && self.alerts.values().all(|n| *n == 0)
             && self.item_total.steps() == 0
+            && self.redress.requests.iter().all(|(_, r)| r.recorded == 0)
     }
 }
 
@@ -317,6 +332,7 @@ pub(super) fn compute(month: Month, as_of: NaiveDate, log: &Log) -> MonthlyRepor
         case_ratings: (log.evaluations.len() - ticket_ratings) as u64,
         ratings,
         alerts,
+        redress: super::redress::compute(log, as_of),
         signed_head: log.signed_head.clone(),
     }
 }

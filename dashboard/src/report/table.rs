@@ -64,15 +64,17 @@ pub(super) fn rating_mean(r: &RatingTally) -> String {
 }
 
 pub(super) fn tables(r: &MonthlyReport) -> Vec<Table> {
-    vec![
+    let mut t = vec![
         queues(r),
         windows(r),
         days(r),
         cases(r),
         departments(r),
         ratings(r),
-        alerts(r),
-    ]
+    ];
+    t.extend(super::redress::tables(&r.redress));
+    t.push(alerts(r));
+    t
 }
 
 fn queues(r: &MonthlyReport) -> Table {

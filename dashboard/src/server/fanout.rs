@@ -35,8 +35,10 @@ pub enum Scope {
     Window(u32),
     /// Hall-wide staff news every counter shows (alerts, thresholds, devices).
     Staff,
-    /// Supervision detail: recommendations, bookings, ratings, refusals.
+    /// Supervision detail: recommendations, bookings, ratings, refusals, follow-ups.
     Supervisors,
+    /// A 办不成事 request or complaint: the first-responder window's counter (masked).
+    Request { window: u32 },
 }
 
 impl Scope {
@@ -69,6 +71,12 @@ impl Scope {
             },
             Event::Supervision(SupervisionEvent::Recommendation(_)) => Self::Supervisors,
             Event::Supervision(_) => Self::Staff,
+            Event::Redress(e) => match e.request() {
+                Some(r) => Self::Request {
+                    window: r.first_window,
+                },
+                None => Self::Supervisors,
+            },
         }
     }
 }
@@ -185,6 +193,8 @@ impl Outgoing {
                 Scope::Staff => Some(&self.staff),
                 Scope::Window(w) => (sub.window == Some(*w)).then_some(&self.staff),
                 Scope::Supervisors => None,
+                // The staff frame: the applicant is masked for everyone, its recorder too.
+                Scope::Request { window } => (sub.window == Some(*window)).then_some(&self.staff),
                 Scope::Case { from, .. } => match (&self.own, sub.window) {
                     (Some((w, frame)), Some(mine)) if *w == mine => Some(frame),
                     (_, Some(mine)) if *from == Some(mine) => Some(&self.staff),

@@ -174,6 +174,10 @@ async fn asset(Path(name): Path<String>) -> Response {
             include_str!("../../web/display.js"),
             "text/javascript; charset=utf-8",
         ),
+        "records.js" => (
+            include_str!("../../web/records.js"),
+            "text/javascript; charset=utf-8",
+        ),
         "pad.js" => (
             include_str!("../../web/pad.js"),
             "text/javascript; charset=utf-8",

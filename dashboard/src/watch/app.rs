@@ -86,6 +86,8 @@ pub enum Panel {
     Windows,
     Alerts,
     Recommendations,
+    /// Follow-ups and requests: shown, not focused (they are acted on from the web page).
+    Records,
 }
 
 impl Panel {
@@ -632,5 +634,6 @@ fn move_selection(app: &mut App, forward: bool) {
             let next = step_id(&ids, current.as_deref(), forward).map(str::to_string);
             app.selected_rec = next;
         }
+        Panel::Records => {}
     }
 }

@@ -266,6 +266,10 @@ impl Lang {
             (Self::Zh, AlertKind::UrgentRefused) => "急事被拒",
             (Self::Zh, AlertKind::StorageFailure) => "无法保存",
             (Self::Zh, AlertKind::DiskLow) => "磁盘将满",
+            (Self::Zh, AlertKind::FollowUpDue) => "回访将到期",
+            (Self::Zh, AlertKind::FollowUpOverdue) => "回访超期",
+            (Self::Zh, AlertKind::RequestDue) => "诉求将到期",
+            (Self::Zh, AlertKind::RequestOverdue) => "诉求超期",
             (Self::En, AlertKind::LongWait) => "long wait",
             (Self::En, AlertKind::TooManyWaiting) => "too many",
             (Self::En, AlertKind::EstimateOverTarget) => "over target",
@@ -277,6 +281,10 @@ impl Lang {
             (Self::En, AlertKind::UrgentRefused) => "urgent refused",
             (Self::En, AlertKind::StorageFailure) => "not saving",
             (Self::En, AlertKind::DiskLow) => "disk low",
+            (Self::En, AlertKind::FollowUpDue) => "follow-up due",
+            (Self::En, AlertKind::FollowUpOverdue) => "follow-up late",
+            (Self::En, AlertKind::RequestDue) => "request due",
+            (Self::En, AlertKind::RequestOverdue) => "request late",
         }
     }
 
@@ -366,6 +374,26 @@ impl Lang {
         match self {
             Self::Zh => format!("{low}–{high}分"),
             Self::En => format!("{low}–{high}m"),
+        }
+    }
+
+    /// A follow-up's or request's state, short.
+    #[must_use]
+    pub fn record_state(self, state: &str) -> &'static str {
+        match (self, state) {
+            (Self::Zh, "open") => "待回访",
+            (Self::Zh, "called_back") => "已回访",
+            (Self::Zh, "rectified") => "已整改",
+            (Self::Zh, "received") => "已登记",
+            (Self::Zh, "referred") => "已转办",
+            (Self::Zh, "supervised") => "督办中",
+            (Self::En, "open") => "open",
+            (Self::En, "called_back") => "called",
+            (Self::En, "rectified") => "fixed",
+            (Self::En, "received") => "new",
+            (Self::En, "referred") => "referred",
+            (Self::En, "supervised") => "pressed",
+            _ => "—",
         }
     }
 

@@ -16,6 +16,8 @@ mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_records;
 
 use std::process::ExitCode;
 

@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset};
 use queue_core::config::WindowKind;
 use queue_core::queue::{TicketState, WindowState};
+use queue_core::redress::{
+    Deadline, FollowUp, FollowUpState, Request, RequestCategory, RequestState, Urgency,
+};
 use queue_core::staffing::WaitRange;
 use queue_core::supervision::{Alert, Recommendation};
 use serde::Deserialize;
@@ -145,8 +148,46 @@ pub struct HallView {
     pub alerts: BTreeMap<String, Alert>,
     /// By queue code.
     pub recommendations: BTreeMap<String, Recommendation>,
+    /// Open bad-rating follow-ups and 办不成事/complaint records, by id (applicants masked by
+    /// the hall's view; closed ones leave).
+    pub records: BTreeMap<String, Record>,
     /// Waiting tickets by id.
     waiting: BTreeMap<String, Waiting>,
+}
+
+/// A follow-up or request as the supervisor's list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub id: String,
+    /// `None` for a bad-rating follow-up.
+    pub category: Option<RequestCategory>,
+    /// The state's protocol name (`open`, `called_back`, `referred`, …).
+    pub state: String,
+    pub deadline: Deadline,
+    /// The owner (follow-up) or the masked applicant and first window (request).
+    pub who: String,
+}
+
+impl Record {
+    fn follow_up(f: &FollowUp) -> Option<Self> {
+        (f.state != FollowUpState::Closed).then(|| Self {
+            id: f.id.clone(),
+            category: None,
+            state: f.state.as_str().to_string(),
+            deadline: f.deadline,
+            who: f.owner.name.clone(),
+        })
+    }
+
+    fn request(r: &Request) -> Option<Self> {
+        (r.state != RequestState::Answered).then(|| Self {
+            id: r.id.clone(),
+            category: Some(r.category),
+            state: r.state.as_str().to_string(),
+            deadline: r.deadline,
+            who: format!("{} · {}#", r.applicant.name, r.first_window),
+        })
+    }
 }
 
 /// Whether an event changed anything the view shows.
@@ -192,7 +233,21 @@ impl HallView {
                 );
             }
         }
+        let mut records = BTreeMap::new();
+        if let Value::Array(list) = &state["follow_ups"] {
+            for v in list {
+                let f: FollowUp = field(v, "follow_ups[]")?;
+                records.extend(Record::follow_up(&f).map(|r| (r.id.clone(), r)));
+            }
+        }
+        if let Value::Array(list) = &state["requests"] {
+            for v in list {
+                let r: Request = field(v, "requests[]")?;
+                records.extend(Record::request(&r).map(|r| (r.id.clone(), r)));
+            }
+        }
         Ok(Self {
+            records,
             centre: centre.name,
             now,
             queues,
@@ -281,6 +336,14 @@ impl HallView {
                 let r: Recommendation = field(event, "recommendation")?;
                 self.recommendations.insert(r.queue.clone(), r);
             }
+            k if k.starts_with("follow_up_") => {
+                let f: FollowUp = field(&event["follow_up"], "follow_up")?;
+                self.put_record(&f.id, Record::follow_up(&f));
+            }
+            k if k.starts_with("request_") => {
+                let r: Request = field(&event["request"], "request")?;
+                self.put_record(&r.id, Record::request(&r));
+            }
             _ => return Ok(Applied::Ignored),
         }
         Ok(Applied::Changed)
@@ -314,6 +377,40 @@ impl HallView {
                 w.ticket_number = Some(t.number.clone());
             }
         }
+    }
+
+    fn put_record(&mut self, id: &str, r: Option<Record>) {
+        match r {
+            Some(r) => {
+                self.records.insert(id.to_string(), r);
+            }
+            None => {
+                self.records.remove(id);
+            }
+        }
+    }
+
+    /// Open records, overdue first, then due soon, then by deadline.
+    #[must_use]
+    pub fn records_by_urgency(&self) -> Vec<(&Record, Urgency)> {
+        let today = self.now.date_naive();
+        let mut v: Vec<(&Record, Urgency)> = self
+            .records
+            .values()
+            .map(|r| (r, r.deadline.urgency(today)))
+            .collect();
+        let rank = |u: Urgency| match u {
+            Urgency::Overdue => 0,
+            Urgency::DueSoon => 1,
+            Urgency::Open => 2,
+        };
+        v.sort_by(|a, b| {
+            rank(a.1)
+                .cmp(&rank(b.1))
+                .then(a.0.deadline.due_on.cmp(&b.0.deadline.due_on))
+                .then(a.0.id.cmp(&b.0.id))
+        });
+        v
     }
 
     #[must_use]

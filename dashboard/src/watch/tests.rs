@@ -534,7 +534,7 @@ fn drawn_app(lang: Lang, role: &str) -> App {
     app
 }
 
-fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+pub(super) fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| draw(app, f)).unwrap();
     t
@@ -542,7 +542,7 @@ fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
 
 /// The screen as a person sees it: one line per row, the cell after a wide character
 /// skipped, with a right margin so widths can be checked by eye.
-fn screen(t: &Terminal<TestBackend>) -> String {
+pub(super) fn screen(t: &Terminal<TestBackend>) -> String {
     let buf = t.backend().buffer();
     let mut out = String::new();
     for y in 0..buf.area.height {

@@ -131,6 +131,48 @@ pub fn document(slip: &DocumentSlip, paper: PaperWidth) -> Result<PrintJob, Enco
     Ok(e.finish())
 }
 
+/// An acknowledgement slip (受理回执 style) for a request the hall recorded without issuing a
+/// signed document: 办不成事 and complaints under 首问负责. No QR: nothing to verify but the
+/// serial, which the applicant quotes when asking after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckSlip {
+    pub title: String,
+    pub issuer: String,
+    pub date: String,
+    pub serial: String,
+    /// Key/value lines: applicant (masked), kind, who is responsible, by when.
+    pub fields: Vec<(String, String)>,
+    /// What was recorded, wrapped under a heading.
+    pub matter: String,
+    pub footer: Vec<String>,
+}
+
+pub fn acknowledgement(slip: &AckSlip, paper: PaperWidth) -> Result<PrintJob, EncodeError> {
+    let mut e = EscPos::new(paper);
+    e.align(Align::Center).bold(true).size(2, 2)?;
+    e.wrapped(&slip.title);
+    e.size(1, 1)?.bold(false).wrapped(&slip.issuer);
+    e.align(Align::Left).rule();
+    e.field("编号", &slip.serial).field("日期", &slip.date);
+    for (k, v) in &slip.fields {
+        e.field(k, v);
+    }
+    e.rule().line("登记事由：");
+    e.wrapped(&slip.matter);
+    e.rule()
+        .align(Align::Right)
+        .line(&slip.issuer)
+        .line(&slip.date);
+    if !slip.footer.is_empty() {
+        e.align(Align::Left).rule();
+        for l in &slip.footer {
+            e.wrapped(l);
+        }
+    }
+    e.cut(Cut::Full);
+    Ok(e.finish())
+}
+
 /// A realistic ticket for tests, demos and `device print-test`.
 pub fn sample_ticket() -> TicketSlip {
     TicketSlip {

@@ -15,7 +15,10 @@ pub use escpos::{
     check_qr, fit_module_size, Align, Cut, EncodeError, EscPos, PaperWidth, PrintJob, QrEc,
     QrOptions,
 };
-pub use layout::{document, sample_document, sample_ticket, ticket, DocumentSlip, TicketSlip};
+pub use layout::{
+    acknowledgement, document, sample_document, sample_ticket, ticket, AckSlip, DocumentSlip,
+    TicketSlip,
+};
 pub use queue::{JobFailed, JobId, PrintQueue, QueuedJob};
 pub use serial::{SerialPrinter, SerialPrinterConfig};
 pub use sim::{PtyPrinterSim, SimJob, SimPrinter, SimPrinterState};

@@ -25,6 +25,7 @@ use crate::estimate::board::Board;
 use crate::hygiene;
 use crate::intake::{CaseCommand, CaseEvent, CaseState, Cases, IntakeCtx};
 use crate::queue::{Ctx, Decision, QueueCommand, QueueEvent, QueueState, Ticket, TicketState};
+use crate::redress::{Redress, RedressCommand, RedressEvent};
 use crate::store::CaseRow;
 use crate::supervision::{Supervision, SupervisionCommand, SupervisionEvent};
 
@@ -36,6 +37,8 @@ pub enum Command {
     Supervision(SupervisionCommand),
     /// `case_take_over`: this window continues another window's case.
     TakeOver(TakeOver),
+    /// Bad-rating follow-ups and 办不成事 requests.
+    Redress(RedressCommand),
 }
 
 /// Whether `kind` names a command the hall knows (`query_case` is answered by the server).
@@ -44,6 +47,7 @@ pub fn is_known_kind(kind: &str) -> bool {
     QueueCommand::KINDS.contains(&kind)
         || CASE_KINDS.contains(&kind)
         || SupervisionCommand::KINDS.contains(&kind)
+        || RedressCommand::KINDS.contains(&kind)
         || kind == TakeOver::KIND
 }
 
@@ -80,6 +84,10 @@ impl Command {
             serde_json::from_value(v.clone())
                 .map(Self::Supervision)
                 .map_err(bad)
+        } else if RedressCommand::KINDS.contains(&kind) {
+            serde_json::from_value(v.clone())
+                .map(Self::Redress)
+                .map_err(bad)
         } else {
             Err(DomainError::BadRequest(format!(
                 "unknown command kind {kind:?}"
@@ -94,6 +102,7 @@ impl Command {
             Self::Case(c) => c.kind(),
             Self::Supervision(c) => c.kind(),
             Self::TakeOver(_) => TakeOver::KIND,
+            Self::Redress(c) => c.kind(),
         }
     }
 }
@@ -120,6 +129,7 @@ pub enum Event {
     Queue(QueueEvent),
     Case(CaseEvent),
     Supervision(SupervisionEvent),
+    Redress(RedressEvent),
 }
 
 impl Event {
@@ -129,6 +139,7 @@ impl Event {
             Self::Queue(e) => e.kind(),
             Self::Case(e) => e.kind(),
             Self::Supervision(e) => e.kind(),
+            Self::Redress(e) => e.kind(),
         }
     }
 
@@ -185,6 +196,8 @@ pub struct Hall {
     pub queue: QueueState,
     pub cases: Cases,
     pub supervision: Supervision,
+    /// Bad-rating follow-ups and 办不成事 requests.
+    pub redress: Redress,
     signer: SigningKey,
     appointment_key: [u8; 32],
     /// Verification keys of earlier (rotated) centre keys: old receipts and signed heads
@@ -218,6 +231,7 @@ impl Hall {
             queue,
             cases: Cases::default(),
             supervision: Supervision::default(),
+            redress: Redress::default(),
             signer,
             retired: Vec::new(),
         }
@@ -274,6 +288,7 @@ impl Hall {
                 reason,
             }) => self.evaluate(
                 actor,
+                now,
                 ticket.as_deref(),
                 case.as_deref(),
                 *rating,
@@ -294,6 +309,7 @@ impl Hall {
                 })
             }
             Command::TakeOver(t) => self.take_over(t, actor),
+            Command::Redress(c) => self.decide_redress(c, actor, now),
             Command::Case(c) => {
                 self.check_case_window(c, actor)?;
                 // The ticket may be given as id, scanned code or today's number: store the id.
@@ -352,6 +368,7 @@ impl Hall {
             }
             Event::Case(e) => self.cases.apply(e),
             Event::Supervision(e) => self.supervision.apply(e),
+            Event::Redress(e) => self.redress.apply(e),
         }
     }
 

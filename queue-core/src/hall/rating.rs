@@ -3,17 +3,20 @@
 //! supervisor may record an applicant's rating on their behalf, marked as such. The rating pad
 //! at a window rates only the service that window finished last, today.
 
+use chrono::{DateTime, FixedOffset};
 use serde_json::{json, Value};
 
 use super::{Event, Hall};
 use crate::auth::{Actor, Role};
 use crate::error::DomainError;
 use crate::queue::{Decision, Evaluation, QueueEvent, Ticket, TicketState};
+use crate::redress::RedressEvent;
 
 impl Hall {
     pub(super) fn evaluate(
         &self,
         actor: Actor,
+        now: DateTime<FixedOffset>,
         ticket: Option<&str>,
         case: Option<&str>,
         rating: u8,
@@ -118,12 +121,17 @@ impl Hall {
                 "已评价 this service was already rated".into(),
             ));
         }
-        Ok(Decision {
-            result: json!({ "evaluation": ev }),
-            events: vec![Event::Queue(QueueEvent::EvaluationRecorded {
-                evaluation: ev,
-            })],
-        })
+        // A dissatisfied rating opens its follow-up in the same decision (PLAN 3.5, GD 31).
+        let follow_up = self.follow_up_for(&ev, now);
+        let mut result = json!({ "evaluation": ev });
+        if let Some(f) = follow_up.as_ref().and_then(RedressEvent::follow_up) {
+            result["follow_up_id"] = json!(f.id);
+        }
+        let mut events = vec![Event::Queue(QueueEvent::EvaluationRecorded {
+            evaluation: ev,
+        })];
+        events.extend(follow_up.map(Event::Redress));
+        Ok(Decision { result, events })
     }
 
     /// A pad faces the applicant at its own window: it may rate that window's latest finished

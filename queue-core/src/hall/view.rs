@@ -17,6 +17,7 @@ use crate::estimate::board::Board;
 use crate::ids;
 use crate::intake::{Case, CaseEvent};
 use crate::queue::{Appointment, Evaluation, QueueEvent, Ticket, Window};
+use crate::redress::{RedressEvent, Request};
 
 /// Who a frame is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +117,38 @@ impl Viewer {
                     Some(ev.clone())
                 }
             }
+            Event::Redress(e) => self.redress_event(e).map(Event::Redress),
         }
+    }
+
+    /// Whether this viewer sees bad-rating follow-ups: supervision of staff, so supervisors
+    /// and managers only.
+    #[must_use]
+    pub fn sees_follow_ups(self) -> bool {
+        matches!(self.role, Role::Supervisor | Role::Manager)
+    }
+
+    /// Whether this viewer sees request `r`: supervisors and managers all, a counter those its
+    /// window received first (首问), public terminals none.
+    #[must_use]
+    pub fn sees_request(self, r: &Request) -> bool {
+        match self.role {
+            Role::Supervisor | Role::Manager => true,
+            Role::Counter => self.window == Some(r.first_window),
+            _ => false,
+        }
+    }
+
+    fn redress_event(self, e: &RedressEvent) -> Option<RedressEvent> {
+        if let Some(r) = e.request() {
+            if !self.sees_request(r) {
+                return None;
+            }
+            let mut e = e.clone();
+            e.set_request(r.masked());
+            return Some(e);
+        }
+        self.sees_follow_ups().then(|| e.clone())
     }
 
     /// A command reply's `result` as this viewer may see it. Known objects are shown through
@@ -148,6 +180,9 @@ impl Viewer {
                 }),
                 "appointment" => typed::<Appointment>(v).map(|a| json!(self.appointment(&a))),
                 "evaluation" => typed::<Evaluation>(v).map(|e| json!(self.evaluation(&e))),
+                // The applicant of a request is masked in every view, its recorder's included.
+                "request" if !self.is_public() => typed::<Request>(v).map(|r| json!(r.masked())),
+                "follow_up" | "follow_up_id" if !self.sees_follow_ups() => None,
                 // Documents carry masked IDs but names and reasons: staff only.
                 "document" | "alert" | "window" | "queue" if !self.is_public() => Some(v.clone()),
                 "window" => typed::<Window>(v).map(|w| json!(w)),
@@ -268,6 +303,9 @@ impl Viewer {
                 .collect();
             state["cases"] = Value::Array(cases);
         }
+        if !self.is_public() {
+            self.redress_snapshot(hall, now, &mut state);
+        }
         if let (Role::Pad, Some(n)) = (role, self.window) {
             state["pad"] = hall.pad_state(n);
         }
@@ -276,6 +314,42 @@ impl Viewer {
             state["current_ticket"] = json!(q.ticket_at(n).map(|t| self.ticket(t)));
         }
         state
+    }
+}
+
+impl Viewer {
+    /// `follow_ups` and `requests` of the snapshot: open ones and those closed today, masked,
+    /// each with its `urgency` today.
+    fn redress_snapshot(self, hall: &Hall, now: DateTime<FixedOffset>, state: &mut Value) {
+        let today = now.date_naive();
+        let current =
+            |closed: Option<DateTime<FixedOffset>>| closed.is_none_or(|c| c.date_naive() == today);
+        if self.sees_follow_ups() {
+            let f: Vec<Value> = hall
+                .redress
+                .follow_ups
+                .values()
+                .filter(|f| current(f.closed_at))
+                .map(|f| {
+                    let mut v = json!(f);
+                    v["urgency"] = json!(f.closed_at.is_none().then(|| f.deadline.urgency(today)));
+                    v
+                })
+                .collect();
+            state["follow_ups"] = Value::Array(f);
+        }
+        let r: Vec<Value> = hall
+            .redress
+            .requests
+            .values()
+            .filter(|r| current(r.closed_at) && self.sees_request(r))
+            .map(|r| {
+                let mut v = json!(r.masked());
+                v["urgency"] = json!(r.closed_at.is_none().then(|| r.deadline.urgency(today)));
+                v
+            })
+            .collect();
+        state["requests"] = Value::Array(r);
     }
 }
 

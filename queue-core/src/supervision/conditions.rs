@@ -8,6 +8,7 @@ use super::{Alert, AlertKind, Supervision, FOLDED_REFUSALS_ID};
 use crate::hall::Hall;
 use crate::intake::DueKind;
 use crate::queue::{DeviceKind, WindowState};
+use crate::redress::Urgency;
 
 pub(super) fn device_name(d: DeviceKind) -> &'static str {
     match d {
@@ -43,6 +44,7 @@ impl Alerts {
                 queue,
                 window,
                 case,
+                record: None,
                 message,
                 message_en,
                 raised_at: self.now,
@@ -229,6 +231,7 @@ pub(super) fn conditions(
             );
         }
     }
+    redress_alerts(&mut a, hall, now);
     if s.folded_refusals > 0 {
         let n = s.folded_refusals;
         a.add(
@@ -242,4 +245,86 @@ pub(super) fn conditions(
         );
     }
     a.out
+}
+
+/// Follow-ups and requests near or past their deadline: one alert per record, `*_due` the
+/// working day(s) before, replaced by `*_overdue` after; both clear when it is closed.
+fn redress_alerts(a: &mut Alerts, hall: &Hall, now: DateTime<FixedOffset>) {
+    let today = now.date_naive();
+    for f in hall.redress.open_follow_ups() {
+        let due = f.deadline.due_on;
+        let owner = &f.owner.name;
+        let (id, kind, zh, en) = match f.deadline.urgency(today) {
+            Urgency::Open => continue,
+            Urgency::DueSoon => (
+                format!("follow_up_due:{}", f.id),
+                AlertKind::FollowUpDue,
+                format!("差评回访 {} 将于 {due} 到期（责任人 {owner}）", f.id),
+                format!(
+                    "bad-rating follow-up {} is due on {due} (owner {owner})",
+                    f.id
+                ),
+            ),
+            Urgency::Overdue => (
+                format!("follow_up_overdue:{}", f.id),
+                AlertKind::FollowUpOverdue,
+                format!(
+                    "差评回访 {} 已超期（应于 {due} 前反馈，责任人 {owner}）",
+                    f.id
+                ),
+                format!(
+                    "bad-rating follow-up {} is overdue (due {due}, owner {owner})",
+                    f.id
+                ),
+            ),
+        };
+        a.add(
+            id.clone(),
+            kind,
+            f.queue.clone(),
+            f.window,
+            f.case.clone(),
+            zh,
+            en,
+        );
+        if let Some(x) = a.out.get_mut(&id) {
+            x.record = Some(f.id.clone());
+        }
+    }
+    for r in hall.redress.open_requests() {
+        let due = r.deadline.due_on;
+        let what = r.category.label_zh();
+        let what_en = r.category.label_en();
+        let (id, kind, zh, en) = match r.deadline.urgency(today) {
+            Urgency::Open => continue,
+            Urgency::DueSoon => (
+                format!("request_due:{}", r.id),
+                AlertKind::RequestDue,
+                format!(
+                    "{what} {} 将于 {due} 到期（首问 {} 号窗口）",
+                    r.id, r.first_window
+                ),
+                format!(
+                    "{what_en} {} is due on {due} (first responder window {})",
+                    r.id, r.first_window
+                ),
+            ),
+            Urgency::Overdue => (
+                format!("request_overdue:{}", r.id),
+                AlertKind::RequestOverdue,
+                format!(
+                    "{what} {} 已超期未反馈（应于 {due} 前，首问 {} 号窗口）",
+                    r.id, r.first_window
+                ),
+                format!(
+                    "{what_en} {} is overdue (due {due}, first responder window {})",
+                    r.id, r.first_window
+                ),
+            ),
+        };
+        a.add(id.clone(), kind, None, Some(r.first_window), None, zh, en);
+        if let Some(x) = a.out.get_mut(&id) {
+            x.record = Some(r.id.clone());
+        }
+    }
 }

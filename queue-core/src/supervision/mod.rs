@@ -52,6 +52,14 @@ pub enum AlertKind {
     StorageFailure,
     /// Free space on the database's disk is below the watch threshold. Not in the log.
     DiskLow,
+    /// A bad-rating follow-up's deadline (local policy) is near.
+    FollowUpDue,
+    /// A bad-rating follow-up is past its deadline without feedback to the applicant.
+    FollowUpOverdue,
+    /// A 办不成事 request or complaint is near its deadline unanswered.
+    RequestDue,
+    /// A 办不成事 request or complaint is past its deadline unanswered.
+    RequestOverdue,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +74,9 @@ pub struct Alert {
     pub window: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
+    /// The follow-up or request serial, for their alerts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
     /// Chinese.
     pub message: String,
     #[serde(default)]

@@ -2,6 +2,7 @@
 
 mod overlay;
 mod panels;
+mod records;
 
 use chrono::{DateTime, FixedOffset};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -65,11 +66,16 @@ fn render_body(app: &App, f: &mut Frame, body: Rect) {
                 .areas(body);
         let [queues, windows] =
             Layout::vertical([Constraint::Length(queue_rows), Constraint::Fill(1)]).areas(left);
-        let [alerts, recs] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+        let [alerts, records, recs] = Layout::vertical([
+            Constraint::Percentage(35),
+            Constraint::Percentage(30),
+            Constraint::Percentage(35),
+        ])
+        .areas(right);
         panels::render_queues(app, f, queues);
         panels::render_windows(app, f, windows);
         panels::render_alerts(app, f, alerts);
+        records::render_records(app, f, records);
         panels::render_recommendations(app, f, recs);
     } else {
         let queue_rows = queue_rows.min(body.height / 2);
@@ -78,11 +84,16 @@ fn render_body(app: &App, f: &mut Frame, body: Rect) {
         let [windows, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(rest);
-        let [alerts, recs] =
-            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+        let [alerts, records, recs] = Layout::vertical([
+            Constraint::Percentage(34),
+            Constraint::Percentage(33),
+            Constraint::Percentage(33),
+        ])
+        .areas(right);
         panels::render_queues(app, f, queues);
         panels::render_windows(app, f, windows);
         panels::render_alerts(app, f, alerts);
+        records::render_records(app, f, records);
         panels::render_recommendations(app, f, recs);
     }
 }

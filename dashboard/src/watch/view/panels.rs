@@ -16,7 +16,7 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 /// Space ratatui puts between table columns.
 const GAP: u16 = 1;
 
-const ALERT_KINDS: [AlertKind; 9] = [
+const ALERT_KINDS: [AlertKind; 13] = [
     AlertKind::LongWait,
     AlertKind::TooManyWaiting,
     AlertKind::EstimateOverTarget,
@@ -26,6 +26,10 @@ const ALERT_KINDS: [AlertKind; 9] = [
     AlertKind::MaterialDue,
     AlertKind::DeviceFault,
     AlertKind::UrgentRefused,
+    AlertKind::FollowUpDue,
+    AlertKind::FollowUpOverdue,
+    AlertKind::RequestDue,
+    AlertKind::RequestOverdue,
 ];
 
 /// Columns `s` takes on screen (CJK counts two).
