@@ -80,7 +80,7 @@ fn records_are_listed_by_urgency_masked_and_leave_when_closed() {
     );
     // Friday: the supervisor's screen.
     let day5 = t("2026-11-27T09:00:00+08:00");
-    let state = Viewer::new(Role::Supervisor, None).snapshot(&hall, day5);
+    let state = hall.snapshot(Role::Supervisor, None, day5);
     let mut app = App::new(Lang::Zh, "test");
     let t0 = Instant::now();
     for m in [
