@@ -401,6 +401,42 @@ fn doctor_flags_a_world_readable_key() {
 }
 
 #[test]
+fn doctor_flags_files_owned_by_another_user_than_the_data_directory() {
+    // As root (CI), give the database and key another uid: what a purge, a new service user
+    // with a new uid and a reinstall left behind (found installing the package in a container).
+    if current_uid() != 0 {
+        eprintln!("skipped: needs root to chown");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key) = healthy(dir.path());
+    let ok = doctor(&["--db", db.to_str().unwrap()]);
+    assert!(
+        line(&ok.stdout, "db_permissions").starts_with("OK"),
+        "{}",
+        ok.stdout
+    );
+    for p in [&db, &key] {
+        std::os::unix::fs::chown(p, Some(54_321), None).unwrap();
+    }
+    let out = doctor(&["--db", db.to_str().unwrap()]);
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    let l = line(&out.stdout, "db_permissions");
+    assert!(l.starts_with("FAIL") && l.contains("uid 54321"), "{l}");
+    assert!(
+        out.stdout.contains("chown -R --reference="),
+        "{}",
+        out.stdout
+    );
+}
+
+fn current_uid() -> u32 {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap_or(u32::MAX)
+}
+
+#[test]
 fn doctor_flags_a_stale_backup() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _) = healthy(dir.path());

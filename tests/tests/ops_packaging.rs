@@ -136,6 +136,7 @@ fn the_serve_command_line_in_the_unit_is_accepted_by_the_binary() {
 fn maintainer_scripts_parse_and_create_the_user_and_private_state() {
     for s in [
         "packaging/server/postinst",
+        "packaging/server/prerm",
         "packaging/server/postrm",
         "packaging/counter/postinst",
     ] {
@@ -159,9 +160,17 @@ fn maintainer_scripts_parse_and_create_the_user_and_private_state() {
     assert!(post.contains("adduser --system"));
     assert!(post.contains("-m 0700 /var/lib/gov-hall"));
     assert!(post.contains("gov-hall-backup.timer"));
-    // Purge must never delete the centre's records.
+    // A reinstall after a purge may give the user a new uid: the files inside must follow
+    // (found installing in a container: the database stayed with the old uid's new owner).
+    assert!(post.contains("chown -R gov-hall:gov-hall /var/lib/gov-hall"));
+    // Removal stops the nightly timer and purge forgets it (a failed timer and a dangling
+    // timers.target.wants link were left before).
+    assert!(read("packaging/server/prerm").contains("systemctl stop gov-hall-backup.timer"));
     let postrm = read("packaging/server/postrm");
+    assert!(postrm.contains("deb-systemd-helper purge gov-hall-backup.timer"));
+    // Purge must never delete the centre's records, nor files the administrator added.
     assert!(!postrm.contains("rm -rf /var/lib/gov-hall"));
+    assert!(!postrm.contains("rm -rf /etc/gov-hall"));
     assert!(read("packaging/counter/postinst").contains("dialout"));
 }
 

@@ -33,7 +33,7 @@ pub fn run_checks(a: &DoctorArgs, now: DateTime<FixedOffset>) -> Vec<Finding> {
     let now = now.with_timezone(&offset);
     let mut out = Vec::new();
     let position = database(&db, &mut out);
-    out.push(database_permissions(&db, &dir));
+    out.push(database_permissions(&db, &dir, &key));
     out.extend(key_file(&key));
     out.push(config(a.config.as_deref()));
     out.push(calendar(a.calendar.as_deref(), now));
@@ -85,18 +85,49 @@ fn mode_of(p: &Path) -> Option<u32> {
         .map(|m| m.permissions().mode() & 0o777)
 }
 
-fn database_permissions(db: &Path, dir: &Path) -> Finding {
+fn owner_of(p: &Path) -> Option<u32> {
+    std::fs::metadata(p)
+        .ok()
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+}
+
+fn database_permissions(db: &Path, dir: &Path, key: &Path) -> Finding {
     let mut open = Vec::new();
+    let mut foreign = Vec::new();
+    let dir_owner = owner_of(dir);
     for p in [
         db.to_path_buf(),
         PathBuf::from(format!("{}-wal", db.display())),
         PathBuf::from(format!("{}-shm", db.display())),
+        key.to_path_buf(),
     ] {
         if let Some(m) = mode_of(&p) {
-            if m & 0o077 != 0 {
+            if m & 0o077 != 0 && p != key {
                 open.push(format!("{} ({m:o})", p.display()));
             }
         }
+        // After a purge and a reinstall the service user may have a new uid: files left
+        // with the old one belong to whoever took it, and the hall cannot open them. (A key
+        // kept elsewhere, e.g. under /etc, may have another owner.)
+        let in_dir = p.parent() == Some(dir);
+        if let (true, Some(f), Some(d)) = (in_dir, owner_of(&p), dir_owner) {
+            if f != d {
+                foreign.push(format!("{} (uid {f}, directory uid {d})", p.display()));
+            }
+        }
+    }
+    if !foreign.is_empty() {
+        return Finding::fail(
+            "db_permissions",
+            format!(
+                "not owned by the data directory's owner: {}",
+                foreign.join(", ")
+            ),
+            format!(
+                "chown -R --reference={0} {0} (as root; the package's postinst does it on install)",
+                dir.display()
+            ),
+        );
     }
     if let Some(m) = mode_of(dir) {
         if m & 0o007 != 0 {
