@@ -46,6 +46,9 @@ pub struct HallConfig {
     /// 一件事: items taken in together as one case (GZ Art 13).
     #[serde(default)]
     pub bundles: Vec<Bundle>,
+    /// Notices to applicants: "your turn is near", the webhook sender.
+    #[serde(default)]
+    pub notify: crate::notify::NotifyConfig,
 }
 
 /// How long personal data stays in the hall's database (`dashboard purge`).
@@ -425,6 +428,7 @@ impl HallConfig {
             }
         }
         crate::catalogue::validate(self, &codes, origin)?;
+        self.notify.validate(origin)?;
         Ok(())
     }
 

@@ -25,6 +25,8 @@ use crate::hall::{Command, Hall};
 use crate::health::{self, CommitFailure};
 use crate::store::{EventRecord, Store, StoreError};
 
+mod notices;
+
 /// A reply as the protocol sends it (`ok`, then `seq`+`result` or `error`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -187,6 +189,7 @@ impl HallService {
         store.prune_replies(&since)?;
         let recent = store.reply_keys_since(&since)?;
         let signer = hall.signer().clone();
+        let near = notices::NearTracker::load(&store, &hall)?;
         store.sign_head(&now.to_rfc3339(), &signer)?;
         // Loaded keys count from start-up: they are forgotten a horizon later at the latest.
         let key_ages = recent.iter().map(|(k, _)| (now, k.clone())).collect();
@@ -207,6 +210,7 @@ impl HallService {
             signer,
             signed_seq: seq,
             last_signed: Instant::now(),
+            near,
         };
         let handle = std::thread::Builder::new()
             .name("hall-writer".into())
@@ -318,6 +322,8 @@ struct Writer {
     /// Seq of the last signed head, and when it was signed.
     signed_seq: u64,
     last_signed: Instant,
+    /// Tickets already told their turn is near.
+    near: notices::NearTracker,
 }
 
 struct Pending {
@@ -445,6 +451,8 @@ impl Writer {
         let last_at = &mut self.last_at;
         let mut seq = self.seq;
         let mut head = self.head.clone();
+        let near = &self.near;
+        let mut given_near = Vec::new();
         let result = (|| -> Result<(), StoreError> {
             let mut b = store.begin()?;
             let mut in_batch: HashMap<String, usize> = HashMap::new();
@@ -484,9 +492,8 @@ impl Writer {
                                 event: ev,
                             };
                             head = b.append(&rec, &head, Some(&actor))?;
-                            if let Some((kind, case, channel)) = crate::hall::notice_for(&rec.event)
-                            {
-                                b.queue_notice(seq, kind, case, channel, &now.to_rfc3339())?;
+                            if let Some(n) = crate::hall::notice_for(hall, &rec.event) {
+                                b.queue_notice(seq, &n, &now.to_rfc3339())?;
                             }
                             hall.apply(&rec.event, now);
                             records.push(rec);
@@ -533,12 +540,14 @@ impl Writer {
                     }
                 }
             }
+            given_near = near.queue(&mut b, hall, &records, *last_at)?;
             b.commit()
         })();
         let wrote_replies = !new_keys.is_empty();
         if result.is_ok() {
             self.seq = seq;
             self.head = head;
+            self.near.committed(given_near, &self.hall);
             let now = self.last_at;
             for (k, row) in new_keys {
                 self.key_ages.push_back((now, k.clone()));
