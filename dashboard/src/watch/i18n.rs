@@ -266,6 +266,7 @@ impl Lang {
             (Self::Zh, AlertKind::UrgentRefused) => "急事被拒",
             (Self::Zh, AlertKind::StorageFailure) => "无法保存",
             (Self::Zh, AlertKind::DiskLow) => "磁盘将满",
+            (Self::Zh, AlertKind::NotifyFailing) => "通知发送失败",
             (Self::En, AlertKind::LongWait) => "long wait",
             (Self::En, AlertKind::TooManyWaiting) => "too many",
             (Self::En, AlertKind::EstimateOverTarget) => "over target",
@@ -277,6 +278,7 @@ impl Lang {
             (Self::En, AlertKind::UrgentRefused) => "urgent refused",
             (Self::En, AlertKind::StorageFailure) => "not saving",
             (Self::En, AlertKind::DiskLow) => "disk low",
+            (Self::En, AlertKind::NotifyFailing) => "notices failing",
         }
     }
 

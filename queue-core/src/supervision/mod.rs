@@ -49,6 +49,9 @@ pub enum AlertKind {
     StorageFailure,
     /// Free space on the database's disk is below the watch threshold. Not in the log.
     DiskLow,
+    /// Notices to applicants keep failing to reach the webhook (the sender in
+    /// `dashboard serve`). Not in the log.
+    NotifyFailing,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
