@@ -237,8 +237,17 @@ impl Sender {
         match result {
             Ok(status) => {
                 tracing::info!(%key, status, kind = %n.kind, "notice delivered");
-                if let Err(e) = self.with_store(move |s| s.mark_notice_sent(id, &at)).await {
-                    tracing::error!(error = %e, %key, "delivered but not recorded; it will be resent with the same key");
+                match self
+                    .with_store(move |s| {
+                        s.mark_notice_sent(id, &at)?;
+                        s.outbox_counts()
+                    })
+                    .await
+                {
+                    Ok(c) => self.status.counts = c,
+                    Err(e) => {
+                        tracing::error!(error = %e, %key, "delivered but not recorded; it will be resent with the same key");
+                    }
                 }
                 if self.status.failing.take().is_some() {
                     tracing::info!("notifications go through again");
@@ -252,11 +261,15 @@ impl Sender {
                 let error = e.to_string();
                 tracing::warn!(%key, attempts, give_up, error = %error, "notice delivery failed");
                 let err2 = error.clone();
-                if let Err(e) = self
-                    .with_store(move |s| s.record_notice_failure(id, &at, &err2, give_up))
+                match self
+                    .with_store(move |s| {
+                        s.record_notice_failure(id, &at, &err2, give_up)?;
+                        s.outbox_counts()
+                    })
                     .await
                 {
-                    tracing::warn!(error = %e, "recording a failed attempt failed");
+                    Ok(c) => self.status.counts = c,
+                    Err(e) => tracing::warn!(error = %e, "recording a failed attempt failed"),
                 }
                 let prev = self.status.failing.take();
                 self.status.failing = Some(Failing {
