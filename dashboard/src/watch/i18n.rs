@@ -20,6 +20,8 @@ pub enum Lang {
 pub struct Text {
     pub title: &'static str,
     pub hall_clock: &'static str,
+    /// Notices to applicants: label, waiting, retrying, given up, not configured.
+    pub notify: [&'static str; 5],
     pub role: &'static str,
     pub connecting: &'static str,
     pub online: &'static str,
@@ -73,6 +75,7 @@ pub struct Text {
 static ZH: Text = Text {
     title: "中心监控",
     hall_clock: "大厅时间",
+    notify: ["通知", "待发", "重试", "失败", "未配置网关"],
     role: "角色",
     connecting: "连接中…",
     online: "已连接",
@@ -136,6 +139,7 @@ static ZH: Text = Text {
 static EN: Text = Text {
     title: "Centre watch",
     hall_clock: "Hall time",
+    notify: ["Notices", "waiting", "retrying", "failed", "no webhook"],
     role: "Role",
     connecting: "connecting…",
     online: "online",

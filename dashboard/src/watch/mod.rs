@@ -16,6 +16,8 @@ mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_notify;
 
 use std::process::ExitCode;
 

@@ -147,6 +147,18 @@ pub struct HallView {
     pub recommendations: BTreeMap<String, Recommendation>,
     /// Waiting tickets by id.
     waiting: BTreeMap<String, Waiting>,
+    /// The notification outbox (snapshot `notify`), when the hall sends it.
+    pub notify: Option<OutboxLine>,
+}
+
+/// What the header shows of notices to applicants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OutboxLine {
+    pub configured: bool,
+    pub pending: u64,
+    pub retrying: u64,
+    pub failed: u64,
 }
 
 /// Whether an event changed anything the view shows.
@@ -216,6 +228,7 @@ impl HallView {
             alerts: alerts.into_iter().map(|a| (a.id.clone(), a)).collect(),
             recommendations: recs.into_iter().map(|r| (r.queue.clone(), r)).collect(),
             waiting,
+            notify: serde_json::from_value(state["notify"].clone()).ok(),
         })
     }
 

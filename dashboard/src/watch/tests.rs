@@ -522,7 +522,7 @@ fn the_clock_learns_the_hall_rate_and_samples_once_per_hall_minute() {
 // ---------------------------------------------------------------- drawing
 
 /// The fixture with a deterministic hour of history and the hall clock at the snapshot.
-fn drawn_app(lang: Lang, role: &str) -> App {
+pub(super) fn drawn_app(lang: Lang, role: &str) -> App {
     let mut app = app_as(role, lang, Instant::now());
     for (i, q) in ["A", "B", "C", "D", "E", "F"].iter().enumerate() {
         let h = app.history.entry((*q).to_string()).or_default();
@@ -534,7 +534,7 @@ fn drawn_app(lang: Lang, role: &str) -> App {
     app
 }
 
-fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+pub(super) fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| draw(app, f)).unwrap();
     t
@@ -542,7 +542,7 @@ fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
 
 /// The screen as a person sees it: one line per row, the cell after a wide character
 /// skipped, with a right margin so widths can be checked by eye.
-fn screen(t: &Terminal<TestBackend>) -> String {
+pub(super) fn screen(t: &Terminal<TestBackend>) -> String {
     let buf = t.backend().buffer();
     let mut out = String::new();
     for y in 0..buf.area.height {
