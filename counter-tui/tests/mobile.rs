@@ -30,14 +30,20 @@ fn the_kiosk_takes_an_optional_number_masked_and_sends_it_with_the_ticket() {
     k.update(key(KeyCode::Enter));
     assert_eq!(k.mobile, None);
     let notice = k.notice.clone().unwrap().text;
-    assert!(notice.contains("手机号码无效") && notice.contains("11 digits"), "{notice}");
+    assert!(
+        notice.contains("手机号码无效") && notice.contains("11 digits"),
+        "{notice}"
+    );
     // A right one: kept, shown masked.
     k.update(key(KeyCode::Char('m')));
     type_kiosk(&mut k, "138 1234 5678");
     k.update(key(KeyCode::Enter));
     assert_eq!(k.mobile.as_deref(), Some("13812345678"));
     let screen = draw_kiosk(&k, 80, 24);
-    assert!(screen.contains("138****5678") && !screen.contains("13812345678"), "{screen}");
+    assert!(
+        screen.contains("138****5678") && !screen.contains("13812345678"),
+        "{screen}"
+    );
     k.update(key(KeyCode::Char('1')));
     let e = k.update(key(KeyCode::Char('1')));
     let Effect::Send { id, command } = &e[0] else {

@@ -115,7 +115,10 @@ impl NotifyConfig {
     pub fn backoff(&self, attempts: u32) -> std::time::Duration {
         let cap = u64::from(self.backoff_max_seconds) * 1000;
         let shift = attempts.saturating_sub(1).min(30);
-        let ms = self.backoff_initial_ms.saturating_mul(1u64 << shift).min(cap);
+        let ms = self
+            .backoff_initial_ms
+            .saturating_mul(1u64 << shift)
+            .min(cap);
         std::time::Duration::from_millis(ms)
     }
 }
@@ -170,12 +173,24 @@ mod tests {
             webhook: Some("ftp://x".into()),
             ..NotifyConfig::default()
         };
-        assert!(c.validate("t").unwrap_err().to_string().contains("notify.webhook"));
+        assert!(c
+            .validate("t")
+            .unwrap_err()
+            .to_string()
+            .contains("notify.webhook"));
         c.webhook = Some("https://sms.example.gov.cn/hook".into());
-        assert!(c.validate("t").unwrap_err().to_string().contains("notify.secret_file"));
+        assert!(c
+            .validate("t")
+            .unwrap_err()
+            .to_string()
+            .contains("notify.secret_file"));
         c.secret_file = Some("/etc/gov-hall/notify.secret".into());
         c.validate("t").unwrap();
         c.turn_near_ahead = 51;
-        assert!(c.validate("t").unwrap_err().to_string().contains("turn_near_ahead"));
+        assert!(c
+            .validate("t")
+            .unwrap_err()
+            .to_string()
+            .contains("turn_near_ahead"));
     }
 }

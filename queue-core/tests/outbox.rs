@@ -101,21 +101,42 @@ fn results_and_refusals_queue_one_notice_each_with_the_chosen_delivery() {
     let all = store.outbox_all().unwrap();
     let got: Vec<(&str, &str, &str, NoticeState)> = all
         .iter()
-        .map(|n| (n.kind.as_str(), n.case_id.as_str(), n.channel.as_str(), n.state))
+        .map(|n| {
+            (
+                n.kind.as_str(),
+                n.case_id.as_str(),
+                n.channel.as_str(),
+                n.state,
+            )
+        })
         .collect();
     assert_eq!(
         got,
         vec![
-            ("result_ready", posted.as_str(), "post", NoticeState::Pending),
+            (
+                "result_ready",
+                posted.as_str(),
+                "post",
+                NoticeState::Pending
+            ),
             // No number on file: recorded, never sent.
-            ("decision_refused", refused.as_str(), "collection", NoticeState::NoContact),
+            (
+                "decision_refused",
+                refused.as_str(),
+                "collection",
+                NoticeState::NoContact
+            ),
         ]
     );
     let pending = store.outbox_pending().unwrap();
     assert_eq!(pending.len(), 1);
     let first = &pending[0];
     assert_eq!(first.reference, posted);
-    assert!(first.text.contains("已办结") && first.text.contains("邮寄"), "{}", first.text);
+    assert!(
+        first.text.contains("已办结") && first.text.contains("邮寄"),
+        "{}",
+        first.text
+    );
     assert_eq!(
         store.notice_mobile(first).unwrap().as_deref(),
         Some("13812345678")
@@ -165,7 +186,11 @@ fn a_bad_mobile_number_is_refused_with_a_clear_bilingual_error() {
         let o = svc.submit_wait(counter(1), Command::from_json(&v).unwrap(), None);
         let e = o.error.unwrap();
         assert_eq!(e.code, "invalid_mobile");
-        assert!(e.message.contains("手机号码") && e.message.contains("11 digits"), "{}", e.message);
+        assert!(
+            e.message.contains("手机号码") && e.message.contains("11 digits"),
+            "{}",
+            e.message
+        );
     }
     svc.shutdown();
 }
@@ -224,7 +249,10 @@ fn turn_near_is_queued_once_when_three_are_ahead_and_never_for_others() {
     let svc = start(&db);
     run(&svc, json!({"kind":"finish"}), None);
     svc.shutdown();
-    let got: Vec<String> = turn_near_subjects(&db).into_iter().map(|(s, _)| s).collect();
+    let got: Vec<String> = turn_near_subjects(&db)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     assert_eq!(got, vec![fifth.clone(), seventh.clone()]);
     assert!(!got.contains(&near_head) && !got.contains(&no_number));
     // Each is pending with its own number for the sender.
@@ -237,7 +265,10 @@ fn turn_near_is_queued_once_when_three_are_ahead_and_never_for_others() {
         .collect();
     assert_eq!(
         mobiles,
-        vec![Some("13800000005".to_string()), Some("13800000007".to_string())]
+        vec![
+            Some("13800000005".to_string()),
+            Some("13800000007".to_string())
+        ]
     );
 }
 
@@ -264,6 +295,11 @@ fn purge_erases_the_numbers_of_queued_notices() {
     assert!(!raw.windows(11).any(|w| w == b"13912345678"));
     // After purge the replayed case holds a placeholder, never sent to.
     let svc = start(&db);
-    assert!(svc.read().hall.cases.iter().all(|c| c.mobile.as_deref() != Some("13912345678")));
+    assert!(svc
+        .read()
+        .hall
+        .cases
+        .iter()
+        .all(|c| c.mobile.as_deref() != Some("13912345678")));
     svc.shutdown();
 }

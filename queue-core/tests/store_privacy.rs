@@ -48,8 +48,10 @@ fn record_personal_data(svc: &HallService) {
     assert!(o.ok, "{o:?}");
     let o = svc.submit_wait(
         counter(1),
-        cmd(json!({"kind":"case_open","item":"QY001","mobile":MOBILE_CASE,
-            "applicant":{"kind":"person","name":NAME,"id_number":ID}})),
+        cmd(
+            json!({"kind":"case_open","item":"QY001","mobile":MOBILE_CASE,
+            "applicant":{"kind":"person","name":NAME,"id_number":ID}}),
+        ),
         Some("tok:1".into()),
     );
     assert!(o.ok, "{o:?}");
@@ -149,7 +151,10 @@ fn purge_erases_personal_data_from_the_file_and_the_chain_still_verifies_and_rep
     assert!(!contains(&raw, ID), "the ID number is gone from the file");
     assert!(!contains(&raw, NAME), "the name is gone from the file");
     assert!(!contains(&raw, MOBILE), "the kiosk's mobile number is gone");
-    assert!(!contains(&raw, MOBILE_CASE), "the counter's mobile number is gone");
+    assert!(
+        !contains(&raw, MOBILE_CASE),
+        "the counter's mobile number is gone"
+    );
 
     let store = Store::open(&db).unwrap();
     let keys = [hall().verifying_key()];

@@ -30,8 +30,14 @@ impl Sink {
     async fn start(dir: &Path, port: u16, fail_first: u32) -> Self {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let out = dir.join("received.jsonl");
-        let child = Command::new(common::dashboard_bin())
-            .args(["notify-sink", "--listen", &addr.to_string(), "--secret", SECRET])
+        let mut child = Command::new(common::dashboard_bin())
+            .args([
+                "notify-sink",
+                "--listen",
+                &addr.to_string(),
+                "--secret",
+                SECRET,
+            ])
             .args(["--fail-first", &fail_first.to_string(), "--out"])
             .arg(&out)
             .stdout(Stdio::null())
@@ -45,6 +51,8 @@ impl Sink {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("notify-sink did not come up on {addr}");
     }
 
@@ -100,7 +108,12 @@ async fn six_tickets(kiosk: &mut Conn) -> Vec<String> {
         }
         let r = kiosk.command(cmd).await;
         assert_eq!(r["ok"], true, "{r}");
-        ids.push(r["result"]["ticket"]["number"].as_str().unwrap().to_string());
+        ids.push(
+            r["result"]["ticket"]["number"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     ids
 }
@@ -140,7 +153,10 @@ async fn each_message_is_delivered_once_through_a_sink_that_fails_twice_and_fail
 
     // One call: the 5th ticket has 3 ahead → "your turn is near", queued with the call.
     let t0 = Instant::now();
-    assert_eq!(counter.command(json!({"kind":"call_next"})).await["ok"], true);
+    assert_eq!(
+        counter.command(json!({"kind":"call_next"})).await["ok"],
+        true
+    );
     let got = sink.wait_received(1).await;
     let took = t0.elapsed();
     assert_eq!(got.len(), 1, "{got:?}");
@@ -155,7 +171,10 @@ async fn each_message_is_delivered_once_through_a_sink_that_fails_twice_and_fail
     assert_eq!(got[0]["key"], m["id"]);
     // A second call: the 6th ticket's turn; the sink no longer fails.
     assert_eq!(counter.command(json!({"kind":"finish"})).await["ok"], true);
-    assert_eq!(counter.command(json!({"kind":"call_next"})).await["ok"], true);
+    assert_eq!(
+        counter.command(json!({"kind":"call_next"})).await["ok"],
+        true
+    );
     let got = sink.wait_received(2).await;
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(got[1]["message"]["reference"], numbers[5]);
@@ -187,7 +206,10 @@ async fn each_message_is_delivered_once_through_a_sink_that_fails_twice_and_fail
     // Issued with 4–7 ahead; two calls bring the first two to 2 and 3 ahead: two messages.
     for _ in 0..2 {
         assert_eq!(counter.command(json!({"kind":"finish"})).await["ok"], true);
-        assert_eq!(counter.command(json!({"kind":"call_next"})).await["ok"], true);
+        assert_eq!(
+            counter.command(json!({"kind":"call_next"})).await["ok"],
+            true
+        );
     }
     let s = wait_supervisor(&hall, |s| has_alert(s, "notify_failing")).await;
     assert!(has_alert(&s, "notify_failing"), "{}", s["alerts"]);
@@ -197,8 +219,18 @@ async fn each_message_is_delivered_once_through_a_sink_that_fails_twice_and_fail
         .iter()
         .find(|a| a["kind"] == "notify_failing")
         .unwrap();
-    assert!(alert["message"].as_str().unwrap().starts_with("通知发送失败"), "{alert}");
-    assert!(s["notify"]["retrying"].as_u64().unwrap() >= 1, "{}", s["notify"]);
+    assert!(
+        alert["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("通知发送失败"),
+        "{alert}"
+    );
+    assert!(
+        s["notify"]["retrying"].as_u64().unwrap() >= 1,
+        "{}",
+        s["notify"]
+    );
     let health = common::hall::http_get(hall.addr(), "/healthz").await;
     assert!(health.contains("\"failing\":true"), "{health}");
     // It comes back: the message goes through and the alert clears.
@@ -208,7 +240,10 @@ async fn each_message_is_delivered_once_through_a_sink_that_fails_twice_and_fail
         .iter()
         .map(|v| v["message"]["reference"].as_str().unwrap())
         .collect();
-    assert_eq!(refs, [numbers[4].as_str(), numbers[5].as_str(), "A007", "A008"]);
+    assert_eq!(
+        refs,
+        [numbers[4].as_str(), numbers[5].as_str(), "A007", "A008"]
+    );
     let s = wait_supervisor(&hall, |s| !has_alert(s, "notify_failing")).await;
     assert!(!has_alert(&s, "notify_failing"), "{}", s["alerts"]);
     assert_eq!(sink.addr.port(), port);
@@ -272,14 +307,19 @@ async fn the_mobile_number_never_reaches_kiosk_display_or_pad_and_is_masked_for_
         .command(json!({"kind":"issue_ticket","queue":"A","mobile":"1234"}))
         .await;
     assert_eq!(bad["error"]["code"], "invalid_mobile");
-    assert!(bad["error"]["message"].as_str().unwrap().contains("手机号码"));
+    assert!(bad["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("手机号码"));
     // The counter calls and serves it, opens a case with another number, finishes.
     let c = counter.command(json!({"kind":"call_next"})).await;
     assert_eq!(c["result"]["ticket"]["mobile"], "138****5678", "{c}");
     let open = counter
-        .command(json!({"kind":"case_open","item":"QY001","mobile":"19987654321",
+        .command(
+            json!({"kind":"case_open","item":"QY001","mobile":"19987654321",
             "ticket": c["result"]["ticket"]["id"],
-            "applicant":{"kind":"person","name":"张三","id_number":"440524188001010014"}}))
+            "applicant":{"kind":"person","name":"张三","id_number":"440524188001010014"}}),
+        )
         .await;
     assert_eq!(open["ok"], true, "{open}");
     assert_eq!(open["result"]["case"]["mobile"], "199****4321");
@@ -313,10 +353,16 @@ async fn the_mobile_number_never_reaches_kiosk_display_or_pad_and_is_masked_for_
         seen.push((role.to_string(), frames.join("\n")));
     }
     for (role, text) in &seen {
-        assert!(!text.contains(full) && !text.contains("19987654321"), "{role} got a full number");
+        assert!(
+            !text.contains(full) && !text.contains("19987654321"),
+            "{role} got a full number"
+        );
         let public = matches!(role.as_str(), "kiosk" | "display" | "pad");
         if public {
-            assert!(!text.contains("5678") && !text.contains("mobile"), "{role}: {text}");
+            assert!(
+                !text.contains("5678") && !text.contains("mobile"),
+                "{role}: {text}"
+            );
         }
     }
     let staff = |r: &str| {

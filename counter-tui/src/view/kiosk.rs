@@ -225,7 +225,11 @@ fn queue_lines(k: &Kiosk, l: Lang) -> Vec<Line<'static>> {
     ]));
     if let Some(m) = &k.mobile {
         v.push(Line::from(Span::styled(
-            format!("{} {}", l.pick("手机：", "Mobile:"), queue_core::ids::mask_mobile(m)),
+            format!(
+                "{} {}",
+                l.pick("手机：", "Mobile:"),
+                queue_core::ids::mask_mobile(m)
+            ),
             Style::default().fg(Color::Cyan),
         )));
     }

@@ -44,7 +44,10 @@ pub(super) fn notifications(config: Option<&Path>, db: &Path) -> Option<Finding>
         return Some(Finding::fail(
             "notify",
             format!("{e:#}"),
-            format!("write the shared secret into {} (chmod 600)", secret.display()),
+            format!(
+                "write the shared secret into {} (chmod 600)",
+                secret.display()
+            ),
         ));
     }
     let mode = std::fs::metadata(secret).map_or(0, |m| m.permissions().mode() & 0o777);

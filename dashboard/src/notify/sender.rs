@@ -183,18 +183,19 @@ type Next = (OutboxCounts, Option<(Notice, Option<String>)>);
 impl Sender {
     async fn run(&mut self) {
         loop {
-            let next = match self.with_store(|s| {
-                let counts = s.outbox_counts()?;
-                let next = match s.outbox_next()? {
-                    Some(n) => {
-                        let m = s.notice_mobile(&n)?;
-                        Some((n, m))
-                    }
-                    None => None,
-                };
-                Ok::<Next, StoreError>((counts, next))
-            })
-            .await
+            let next = match self
+                .with_store(|s| {
+                    let counts = s.outbox_counts()?;
+                    let next = match s.outbox_next()? {
+                        Some(n) => {
+                            let m = s.notice_mobile(&n)?;
+                            Some((n, m))
+                        }
+                        None => None,
+                    };
+                    Ok::<Next, StoreError>((counts, next))
+                })
+                .await
             {
                 Ok(x) => x,
                 Err(e) => {
@@ -229,8 +230,15 @@ impl Sender {
         let key = webhook::idempotency_key(centre, n);
         let sig = webhook::signature(&self.settings.secret, body.as_bytes());
         let timeout = Duration::from_secs(u64::from(self.settings.config.timeout_seconds));
-        let result =
-            webhook::post(target, self.settings.tls.as_ref(), body, &key, &sig, timeout).await;
+        let result = webhook::post(
+            target,
+            self.settings.tls.as_ref(),
+            body,
+            &key,
+            &sig,
+            timeout,
+        )
+        .await;
         let now = self.clock.now();
         let at = now.to_rfc3339();
         let id = n.id;

@@ -103,8 +103,14 @@ async fn receive(
     st.0 += 1;
     let n = st.0;
     if n <= sink.fail_first {
-        eprintln!("notify-sink: request {n}: answering 503 (--fail-first {})", sink.fail_first);
-        return reply(StatusCode::SERVICE_UNAVAILABLE, "failing on purpose (--fail-first)");
+        eprintln!(
+            "notify-sink: request {n}: answering 503 (--fail-first {})",
+            sink.fail_first
+        );
+        return reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "failing on purpose (--fail-first)",
+        );
     }
     if let Some(secret) = &sink.secret {
         if !signature_ok(secret, &body, &header(SIGNATURE_HEADER)) {

@@ -152,7 +152,10 @@ async fn post_inner(
     };
     let req = hyper::Request::post(target.path.as_str())
         .header(hyper::header::HOST, host_header)
-        .header(hyper::header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .header(
+            hyper::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
         .header(IDEMPOTENCY_HEADER, key)
         .header(SIGNATURE_HEADER, sig)
         .body(Body::from(body))
@@ -206,7 +209,10 @@ mod tests {
         let t = Target::parse("https://sms.example.gov.cn/hall?x=1").unwrap();
         assert_eq!((t.tls, t.port, t.path.as_str()), (true, 443, "/hall?x=1"));
         let t = Target::parse("http://127.0.0.1:8125").unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("127.0.0.1", 8125, "/"));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("127.0.0.1", 8125, "/")
+        );
         assert!(Target::parse("ftp://x").is_err());
         let s = signature(b"k", b"{}");
         assert!(signature_ok(b"k", b"{}", &s));

@@ -241,8 +241,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     if !addr.ip().is_loopback() && tls.is_none() {
         tracing::warn!(%addr, "listening beyond this machine WITHOUT TLS (--insecure-lan)");
     }
-    let (health_tx, health_rx) =
-        tokio::sync::watch::channel(Arc::new(health::Health::default()));
+    let (health_tx, health_rx) = tokio::sync::watch::channel(Arc::new(health::Health::default()));
     let state = Arc::new(AppState {
         service,
         events,

@@ -11,7 +11,13 @@ use super::tests::{drawn_app, render, screen};
 #[test]
 fn the_header_shows_notices_waiting_retrying_and_failed() {
     let mut app = drawn_app(Lang::Zh, "supervisor");
-    let top = |app: &super::App| screen(&render(app, 120, 30)).lines().next().unwrap().to_string();
+    let top = |app: &super::App| {
+        screen(&render(app, 120, 30))
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
     assert!(!top(&app).contains("通知"), "nothing to say: {}", top(&app));
     let n: OutboxLine = serde_json::from_value(
         json!({"configured": true, "pending": 3, "retrying": 1, "failed": 2, "sent": 9}),
@@ -26,5 +32,9 @@ fn the_header_shows_notices_waiting_retrying_and_failed() {
         retrying: 0,
         failed: 0,
     });
-    assert!(top(&app).contains("通知 待发 4（未配置网关）"), "{}", top(&app));
+    assert!(
+        top(&app).contains("通知 待发 4（未配置网关）"),
+        "{}",
+        top(&app)
+    );
 }

@@ -47,13 +47,12 @@ pub fn notice_for(hall: &Hall, event: &Event) -> Option<NoticeDraft> {
         Delivery::Post => "post",
         Delivery::Electronic => "electronic",
     };
-    let mobile = usable(case.mobile.as_deref())
-        .or_else(|| {
-            case.ticket
-                .as_ref()
-                .and_then(|t| hall.queue.tickets.get(t))
-                .and_then(|t| usable(t.mobile.as_deref()))
-        });
+    let mobile = usable(case.mobile.as_deref()).or_else(|| {
+        case.ticket
+            .as_ref()
+            .and_then(|t| hall.queue.tickets.get(t))
+            .and_then(|t| usable(t.mobile.as_deref()))
+    });
     let centre = &hall.config.centre.name;
     Some(NoticeDraft {
         kind,
@@ -110,10 +109,7 @@ pub fn turn_near(
             .enumerate()
             .take(limit + 1)
         {
-            if t.state != TicketState::Waiting
-                || t.ahead <= n
-                || already.contains(&t.id)
-            {
+            if t.state != TicketState::Waiting || t.ahead <= n || already.contains(&t.id) {
                 continue;
             }
             let Some(mobile) = usable(t.mobile.as_deref()) else {

@@ -70,7 +70,14 @@ mod tests {
         assert_eq!(parse_mobile("13812345678").unwrap(), "13812345678");
         assert_eq!(parse_mobile(" 138-1234-5678 ").unwrap(), "13812345678");
         assert_eq!(parse_mobile("+86 199 1234 5678").unwrap(), "19912345678");
-        for bad in ["12812345678", "1381234567", "138123456789", "1381234567a", "", "02087654321"] {
+        for bad in [
+            "12812345678",
+            "1381234567",
+            "138123456789",
+            "1381234567a",
+            "",
+            "02087654321",
+        ] {
             assert_eq!(parse_mobile(bad), Err(MobileError), "{bad}");
         }
         assert_eq!(parse_optional(Some("  ")).unwrap(), None);

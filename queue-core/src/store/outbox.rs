@@ -309,9 +309,7 @@ impl Store {
     fn outbox_where(&self, filter: &str) -> Result<Vec<Notice>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(&format!(
-                "SELECT {COLUMNS} FROM outbox WHERE {filter}"
-            ))
+            .prepare(&format!("SELECT {COLUMNS} FROM outbox WHERE {filter}"))
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
