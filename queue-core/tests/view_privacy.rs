@@ -87,6 +87,7 @@ fn viewers() -> Vec<Viewer> {
         Viewer::new(Role::Manager, None),
     ];
     v.extend((1..=3).map(|w| Viewer::new(Role::Counter, Some(w))));
+    v.push(Viewer::new(Role::Pad, Some(1)));
     v
 }
 
