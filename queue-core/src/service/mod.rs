@@ -14,55 +14,20 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::auth::Actor;
 use crate::checkpoint;
 use crate::clock::Clock;
-use crate::error::DomainError;
 use crate::hall::{Command, Hall};
 use crate::health::{self, CommitFailure};
 use crate::store::{EventRecord, Store, StoreError};
 
+mod background;
 mod notices;
+mod outcome;
 
-/// A reply as the protocol sends it (`ok`, then `seq`+`result` or `error`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub ok: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seq: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorBody>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
-}
-
-impl Outcome {
-    #[must_use]
-    pub fn error(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            ok: false,
-            seq: None,
-            result: None,
-            error: Some(ErrorBody {
-                code: code.to_string(),
-                message: message.into(),
-            }),
-        }
-    }
-
-    fn from_domain(e: &DomainError) -> Self {
-        Self::error(e.code(), e.to_string())
-    }
-}
+use background::{advance, spawn_checkpointer};
+pub use outcome::{ErrorBody, Outcome};
 
 /// What readers see: the hall as of the last committed event.
 #[derive(Debug)]
@@ -635,29 +600,4 @@ impl Writer {
             g.storage = None;
         }
     }
-}
-
-/// Checkpoints the WAL every second on its own connection, so the writer's commits never pay
-/// for it. Stops when the writer does.
-fn spawn_checkpointer(db: &Path, stopped: Arc<AtomicBool>) -> Result<(), ServiceError> {
-    let store = Store::open(db)?;
-    std::thread::Builder::new()
-        .name("hall-checkpoint".into())
-        .spawn(move || {
-            while !stopped.load(Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(500));
-                if let Err(e) = store.checkpoint() {
-                    tracing::warn!(error = %e, "checkpoint failed");
-                }
-            }
-        })
-        .map_err(ServiceError::Thread)?;
-    Ok(())
-}
-
-/// Hall time never runs backwards, even across a restart with another `--start`.
-fn advance(clock: &dyn Clock, last_at: &mut DateTime<FixedOffset>) -> DateTime<FixedOffset> {
-    let t = clock.now().max(*last_at);
-    *last_at = t;
-    t
 }
