@@ -36,6 +36,8 @@ pub enum KioskInput {
     Appointment,
     /// The last 4 characters of the booking's ID number: proof of holding the code.
     IdLast4,
+    /// An optional mobile number for "your turn is near".
+    Mobile,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +76,8 @@ pub struct Kiosk {
     pub stage: KioskStage,
     /// ID to put on the next ticket (one live ticket per ID).
     pub id_number: Option<String>,
+    /// Mobile number to put on the next ticket (shown masked, forgotten once it is issued).
+    pub mobile: Option<String>,
     pub printer: PrinterInfo,
     pub scanner: ScannerInfo,
     pub notice: Option<Notice>,
@@ -102,6 +106,7 @@ impl Kiosk {
             hall: HallView::default(),
             stage: KioskStage::Queue,
             id_number: None,
+            mobile: None,
             notice: None,
             pending: BTreeSet::new(),
             sim_card_next: 0,
@@ -201,6 +206,7 @@ impl Kiosk {
                     return vec![];
                 };
                 self.id_number = None;
+                self.mobile = None;
                 let queue = self
                     .hall
                     .queue(&t.queue)
@@ -367,7 +373,16 @@ impl Kiosk {
                         text: String::new(),
                     };
                 }
-                KeyCode::Esc => self.id_number = None,
+                KeyCode::Char('m' | 'M') | KeyCode::F(4) => {
+                    self.stage = KioskStage::Typing {
+                        what: KioskInput::Mobile,
+                        text: String::new(),
+                    };
+                }
+                KeyCode::Esc => {
+                    self.id_number = None;
+                    self.mobile = None;
+                }
                 _ => {}
             },
             KioskStage::Channel { queue } => match key.code {
@@ -376,6 +391,9 @@ impl Kiosk {
                     let mut cmd = json!({"kind": "issue_ticket", "queue": queue, "channel": channel.as_str()});
                     if let Some(id) = &self.id_number {
                         cmd["id_number"] = json!(id);
+                    }
+                    if let Some(m) = &self.mobile {
+                        cmd["mobile"] = json!(m);
                     }
                     return vec![self.send(cmd)];
                 }
@@ -433,10 +451,24 @@ impl Kiosk {
                     _ => self.check_in(text),
                 }
             }
+            KioskInput::Mobile => {
+                match ids::parse_optional_mobile(Some(text)) {
+                    Ok(m) => self.mobile = m,
+                    Err(e) => self.say(Level::Error, e.to_string()),
+                }
+                self.stage = KioskStage::Queue;
+                vec![]
+            }
             KioskInput::IdLast4 => match self.pending_code.take() {
-                Some(code) if !text.is_empty() => vec![self.send(json!({
-                    "kind": "check_in", "appointment_code": code, "id_last4": text,
-                }))],
+                Some(code) if !text.is_empty() => {
+                    let mut cmd = json!({
+                        "kind": "check_in", "appointment_code": code, "id_last4": text,
+                    });
+                    if let Some(m) = &self.mobile {
+                        cmd["mobile"] = json!(m);
+                    }
+                    vec![self.send(cmd)]
+                }
                 _ => {
                     self.stage = KioskStage::Queue;
                     vec![]
@@ -455,9 +487,15 @@ impl Kiosk {
                 .collect::<String>()
         });
         match last4 {
-            Some(l4) => vec![self.send(json!({
-                "kind": "check_in", "appointment_code": code, "id_last4": l4,
-            }))],
+            Some(l4) => {
+                let mut cmd = json!({
+                    "kind": "check_in", "appointment_code": code, "id_last4": l4,
+                });
+                if let Some(m) = &self.mobile {
+                    cmd["mobile"] = json!(m);
+                }
+                vec![self.send(cmd)]
+            }
             None => {
                 self.pending_code = Some(code.to_string());
                 self.stage = KioskStage::Typing {

@@ -158,7 +158,10 @@ fn a_number_typed_over_the_card_is_not_claimed_as_checked() {
     let _h = idcard::start(IdReaderSetup::Simulated(sim.clone()), tx).unwrap();
     sim.place(&sample_cards()[0]);
     feed_until(&mut app, &mut rx, is_card);
-    // Back to the number (past the result-delivery choice); replace it by hand.
+    // Back to the number (past the mobile number and the result-delivery choice); replace
+    // it by hand.
+    app.update(key(KeyCode::Up));
+    assert_eq!(app.intake.form.focus, Field::Mobile);
     app.update(key(KeyCode::Up));
     assert_eq!(app.intake.form.focus, Field::Delivery);
     app.update(key(KeyCode::Up));

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod keys;
 pub mod logging;
 pub mod logtools;
+pub mod notify;
 pub mod paths;
 pub mod printable;
 pub mod report;

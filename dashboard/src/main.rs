@@ -58,6 +58,8 @@ enum Cmd {
     Backtest(dashboard::backtest::BacktestArgs),
     /// Seeded scenario days through the real engine: waits, estimate quality, staffing plan.
     Simulate(dashboard::simulate::SimulateArgs),
+    /// A local receiver for the notification webhook: checks signatures, dedupes, prints.
+    NotifySink(dashboard::notify::NotifySinkArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -206,6 +208,7 @@ fn main() -> ExitCode {
         Cmd::Doctor(a) => dashboard::doctor::doctor(a),
         Cmd::Backtest(a) => dashboard::backtest::backtest(a),
         Cmd::Simulate(a) => dashboard::simulate::simulate(a),
+        Cmd::NotifySink(a) => dashboard::notify::notify_sink(a),
     };
     match result {
         Ok(code) => code,

@@ -29,7 +29,9 @@
         long_wait: '等候超时', too_many_waiting: '等候人数过多', estimate_over_target: '预计等候超目标',
         idle_window: '窗口空闲', notice_due: '补正通知到期', deadline: '办结时限', material_due: '容缺材料', device_fault: '设备故障',
         urgent_refused: '急事急办被拒', storage_failure: '无法保存数据', disk_low: '磁盘空间不足',
+        notify_failing: '通知发送失败',
       },
+      notify: (n) => `短信通知：待发 ${n.pending} · 重试中 ${n.retrying} · 失败 ${n.failed} · 已发 ${n.sent}${n.configured ? '' : '（未配置网关，消息仅排队）'}`,
       ticketState: { called: '已叫号', serving: '办理中', done: '已办结', no_show: '过号', waiting: '等候', cancelled: '已取消', transferred: '已转移' },
       recWindows: (o, r) => `开放 ${o} 个窗口，建议 ${r} 个`,
       recWait: '预计平均等候', recNow: '现在', recWith: '按建议',
@@ -69,7 +71,9 @@
         long_wait: 'Long wait', too_many_waiting: 'Too many waiting', estimate_over_target: 'Wait over target',
         idle_window: 'Idle window', notice_due: 'Notice due', deadline: 'Deadline', material_due: 'Material due', device_fault: 'Device fault',
         urgent_refused: 'Urgent request refused', storage_failure: 'Not saving', disk_low: 'Disk nearly full',
+        notify_failing: 'Notices failing',
       },
+      notify: (n) => `Notices: ${n.pending} waiting · ${n.retrying} retrying · ${n.failed} failed · ${n.sent} sent${n.configured ? '' : ' (no webhook: queued only)'}`,
       ticketState: { called: 'Called', serving: 'Serving', done: 'Done', no_show: 'No-show', waiting: 'Waiting', cancelled: 'Cancelled', transferred: 'Transferred' },
       recWindows: (o, r) => `${o} open, ${r} recommended`,
       recWait: 'Mean wait', recNow: 'now', recWith: 'as advised',
@@ -105,7 +109,7 @@
   const el = {
     centre: $('centre-name'), clock: $('clock'), conn: $('conn'), role: $('role-label'),
     banner: $('offline-banner'), bannerText: $('offline-text'), reconnect: $('reconnect-now'),
-    queues: $('queues-body'), alerts: $('alerts'), alertsCount: $('alerts-count'), recs: $('recs'), records: $('records'),
+    queues: $('queues-body'), alerts: $('alerts'), alertsCount: $('alerts-count'), notify: $('notify-status'), recs: $('recs'), records: $('records'),
     windows: $('windows'), calls: $('calls'), langToggle: $('lang-toggle'), tokenChange: $('token-change'),
     tokenOverlay: $('token-overlay'), tokenForm: $('token-form'), tokenInput: $('token-input'), tokenError: $('token-error'),
     modal: $('modal'), modalTitle: $('modal-title'), modalBody: $('modal-body'), modalOk: $('modal-ok'), modalCancel: $('modal-cancel'),
@@ -314,6 +318,13 @@
     const alerts = (state.alerts || []).slice().sort((a, b) =>
       (a.acknowledged - b.acknowledged) || (P.parseTime(b.raised_at) - P.parseTime(a.raised_at)));
     el.alertsCount.textContent = alerts.filter((a) => !a.acknowledged).length || '';
+    // The outbox of notices to applicants (staff snapshots carry it; counts only).
+    const n = state.notify;
+    el.notify.hidden = !n;
+    if (n) {
+      el.notify.textContent = t.notify(n);
+      el.notify.classList.toggle('warn', n.retrying > 0 || n.failed > 0 || !!n.failing);
+    }
     if (!alerts.length) {
       P.patch(el.alerts, [h('li', { class: 'empty', text: t.noAlerts })]);
       return;
@@ -329,7 +340,7 @@
         h('div', { class: 'alert-msg', text: (lang === 'en' && a.message_en) ? a.message_en : (a.message || '') }),
         a.acknowledged
           ? h('span', { class: 'acked-badge', text: t.acked })
-          : (canAck() && a.kind !== 'storage_failure' && a.kind !== 'disk_low' ? h('button', {
+          : (canAck() && a.kind !== 'storage_failure' && a.kind !== 'disk_low' && a.kind !== 'notify_failing' ? h('button', {
             type: 'button', class: 'btn small ack', dataset: { action: 'ack', alert: a.id },
             text: lang === 'zh' ? '确认 acknowledge' : 'Acknowledge',
             onclick: (e) => ackAlert(a.id, e.currentTarget),

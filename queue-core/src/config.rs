@@ -49,6 +49,9 @@ pub struct HallConfig {
     /// Local policy for bad-rating follow-ups and 办不成事 requests (deadlines, chief).
     #[serde(default)]
     pub redress: crate::redress::RedressPolicy,
+    /// Notices to applicants: "your turn is near", the webhook sender.
+    #[serde(default)]
+    pub notify: crate::notify::NotifyConfig,
 }
 
 /// How long personal data stays in the hall's database (`dashboard purge`).
@@ -429,6 +432,7 @@ impl HallConfig {
         }
         crate::catalogue::validate(self, &codes, origin)?;
         crate::redress::policy::validate(self, origin)?;
+        self.notify.validate(origin)?;
         Ok(())
     }
 

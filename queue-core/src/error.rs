@@ -16,6 +16,8 @@ pub enum DomainError {
     QueueEmpty(String),
     #[error("证件号码无效 invalid id: {0}")]
     InvalidId(String),
+    #[error(transparent)]
+    InvalidMobile(#[from] crate::ids::MobileError),
     #[error("{message}")]
     Intake { code: &'static str, message: String },
 }
@@ -31,6 +33,7 @@ impl DomainError {
             Self::Conflict(_) => "conflict",
             Self::QueueEmpty(_) => "queue_empty",
             Self::InvalidId(_) => "invalid_id",
+            Self::InvalidMobile(_) => "invalid_mobile",
             Self::Intake { code, .. } => code,
         }
     }

@@ -19,6 +19,7 @@ pub mod health;
 pub mod hygiene;
 pub mod ids;
 pub mod intake;
+pub mod notify;
 pub mod queue;
 pub mod redress;
 pub mod service;

@@ -18,6 +18,9 @@ use serde_json::json;
 
 const ID: &str = "440524188001010014";
 const NAME: &str = "张三丰";
+/// Mobile numbers left at the kiosk (ticket) and at the counter (case).
+const MOBILE: &str = "13812345678";
+const MOBILE_CASE: &str = "19987654321";
 
 fn start_at(db: &Path, t: chrono::DateTime<chrono::FixedOffset>) -> HallService {
     HallService::start(
@@ -34,18 +37,21 @@ fn cmd(v: serde_json::Value) -> Command {
     Command::from_json(&v).unwrap()
 }
 
-/// A case and a ticket carrying the ID number, the case's reply stored for retries.
+/// A case and a ticket carrying the ID number and a mobile number each, the case's reply
+/// stored for retries.
 fn record_personal_data(svc: &HallService) {
     let o = svc.submit_wait(
         kiosk(),
-        cmd(json!({"kind":"issue_ticket","queue":"A","id_number":ID})),
+        cmd(json!({"kind":"issue_ticket","queue":"A","id_number":ID,"mobile":MOBILE})),
         None,
     );
     assert!(o.ok, "{o:?}");
     let o = svc.submit_wait(
         counter(1),
-        cmd(json!({"kind":"case_open","item":"QY001",
-            "applicant":{"kind":"person","name":NAME,"id_number":ID}})),
+        cmd(
+            json!({"kind":"case_open","item":"QY001","mobile":MOBILE_CASE,
+            "applicant":{"kind":"person","name":NAME,"id_number":ID}}),
+        ),
         Some("tok:1".into()),
     );
     assert!(o.ok, "{o:?}");
@@ -96,7 +102,18 @@ fn chained_bodies_and_case_rows_hold_no_personal_data_but_events_read_back_whole
     assert!(bodies.iter().any(|b| b.contains("\"pii:")));
     for b in &bodies {
         assert!(!b.contains(ID) && !b.contains(NAME), "{b}");
+        assert!(!b.contains(MOBILE) && !b.contains(MOBILE_CASE), "{b}");
     }
+    // The stored reply (kept for retries) holds no number either.
+    let replies: Vec<String> = conn
+        .prepare("SELECT reply FROM replies")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!replies.is_empty());
+    assert!(replies.iter().all(|r| !r.contains(MOBILE_CASE)));
     let digests: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM cases WHERE id_number IS NULL AND id_digest IS NOT NULL",
@@ -118,6 +135,7 @@ fn chained_bodies_and_case_rows_hold_no_personal_data_but_events_read_back_whole
         .unwrap();
     assert_eq!(case.applicant.id_number, ID);
     assert_eq!(case.applicant.name, NAME);
+    assert_eq!(case.mobile.as_deref(), Some(MOBILE_CASE));
 }
 
 #[test]
@@ -140,6 +158,11 @@ fn purge_erases_personal_data_from_the_file_and_the_chain_still_verifies_and_rep
     let raw = raw_files(&db);
     assert!(!contains(&raw, ID), "the ID number is gone from the file");
     assert!(!contains(&raw, NAME), "the name is gone from the file");
+    assert!(!contains(&raw, MOBILE), "the kiosk's mobile number is gone");
+    assert!(
+        !contains(&raw, MOBILE_CASE),
+        "the counter's mobile number is gone"
+    );
 
     let store = Store::open(&db).unwrap();
     let keys = [hall().verifying_key()];
@@ -155,6 +178,7 @@ fn purge_erases_personal_data_from_the_file_and_the_chain_still_verifies_and_rep
         .unwrap();
     assert_eq!(case.applicant.id_number, PURGED);
     assert_eq!(case.applicant.name, PURGED);
+    assert_eq!(case.mobile.as_deref(), Some(PURGED));
     drop(store);
     // Replay after purge still starts, and the hall keeps working.
     let svc = start_at(&db, at(2026, 11, 25, 9, 0));

@@ -40,6 +40,15 @@ const NAMES: [&str; 6] = [
     "皇甫测己",
 ];
 const MARK: &str = "FREETEXT";
+/// Mobile numbers left at the kiosk and counter: no viewer ever sees one whole.
+const MOBILES: [&str; 6] = [
+    "13800000001",
+    "13900000002",
+    "15000000003",
+    "16600000004",
+    "17700000005",
+    "19900000006",
+];
 
 /// Applicants of 办不成事 requests and complaints: masked in every view, staff's included.
 const REQ_NAMES: [&str; 3] = ["慕容请甲", "公孙请乙", "令狐请丙"];
@@ -88,6 +97,7 @@ fn viewers() -> Vec<Viewer> {
         Viewer::new(Role::Manager, None),
     ];
     v.extend((1..=3).map(|w| Viewer::new(Role::Counter, Some(w))));
+    v.push(Viewer::new(Role::Pad, Some(1)));
     v
 }
 
@@ -159,6 +169,7 @@ fn command(d: &Driver, op: &Op, n: usize) -> Option<Value> {
             let mut c = json!({"kind":"issue_ticket","queue":"A"});
             if let Some(i) = id {
                 c["id_number"] = json!(ids[*i]);
+                c["mobile"] = json!(MOBILES[*i]);
             }
             c
         }
@@ -188,7 +199,7 @@ fn command(d: &Driver, op: &Op, n: usize) -> Option<Value> {
         }
         Op::Reinstate { k } => json!({"kind":"reinstate","ticket":pick(&tickets, *k)?}),
         Op::Refuse => json!({"kind":"refuse_urgent","queue":"A","reason":mark}),
-        Op::Open { p } => json!({"kind":"case_open","item":"QY001",
+        Op::Open { p } => json!({"kind":"case_open","item":"QY001","mobile":MOBILES[*p],
             "applicant":{"kind":"person","name":NAMES[*p],"id_number":ids[*p]},
             "agent":{"name":NAMES[(*p + 1) % 6],"id_number":ids[(*p + 1) % 6]}}),
         Op::Materials { k } => json!({"kind":"case_materials","case":pick(&cases, *k)?,
@@ -276,6 +287,24 @@ fn check_frame(
             v,
             what,
             n,
+            frame
+        );
+    }
+    for m in MOBILES {
+        prop_assert!(
+            !frame.contains(m),
+            "{:?} {} carries a full mobile number: {}",
+            v,
+            what,
+            frame
+        );
+    }
+    if matches!(v.role, Role::Kiosk | Role::Display | Role::Pad) {
+        prop_assert!(
+            !frame.contains("\"mobile\""),
+            "{:?} {} carries a mobile number, even masked: {}",
+            v,
+            what,
             frame
         );
     }

@@ -464,6 +464,13 @@ try {
     await sup.waitForSelector(`#windows .window[data-window="${opened}"][data-state="closed"]`);
   });
 
+  await check('the outbox of notices to applicants is shown under the alerts', async () => {
+    // This hall has no [notify] webhook: counts are shown, and that messages only queue.
+    await sup.waitForSelector('#notify-status:not([hidden])');
+    const text = await sup.textContent('#notify-status');
+    assert(/短信通知：待发 \d+/.test(text) && text.includes('未配置网关'), `notify status: ${text}`);
+  });
+
   await check('an alert raised live can be acknowledged from the page', async () => {
     // Make one: lower Q's limit on people waiting, then issue tickets past it (too_many_waiting:Q).
     const q0 = (await fresh()).queues.find((x) => x.code === Q);

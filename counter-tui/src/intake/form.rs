@@ -18,18 +18,21 @@ pub enum Field {
     /// How the result reaches the applicant (GD 22), and the address for post.
     Delivery,
     Address,
+    /// Optional mobile number for notices (result ready): masked once typed.
+    Mobile,
     AgentName,
     AgentId,
     AgentAuth,
 }
 
 impl Field {
-    const ORDER: [Self; 8] = [
+    const ORDER: [Self; 9] = [
         Self::Name,
         Self::IdKind,
         Self::IdNumber,
         Self::Delivery,
         Self::Address,
+        Self::Mobile,
         Self::AgentName,
         Self::AgentId,
         Self::AgentAuth,
@@ -58,6 +61,8 @@ pub struct ApplicantForm {
     pub delivery: Delivery,
     /// Where to post the result (`Delivery::Post` only).
     pub address: String,
+    /// Optional mainland mobile number for notices.
+    pub mobile: String,
     pub focus: Field,
     /// Staff accepted a credit code whose check character does not match.
     pub id_override: bool,
@@ -74,6 +79,7 @@ impl Default for ApplicantForm {
             id_kind: None,
             delivery: Delivery::Collection,
             address: String::new(),
+            mobile: String::new(),
             focus: Field::Name,
             id_override: false,
         }
@@ -208,7 +214,8 @@ impl Intake {
                 // the document type is one Tab (or ↑ from the number) away.
                 f.focus = match f.focus {
                     Field::Name => Field::IdNumber,
-                    Field::IdNumber | Field::Address => Field::AgentName,
+                    // The mobile number is optional: Tab reaches it; Enter goes past it.
+                    Field::IdNumber | Field::Address | Field::Mobile => Field::AgentName,
                     Field::Delivery if f.delivery == Delivery::Post => Field::Address,
                     Field::Delivery => Field::AgentName,
                     other => other.next(),
@@ -236,6 +243,7 @@ impl Intake {
             Field::AgentName => Some(&mut f.agent_name),
             Field::AgentId => Some(&mut f.agent_id),
             Field::Address => Some(&mut f.address),
+            Field::Mobile => Some(&mut f.mobile),
             Field::AgentAuth | Field::IdKind | Field::Delivery => None,
         }
     }
@@ -287,6 +295,14 @@ impl Intake {
                 cmd["delivery_address"] = json!(f.address.trim());
             }
             Delivery::Electronic => cmd["delivery"] = json!("electronic"),
+        }
+        match ids::parse_optional_mobile(Some(&f.mobile)) {
+            Ok(Some(m)) => cmd["mobile"] = json!(m),
+            Ok(None) => {}
+            Err(e) => {
+                f.focus = Field::Mobile;
+                return Request::SayText(e.to_string());
+            }
         }
         if f.id_override {
             cmd["id_override"] = json!(true);

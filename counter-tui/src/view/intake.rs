@@ -172,6 +172,30 @@ fn id_feedback(
 }
 
 /// The number as typed while its field has focus; masked once entered and valid.
+/// Masked (`138****5678`) once typed and left; whole while it is being typed.
+fn shown_mobile(text: &str, focused: bool) -> String {
+    match ids::parse_mobile(text) {
+        Ok(m) if !focused => ids::mask_mobile(&m),
+        _ => text.to_string(),
+    }
+}
+
+fn mobile_feedback(l: Lang, text: &str) -> Vec<Span<'static>> {
+    let n = text.chars().filter(char::is_ascii_digit).count();
+    if text.trim().is_empty() {
+        vec![dim(l.pick(" 用于办结通知", " for the result-ready notice"))]
+    } else if ids::parse_mobile(text).is_ok() {
+        vec![Span::styled(" ✓", Style::default().fg(Color::Green))]
+    } else if n < 11 {
+        vec![dim(format!(" {n}/11"))]
+    } else {
+        vec![Span::styled(
+            l.pick(" 手机号码无效", " not a mainland mobile number"),
+            Style::default().fg(Color::Red),
+        )]
+    }
+}
+
 fn shown_id(kind: Option<PersonIdKind>, text: &str, focused: bool) -> String {
     match check_id_as(kind, text) {
         _ if focused => text.to_string(),
@@ -267,6 +291,12 @@ fn applicant(app: &App, focused: bool) -> Vec<Line<'static>> {
             vec![],
         ));
     }
+    v.push(field_line(
+        l.pick("手机号码（可空）", "Mobile (opt.)   "),
+        shown_mobile(&form.mobile, is(Field::Mobile)),
+        is(Field::Mobile),
+        mobile_feedback(l, &form.mobile),
+    ));
     v.push(field_line(
         l.pick("代理人（可空）  ", "Agent (optional)"),
         form.agent_name.clone(),

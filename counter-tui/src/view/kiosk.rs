@@ -95,6 +95,10 @@ pub fn draw(k: &Kiosk, f: &mut Frame) {
                     "请输入预约证件号码的后四位，Enter 签到",
                     "type the last 4 characters of the booking's ID number, Enter",
                 ),
+                KioskInput::Mobile => l.pick(
+                    "请输入手机号码（可选，快轮到时短信提醒），Enter 确定",
+                    "type your mobile number (optional: a text when your turn is near), Enter",
+                ),
             };
             vec![
                 Line::from(Span::styled(
@@ -206,6 +210,26 @@ fn queue_lines(k: &Kiosk, l: Lang) -> Vec<Line<'static>> {
     if let Some(id) = &k.id_number {
         v.push(Line::from(Span::styled(
             format!("{} {}", l.pick("证件：", "ID:"), queue_core::ids::mask(id)),
+            Style::default().fg(Color::Cyan),
+        )));
+    }
+    v.push(Line::from(vec![
+        big("M"),
+        Span::raw(
+            l.pick(
+                " 留手机号（可选，快轮到时短信提醒）",
+                " leave a mobile number (optional: a text when your turn is near)",
+            )
+            .to_string(),
+        ),
+    ]));
+    if let Some(m) = &k.mobile {
+        v.push(Line::from(Span::styled(
+            format!(
+                "{} {}",
+                l.pick("手机：", "Mobile:"),
+                queue_core::ids::mask_mobile(m)
+            ),
             Style::default().fg(Color::Cyan),
         )));
     }

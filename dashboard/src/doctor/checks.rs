@@ -40,6 +40,7 @@ pub fn run_checks(a: &DoctorArgs, now: DateTime<FixedOffset>) -> Vec<Finding> {
     out.extend(disk_space(&db, &dir, now));
     out.push(last_backup(&db, now, a.backup_max_age_hours));
     out.push(clock(now, position.as_ref()));
+    out.extend(super::notify::notifications(a.config.as_deref(), &db));
     if let Some(cert) = &a.cert {
         out.push(certificate(cert, now));
     }

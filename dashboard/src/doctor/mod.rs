@@ -3,6 +3,7 @@
 //! check fails, 0 otherwise.
 
 mod checks;
+mod notify;
 mod trend;
 
 use std::path::PathBuf;

@@ -136,9 +136,10 @@ async fn ws(
 async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let g = state.service.read();
     let connections = state.limits.max_connections - state.connections.available_permits();
+    let health = Arc::clone(&state.health.borrow());
     let storage = if g.storage.is_some() {
         "failing"
-    } else if state.health.borrow().is_empty() {
+    } else if health.storage_ok() {
         "ok"
     } else {
         "low_space"
@@ -153,6 +154,15 @@ async fn health(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         "unauthenticated": state.preauth.waiting(),
         "key_fingerprint": state.key_fingerprint,
         "tls": state.tls,
+        // Counts only: no message, number or error text.
+        "notify": {
+            "configured": health.notify.configured,
+            "pending": health.notify.counts.pending,
+            "retrying": health.notify.counts.retrying,
+            "failed": health.notify.counts.failed,
+            "sent": health.notify.counts.sent,
+            "failing": health.notify.failing.is_some(),
+        },
     }))
 }
 

@@ -110,7 +110,8 @@ pub struct AppState {
     pub summary: tokio::sync::watch::Sender<Arc<summary::Summary>>,
     /// The latest wait estimates of every queue (see `estimates`).
     pub estimates: estimates::Estimates,
-    /// Storage alerts (failing commits, low disk), outside the event log.
+    /// Storage alerts (failing commits, low disk) and the notification sender's state and
+    /// alert, outside the event log.
     pub health: health::HealthRx,
     /// Connections that have not yet said a valid hello.
     pub preauth: Arc<preauth::PreAuth>,
@@ -189,6 +190,8 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         Some(f) => Some(crate::tls::acceptor(&f.cert, &f.key)?),
         None => None,
     };
+    // Read before anything starts: a webhook without its secret is a configuration error.
+    let notify = crate::notify::sender::Settings::load(&config.notify, &config.centre.code)?;
     let simulated = opts.start.is_some() || (opts.time_scale - 1.0).abs() > f64::EPSILON;
     let (key, retired) = {
         // Opened (and made private) before the key is written beside it.
@@ -241,7 +244,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     if !addr.ip().is_loopback() && tls.is_none() {
         tracing::warn!(%addr, "listening beyond this machine WITHOUT TLS (--insecure-lan)");
     }
-    let (health_tx, health_rx) = tokio::sync::watch::channel(Arc::new(Vec::new()));
+    let (health_tx, health_rx) = tokio::sync::watch::channel(Arc::new(health::Health::default()));
     let state = Arc::new(AppState {
         service,
         events,
@@ -266,11 +269,20 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     if state.service.started_from > 0 {
         spawn_log_walk(Arc::clone(&state), opts.db.clone());
     }
+    let notify_rx = crate::notify::sender::spawn(
+        &opts.db,
+        notify,
+        Arc::clone(&state.clock),
+        state.shutdown.clone(),
+    )?;
     health::spawn(
         Arc::clone(&state),
         health_tx,
-        opts.db.clone(),
-        opts.min_free_bytes,
+        health::Watched {
+            db: opts.db.clone(),
+            min_free_bytes: opts.min_free_bytes,
+            notify: notify_rx,
+        },
     );
     if opts.demo {
         crate::demo::spawn(Arc::clone(&state));

@@ -368,6 +368,7 @@ impl Session {
         let mut summaries = self.state.summary.subscribe();
         let mut health = self.state.health.clone();
         health.mark_unchanged();
+        let mut alerts_sent = health.borrow().alert_ids();
         let mut dead = self.state.dead_tokens.subscribe();
         let me = self.token.id;
         if dead.borrow_and_update().contains(&me) {
@@ -395,7 +396,13 @@ impl Session {
                 }
                 Ok(()) = health.changed() => {
                     // Storage alerts live outside the log: a fresh snapshot carries them (and
-                    // their clearing) to every kind of client.
+                    // their clearing) to every kind of client. Outbox counts alone concern
+                    // staff only.
+                    let ids = health.borrow_and_update().alert_ids();
+                    if ids == alerts_sent && !self.actor.role.sees_personal_data() {
+                        continue;
+                    }
+                    alerts_sent = ids;
                     let (snap, seq, _) = self.snapshot();
                     self.sent = self.sent.max(seq);
                     if let Err(e) = self.send(tx, snap).await {

@@ -311,6 +311,7 @@ pub fn run_day(
                 channel: p.channel,
                 id_number: None,
                 returning: false,
+                mobile: None,
             };
             if let Some(evs) = engine.submit(Role::Kiosk, None, cmd, now) {
                 for ev in evs {

@@ -20,6 +20,8 @@ pub enum Lang {
 pub struct Text {
     pub title: &'static str,
     pub hall_clock: &'static str,
+    /// Notices to applicants: label, waiting, retrying, given up, not configured.
+    pub notify: [&'static str; 5],
     pub role: &'static str,
     pub connecting: &'static str,
     pub online: &'static str,
@@ -73,6 +75,7 @@ pub struct Text {
 static ZH: Text = Text {
     title: "中心监控",
     hall_clock: "大厅时间",
+    notify: ["通知", "待发", "重试", "失败", "未配置网关"],
     role: "角色",
     connecting: "连接中…",
     online: "已连接",
@@ -136,6 +139,7 @@ static ZH: Text = Text {
 static EN: Text = Text {
     title: "Centre watch",
     hall_clock: "Hall time",
+    notify: ["Notices", "waiting", "retrying", "failed", "no webhook"],
     role: "Role",
     connecting: "connecting…",
     online: "online",
@@ -270,6 +274,7 @@ impl Lang {
             (Self::Zh, AlertKind::FollowUpOverdue) => "回访超期",
             (Self::Zh, AlertKind::RequestDue) => "诉求将到期",
             (Self::Zh, AlertKind::RequestOverdue) => "诉求超期",
+            (Self::Zh, AlertKind::NotifyFailing) => "通知发送失败",
             (Self::En, AlertKind::LongWait) => "long wait",
             (Self::En, AlertKind::TooManyWaiting) => "too many",
             (Self::En, AlertKind::EstimateOverTarget) => "over target",
@@ -285,6 +290,7 @@ impl Lang {
             (Self::En, AlertKind::FollowUpOverdue) => "follow-up late",
             (Self::En, AlertKind::RequestDue) => "request due",
             (Self::En, AlertKind::RequestOverdue) => "request late",
+            (Self::En, AlertKind::NotifyFailing) => "notices failing",
         }
     }
 

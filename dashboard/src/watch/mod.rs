@@ -17,6 +17,8 @@ mod view;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_notify;
+#[cfg(test)]
 mod tests_records;
 
 use std::process::ExitCode;

@@ -153,6 +153,18 @@ pub struct HallView {
     pub records: BTreeMap<String, Record>,
     /// Waiting tickets by id.
     waiting: BTreeMap<String, Waiting>,
+    /// The notification outbox (snapshot `notify`), when the hall sends it.
+    pub notify: Option<OutboxLine>,
+}
+
+/// What the header shows of notices to applicants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OutboxLine {
+    pub configured: bool,
+    pub pending: u64,
+    pub retrying: u64,
+    pub failed: u64,
 }
 
 /// A follow-up or request as the supervisor's list shows it.
@@ -271,6 +283,7 @@ impl HallView {
             alerts: alerts.into_iter().map(|a| (a.id.clone(), a)).collect(),
             recommendations: recs.into_iter().map(|r| (r.queue.clone(), r)).collect(),
             waiting,
+            notify: serde_json::from_value(state["notify"].clone()).ok(),
         })
     }
 

@@ -522,7 +522,7 @@ fn the_clock_learns_the_hall_rate_and_samples_once_per_hall_minute() {
 // ---------------------------------------------------------------- drawing
 
 /// The fixture with a deterministic hour of history and the hall clock at the snapshot.
-fn drawn_app(lang: Lang, role: &str) -> App {
+pub(super) fn drawn_app(lang: Lang, role: &str) -> App {
     let mut app = app_as(role, lang, Instant::now());
     for (i, q) in ["A", "B", "C", "D", "E", "F"].iter().enumerate() {
         let h = app.history.entry((*q).to_string()).or_default();

@@ -13,7 +13,7 @@ mod rating;
 mod takeover;
 pub mod view;
 
-pub use notices::notice_for;
+pub use notices::{notice_for, queues_touched, turn_near, NoticeDraft};
 pub use takeover::TakeOver;
 pub use view::{mask_name, masked_case, public_case, Viewer};
 
@@ -267,6 +267,19 @@ impl Hall {
     /// # Errors
     /// `Forbidden` when the role may not send it, otherwise the domain's refusal.
     pub fn decide(
+        &self,
+        cmd: &Command,
+        actor: Actor,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Decision<Event>, DomainError> {
+        let mut d = self.decide_inner(cmd, actor, now)?;
+        // The reply is stored (7 days) and sent back: a mobile number only in the events,
+        // whose bodies keep it out of the chain (`store::pii`).
+        view::mask_mobiles(&mut d.result);
+        Ok(d)
+    }
+
+    fn decide_inner(
         &self,
         cmd: &Command,
         actor: Actor,

@@ -6,6 +6,8 @@
 //!   (reasons, notes, outcomes), no case data beyond the display-level fields.
 //! - Staff: ID numbers masked, except a counter sees a case whole while its window handles it.
 //!   Tickets are always masked: the ID number is on the card in front of the clerk.
+//! - Mobile numbers (left for notices) are masked for everyone (`138****5678`) and absent on
+//!   public terminals; only the notification sender reads them whole, from the store.
 
 use chrono::{DateTime, FixedOffset};
 use serde::de::DeserializeOwned;
@@ -61,7 +63,7 @@ impl Viewer {
         if self.is_public() {
             public_case(c)
         } else if self.handles(c) {
-            json!(c)
+            json!(with_masked_mobile(c))
         } else {
             json!(masked_case(c))
         }
@@ -105,7 +107,7 @@ impl Viewer {
             Event::Case(_) if self.is_public() => None,
             Event::Case(e) => {
                 if self.handles(e.case()) {
-                    Some(ev.clone())
+                    Some(Event::Case(map_case(e, with_masked_mobile)))
                 } else {
                     Some(Event::Case(map_case(e, masked_case)))
                 }
@@ -404,7 +406,32 @@ pub fn mask_name(name: &str) -> String {
 fn mask_ticket(t: &Ticket) -> Ticket {
     let mut t = t.clone();
     t.id_number = t.id_number.as_deref().map(ids::mask);
+    t.mobile = t.mobile.as_deref().map(ids::mask_mobile);
     t
+}
+
+/// The case whole but for its mobile number, masked (the counter handling it sees the rest).
+fn with_masked_mobile(c: &Case) -> Case {
+    let mut c = c.clone();
+    c.mobile = c.mobile.as_deref().map(ids::mask_mobile);
+    c
+}
+
+/// Masks every `mobile` string anywhere in `v` (command results are stored as replies and
+/// sent back: no number leaves the writer whole that way).
+pub fn mask_mobiles(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                match child {
+                    Value::String(s) if k == "mobile" => *s = ids::mask_mobile(s),
+                    _ => mask_mobiles(child),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_mobiles),
+        _ => {}
+    }
 }
 
 fn mask_queue_event(e: &QueueEvent) -> QueueEvent {
@@ -433,7 +460,7 @@ fn mask_queue_event(e: &QueueEvent) -> QueueEvent {
 /// A case with ID numbers masked, for staff screens that do not handle it.
 #[must_use]
 pub fn masked_case(c: &Case) -> Case {
-    let mut c = c.clone();
+    let mut c = with_masked_mobile(c);
     c.applicant.id_number = ids::mask(&c.applicant.id_number);
     if let Some(a) = c.agent.as_mut() {
         a.id_number = ids::mask(&a.id_number);

@@ -5,11 +5,13 @@
 //! Some really issued credit codes fail their check character, so a USCC checksum mismatch is
 //! reported as overridable by staff ([`IdError::is_overridable`]); structural errors never are.
 
+mod mobile;
 mod person;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+pub use mobile::{mask_mobile, parse_mobile, parse_optional as parse_optional_mobile, MobileError};
 pub use person::{mask_person_id, parse_person_id, PersonIdKind};
 
 /// Weights of the 17 body digits of a resident ID (GB 11643-1999).

@@ -424,6 +424,10 @@ pub struct Case {
     pub reject_code: Option<RejectCode>,
     #[serde(default)]
     pub bundle: Option<BundleTerms>,
+    /// Mobile number for notices (optional): a `pii` reference in the chain, masked in
+    /// every view; only the notification sender reads it whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<String>,
 }
 
 impl Case {

@@ -68,6 +68,9 @@ pub struct OpenCase {
     /// Required for `post`.
     #[serde(default)]
     pub delivery_address: Option<String>,
+    /// Optional mainland mobile number for notices about this case (masked in every view).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,6 +18,8 @@ pub enum IntakeError {
         who_en: &'static str,
         reason: String,
     },
+    #[error(transparent)]
+    InvalidMobile(#[from] crate::ids::MobileError),
     #[error("事项 {item} 须申请人本人到场办理，不接受代理 / item {item} requires personal attendance: no agent")]
     AgentNotAllowed { item: String },
     #[error("材料“{name}”可通过数据共享获取，不得要求申请人提供 / {material} is obtainable by data sharing and may not be demanded (GD 19(5))")]
@@ -68,6 +70,7 @@ impl IntakeError {
             Self::ItemNotFound(_) | Self::CaseNotFound(_) => "not_found",
             Self::BadRequest(_) | Self::UnknownMaterial { .. } => "bad_request",
             Self::InvalidId { .. } => "invalid_id",
+            Self::InvalidMobile(_) => "invalid_mobile",
             Self::AgentNotAllowed { .. }
             | Self::SharedDataDemanded { .. }
             | Self::NotTolerable { .. }

@@ -34,6 +34,7 @@ impl Cases {
                 )
             }
         };
+        let mobile = crate::ids::parse_optional_mobile(c.mobile.as_deref())?;
         let mut applicant = c.applicant.clone();
         applicant.name = non_empty(&applicant.name, "申请人姓名或名称 / applicant name")?;
         let (id_number, id_override) = check_applicant_id(
@@ -144,6 +145,7 @@ impl Cases {
             collected_on: None,
             reject_code: None,
             bundle: bundle_terms,
+            mobile,
         };
         Ok(vec![CaseEvent::CaseOpened {
             case: Box::new(case),

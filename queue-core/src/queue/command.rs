@@ -16,12 +16,18 @@ pub enum QueueCommand {
         /// Back with corrections after a notice.
         #[serde(default)]
         returning: bool,
+        /// Optional mainland mobile number for "your turn is near" (masked in every view).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mobile: Option<String>,
     },
     CheckIn {
         appointment_code: String,
         /// Proof of holding the booking: the last 4 characters of its ID number.
         #[serde(default)]
         id_last4: Option<String>,
+        /// Optional mainland mobile number, as for `issue_ticket`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mobile: Option<String>,
     },
     BookAppointment {
         queue: String,

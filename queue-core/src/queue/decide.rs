@@ -32,14 +32,17 @@ impl QueueState {
                 channel,
                 id_number,
                 returning,
+                mobile,
             } => {
                 if *channel == Channel::Appointment {
                     return Err(DomainError::BadRequest(
                         "预约请用 check_in 签到 appointments check in with check_in".into(),
                     ));
                 }
-                let t =
+                let mobile = ids::parse_optional_mobile(mobile.as_deref())?;
+                let mut t =
                     self.new_ticket(ctx, queue, *channel, id_number.as_deref(), *returning, None)?;
+                t.mobile = mobile;
                 Ok(ticket_decision(
                     QueueEvent::TicketIssued { ticket: t.clone() },
                     &t,
@@ -48,7 +51,20 @@ impl QueueState {
             QueueCommand::CheckIn {
                 appointment_code,
                 id_last4,
-            } => self.check_in(ctx, appointment_code, id_last4.as_deref()),
+                mobile,
+            } => {
+                let mobile = ids::parse_optional_mobile(mobile.as_deref())?;
+                let mut d = self.check_in(ctx, appointment_code, id_last4.as_deref())?;
+                if mobile.is_some() {
+                    for e in &mut d.events {
+                        if let QueueEvent::TicketIssued { ticket } = e {
+                            ticket.mobile.clone_from(&mobile);
+                            d.result["ticket"] = json!(ticket);
+                        }
+                    }
+                }
+                Ok(d)
+            }
             QueueCommand::BookAppointment {
                 queue,
                 slot,
@@ -417,6 +433,7 @@ impl QueueState {
             transferred_from: None,
             transferred_to: None,
             served_by: None,
+            mobile: None,
         };
         t.ahead = self.ahead_of(&t, rules);
         Ok(t)
@@ -455,6 +472,7 @@ impl QueueState {
         // The same person, so the one-live-ticket rule would refuse; carry the ID over as is.
         new.id_number.clone_from(&t.id_number);
         new.appointment.clone_from(&t.appointment);
+        new.mobile.clone_from(&t.mobile);
         new.transferred_from = Some(t.id.clone());
         new.ahead = self.ahead_of(&new, &ctx.hall.rules);
         let mut old = t.clone();

@@ -128,6 +128,15 @@ impl QueueState {
         v
     }
 
+    /// The waiting tickets of a queue, in no particular order (cheaper than `waiting_in`).
+    pub fn waiting_tickets<'a>(&'a self, queue: &str) -> impl Iterator<Item = &'a Ticket> + 'a {
+        self.waiting
+            .get(queue)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.tickets.get(id))
+    }
+
     #[must_use]
     pub fn waiting_count(&self, queue: &str) -> usize {
         self.waiting.get(queue).map_or(0, BTreeSet::len)

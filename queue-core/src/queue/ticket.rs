@@ -109,6 +109,10 @@ pub struct Ticket {
     /// Token id of the staff member who called it (ratings count for them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub served_by: Option<i64>,
+    /// Mobile number for notices (optional). Personal: a `pii` reference in the chain,
+    /// masked for staff, never shown to public terminals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile: Option<String>,
 }
 
 impl Ticket {
@@ -124,6 +128,7 @@ impl Ticket {
         let mut t = self.clone();
         t.id_number = None;
         t.appointment = None;
+        t.mobile = None;
         // Free text typed by staff may name people: never on a public screen.
         t.outcome = None;
         t

@@ -130,4 +130,38 @@ pub(super) const MIGRATIONS: &[&str] = &[
         UNIQUE (seq, kind)
     );
     CREATE INDEX outbox_unsent ON outbox(sent_at, id);",
+    // 7: notices the sender delivers (issue 14): any kind with its subject (ticket or case),
+    // the reference and text sent, the mobile number as a `pii` reference (purge erases the
+    // number), and the delivery state with attempts and the last error. Notices queued
+    // before had no number to go to: `no_contact` (or `sent` if a sender marked them).
+    // Unique per event, kind and subject (one commit may queue several `turn_near`), and one
+    // "your turn is near" per ticket whatever happens.
+    "CREATE TABLE outbox2 (
+        id INTEGER PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        case_id TEXT NOT NULL DEFAULT '',
+        channel TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        contact TEXT,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (seq, kind, subject)
+    );
+    INSERT INTO outbox2 (id, seq, kind, subject, reference, case_id, channel, state,
+        created_at, sent_at, attempts)
+    SELECT id, seq, kind, case_id, case_id, case_id, channel,
+        CASE WHEN sent_at IS NULL THEN 'no_contact' ELSE 'sent' END, created_at, sent_at,
+        CASE WHEN sent_at IS NULL THEN 0 ELSE 1 END
+    FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox2 RENAME TO outbox;
+    CREATE INDEX outbox_state ON outbox(state, id);
+    CREATE UNIQUE INDEX outbox_turn_near_once ON outbox(subject) WHERE kind = 'turn_near';",
 ];

@@ -36,7 +36,7 @@ pub use checkpoints::StoredCheckpoint;
 pub use heads::{key_id, SignedHead};
 pub use log::{actor_text, chain_hash, record_hash, SYSTEM_ACTOR};
 pub use meta::ClockMode;
-pub use outbox::Notice;
+pub use outbox::{Notice, NoticeState, OutboxCounts};
 pub use pii::{PurgeReport, PURGED};
 pub use projections::CaseRow;
 pub use tokens::{token_hash, TokenInfo};

@@ -205,6 +205,22 @@ fn hydrate_value(
     Ok(())
 }
 
+/// The value behind one `pii:` reference: `None` once purged; a row that does not match its
+/// digest is tampering.
+pub(super) fn read_reference(
+    conn: &Connection,
+    path: &str,
+    secret: &[u8],
+    reference: &str,
+) -> Result<Option<String>, StoreError> {
+    let mut v = Value::String(reference.to_string());
+    hydrate_value(conn, path, secret, 0, &mut v)?;
+    Ok(match v {
+        Value::String(s) if s != PURGED && !s.starts_with(PREFIX) => Some(s),
+        _ => None,
+    })
+}
+
 /// What `purge` removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PurgeReport {

@@ -20,6 +20,16 @@ impl Store {
             .conn
             .execute("DELETE FROM pii WHERE at < ?1", params![before])
             .map_err(|e| self.err(e))?;
+        // The outbox holds only references to numbers: those just erased are gone for the
+        // sender too, and a notice not yet sent can no longer be.
+        self.conn
+            .execute(
+                "UPDATE outbox SET contact = NULL,
+                    state = CASE state WHEN 'pending' THEN 'no_contact' ELSE state END
+                 WHERE contact IS NOT NULL AND created_at < ?1",
+                params![before],
+            )
+            .map_err(|e| self.err(e))?;
         let replies = self.prune_replies(replies_before)?;
         // A checkpoint holds the whole state, personal data included: drop them all. The next
         // start replays the purged log once and writes a clean one at its stop.

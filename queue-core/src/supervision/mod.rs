@@ -60,6 +60,9 @@ pub enum AlertKind {
     RequestDue,
     /// A 办不成事 request or complaint is past its deadline unanswered.
     RequestOverdue,
+    /// Notices to applicants keep failing to reach the webhook (the sender in
+    /// `dashboard serve`). Not in the log.
+    NotifyFailing,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -169,6 +169,29 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
             Span::raw(role),
         ]
     };
+    let mut spans = spans;
+    if let Some(n) = app.hall.as_ref().and_then(|h| h.notify) {
+        if n.pending > 0 || n.failed > 0 {
+            let [label, waiting, retrying, failed, off] = t.notify;
+            let mut text = format!("{label} {waiting} {}", n.pending);
+            if n.retrying > 0 {
+                text.push_str(&format!(" {retrying} {}", n.retrying));
+            }
+            if n.failed > 0 {
+                text.push_str(&format!(" {failed} {}", n.failed));
+            }
+            if !n.configured {
+                text.push_str(&format!("（{off}）"));
+            }
+            let colour = if n.retrying > 0 || n.failed > 0 {
+                Color::Red
+            } else {
+                Color::Yellow
+            };
+            spans.push(Span::styled(" │ ", Style::default().fg(Color::DarkGray)));
+            spans.push(Span::styled(text, Style::default().fg(colour)));
+        }
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

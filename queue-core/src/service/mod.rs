@@ -14,53 +14,20 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::auth::Actor;
 use crate::checkpoint;
 use crate::clock::Clock;
-use crate::error::DomainError;
 use crate::hall::{Command, Hall};
 use crate::health::{self, CommitFailure};
 use crate::store::{EventRecord, Store, StoreError};
 
-/// A reply as the protocol sends it (`ok`, then `seq`+`result` or `error`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub ok: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seq: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorBody>,
-}
+mod background;
+mod notices;
+mod outcome;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
-}
-
-impl Outcome {
-    #[must_use]
-    pub fn error(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            ok: false,
-            seq: None,
-            result: None,
-            error: Some(ErrorBody {
-                code: code.to_string(),
-                message: message.into(),
-            }),
-        }
-    }
-
-    fn from_domain(e: &DomainError) -> Self {
-        Self::error(e.code(), e.to_string())
-    }
-}
+use background::{advance, spawn_checkpointer};
+pub use outcome::{ErrorBody, Outcome};
 
 /// What readers see: the hall as of the last committed event.
 #[derive(Debug)]
@@ -187,6 +154,7 @@ impl HallService {
         store.prune_replies(&since)?;
         let recent = store.reply_keys_since(&since)?;
         let signer = hall.signer().clone();
+        let near = notices::NearTracker::load(&store, &hall)?;
         store.sign_head(&now.to_rfc3339(), &signer)?;
         // Loaded keys count from start-up: they are forgotten a horizon later at the latest.
         let key_ages = recent.iter().map(|(k, _)| (now, k.clone())).collect();
@@ -207,6 +175,7 @@ impl HallService {
             signer,
             signed_seq: seq,
             last_signed: Instant::now(),
+            near,
         };
         let handle = std::thread::Builder::new()
             .name("hall-writer".into())
@@ -318,6 +287,8 @@ struct Writer {
     /// Seq of the last signed head, and when it was signed.
     signed_seq: u64,
     last_signed: Instant,
+    /// Tickets already told their turn is near.
+    near: notices::NearTracker,
 }
 
 struct Pending {
@@ -445,6 +416,8 @@ impl Writer {
         let last_at = &mut self.last_at;
         let mut seq = self.seq;
         let mut head = self.head.clone();
+        let near = &self.near;
+        let mut given_near = Vec::new();
         let result = (|| -> Result<(), StoreError> {
             let mut b = store.begin()?;
             let mut in_batch: HashMap<String, usize> = HashMap::new();
@@ -484,9 +457,8 @@ impl Writer {
                                 event: ev,
                             };
                             head = b.append(&rec, &head, Some(&actor))?;
-                            if let Some((kind, case, channel)) = crate::hall::notice_for(&rec.event)
-                            {
-                                b.queue_notice(seq, kind, case, channel, &now.to_rfc3339())?;
+                            if let Some(n) = crate::hall::notice_for(hall, &rec.event) {
+                                b.queue_notice(seq, &n, &now.to_rfc3339())?;
                             }
                             hall.apply(&rec.event, now);
                             records.push(rec);
@@ -533,12 +505,14 @@ impl Writer {
                     }
                 }
             }
+            given_near = near.queue(&mut b, hall, &records, *last_at)?;
             b.commit()
         })();
         let wrote_replies = !new_keys.is_empty();
         if result.is_ok() {
             self.seq = seq;
             self.head = head;
+            self.near.committed(given_near, &self.hall);
             let now = self.last_at;
             for (k, row) in new_keys {
                 self.key_ages.push_back((now, k.clone()));
@@ -626,29 +600,4 @@ impl Writer {
             g.storage = None;
         }
     }
-}
-
-/// Checkpoints the WAL every second on its own connection, so the writer's commits never pay
-/// for it. Stops when the writer does.
-fn spawn_checkpointer(db: &Path, stopped: Arc<AtomicBool>) -> Result<(), ServiceError> {
-    let store = Store::open(db)?;
-    std::thread::Builder::new()
-        .name("hall-checkpoint".into())
-        .spawn(move || {
-            while !stopped.load(Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(500));
-                if let Err(e) = store.checkpoint() {
-                    tracing::warn!(error = %e, "checkpoint failed");
-                }
-            }
-        })
-        .map_err(ServiceError::Thread)?;
-    Ok(())
-}
-
-/// Hall time never runs backwards, even across a restart with another `--start`.
-fn advance(clock: &dyn Clock, last_at: &mut DateTime<FixedOffset>) -> DateTime<FixedOffset> {
-    let t = clock.now().max(*last_at);
-    *last_at = t;
-    t
 }
