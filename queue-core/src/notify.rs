@@ -16,6 +16,9 @@ pub const TURN_NEAR: &str = "turn_near";
 pub const RESULT_READY: &str = "result_ready";
 /// `decision_refused`: a case was refused after review.
 pub const DECISION_REFUSED: &str = "decision_refused";
+/// `rating_feedback`: what was done about a dissatisfied rating (PLAN 3.5, GD 31: the result is
+/// told to the applicant).
+pub const RATING_FEEDBACK: &str = "rating_feedback";
 
 /// `[notify]`. Everything optional: without a webhook messages stay queued (doctor warns).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -131,6 +134,13 @@ pub fn turn_near_text(centre: &str, number: &str, ahead: usize) -> String {
     } else {
         format!("【{centre}】您的 {number} 号前面还有 {ahead} 人，请回到大厅留意叫号屏。")
     }
+}
+
+/// The Chinese text of the feedback on a dissatisfied rating: the answer recorded as given.
+#[must_use]
+pub fn rating_feedback_text(centre: &str, number: Option<&str>, feedback: &str) -> String {
+    let about = number.map_or_else(String::new, |n| format!("（{n} 号）"));
+    format!("【{centre}】关于您对本中心服务的评价{about}，处理结果：{feedback} 感谢您的监督。")
 }
 
 /// The Chinese text of a case notice.

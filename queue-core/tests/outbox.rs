@@ -303,3 +303,61 @@ fn purge_erases_the_numbers_of_queued_notices() {
         .all(|c| c.mobile.as_deref() != Some("13912345678")));
     svc.shutdown();
 }
+
+#[test]
+fn a_closed_bad_rating_follow_up_tells_the_applicant_what_was_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hall.db");
+    let svc = start(&db);
+    let clerk = queue_core::auth::Actor {
+        token: Some(41),
+        ..counter(1)
+    };
+    let id = ticket(&svc, Some("13912345678"));
+    run_as(&svc, clerk, json!({"kind":"call_next"}), None);
+    let done = run_as(&svc, clerk, json!({"kind":"finish"}), None);
+    assert_eq!(done["ticket"]["id"], json!(id));
+    let number = done["ticket"]["number"].as_str().unwrap().to_string();
+    let r = run_as(
+        &svc,
+        kiosk(),
+        json!({"kind":"evaluate","ticket":number,"rating":1,"reason":"等太久"}),
+        None,
+    );
+    let follow_up = r["follow_up_id"].as_str().unwrap().to_string();
+    let manager = common::manager();
+    for (kind, note) in [
+        ("follow_up_callback", "已电话回访"),
+        ("follow_up_rectify", "高峰时段加开窗口"),
+        ("follow_up_feedback", "已增设高峰时段窗口，等候时间将缩短。"),
+    ] {
+        // Nothing is sent before the feedback is given.
+        let queued = Store::open(&db).unwrap().outbox_all().unwrap();
+        assert!(queued.iter().all(|n| n.kind != "rating_feedback"));
+        run_as(
+            &svc,
+            manager,
+            json!({"kind":kind,"follow_up":follow_up,"note":note}),
+            None,
+        );
+    }
+    svc.shutdown();
+    let store = Store::open(&db).unwrap();
+    let notes: Vec<_> = store
+        .outbox_all()
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == "rating_feedback")
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let n = &notes[0];
+    assert_eq!(n.subject, follow_up);
+    assert_eq!(n.reference, number);
+    assert!(n.text.contains("已增设高峰时段窗口"), "{}", n.text);
+    assert!(n.text.contains(&number), "{}", n.text);
+    assert_eq!(n.state, NoticeState::Pending);
+    assert_eq!(
+        store.notice_mobile(n).unwrap(),
+        Some("13912345678".to_string())
+    );
+}

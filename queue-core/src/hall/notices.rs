@@ -8,8 +8,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::{Event, Hall};
 use crate::intake::{CaseEvent, Delivery};
-use crate::notify::{self, DECISION_REFUSED, RESULT_READY, TURN_NEAR};
+use crate::notify::{self, DECISION_REFUSED, RATING_FEEDBACK, RESULT_READY, TURN_NEAR};
 use crate::queue::TicketState;
+use crate::redress::{FollowUp, RedressEvent, StepKind};
 
 /// A notice as the writer queues it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,9 @@ pub struct NoticeDraft {
 /// applicant must learn of as well. The number is the case's, else its ticket's.
 #[must_use]
 pub fn notice_for(hall: &Hall, event: &Event) -> Option<NoticeDraft> {
+    if let Event::Redress(RedressEvent::FollowUpClosed { follow_up }) = event {
+        return feedback_notice(hall, follow_up);
+    }
     let Event::Case(c) = event else {
         return None;
     };
@@ -60,6 +64,33 @@ pub fn notice_for(hall: &Hall, event: &Event) -> Option<NoticeDraft> {
         reference: case.serial.clone(),
         channel,
         text: notify::case_text(centre, kind, &case.item_name, &case.serial, channel),
+        mobile,
+    })
+}
+
+/// A closed bad-rating follow-up: the applicant is told what was done (the feedback step's
+/// note, which staff record as what the applicant is told), on the rated ticket's number.
+fn feedback_notice(hall: &Hall, f: &FollowUp) -> Option<NoticeDraft> {
+    let told = f.step(StepKind::Feedback)?.note.trim();
+    let ticket = f.ticket.as_ref().and_then(|t| hall.queue.tickets.get(t));
+    let mobile = ticket
+        .and_then(|t| usable(t.mobile.as_deref()))
+        .or_else(|| {
+            f.case
+                .as_ref()
+                .and_then(|c| hall.cases.get(c))
+                .and_then(|c| usable(c.mobile.as_deref()))
+        });
+    Some(NoticeDraft {
+        kind: RATING_FEEDBACK,
+        subject: f.id.clone(),
+        reference: f.ticket_number.clone().unwrap_or_else(|| f.id.clone()),
+        channel: "",
+        text: notify::rating_feedback_text(
+            &hall.config.centre.name,
+            f.ticket_number.as_deref(),
+            told,
+        ),
         mobile,
     })
 }
