@@ -121,10 +121,14 @@ async fn ws(
     }
     let limits = state.limits;
     let tracker = state.tracker.clone();
-    // Small per-socket buffers: hundreds of subscribers must not cost megabytes each.
+    // Small per-socket buffers: hundreds of subscribers must not cost megabytes each. The
+    // read buffer is zero-filled up to this size on every read attempt (tungstenite's
+    // `read_in`), and a session polls its socket each time it wakes for an event: at 16 KiB
+    // that memset was 5 % of the server's CPU under load (docs/benchmarks.md). Commands are
+    // far smaller; a larger frame just takes more reads.
     ws.max_message_size(limits.max_read)
         .max_frame_size(limits.max_read)
-        .read_buffer_size(16 * 1024)
+        .read_buffer_size(2 * 1024)
         .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| async move {
             tracker

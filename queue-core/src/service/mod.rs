@@ -512,7 +512,7 @@ impl Writer {
         if result.is_ok() {
             self.seq = seq;
             self.head = head;
-            self.near.committed(given_near, &self.hall);
+            self.near.committed(given_near, &self.hall, &records);
             let now = self.last_at;
             for (k, row) in new_keys {
                 self.key_ages.push_back((now, k.clone()));

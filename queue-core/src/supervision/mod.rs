@@ -297,11 +297,13 @@ impl Supervision {
     /// Alert and recommendation events that the state at `now` calls for.
     #[must_use]
     pub fn tick(&self, hall: &Hall, now: DateTime<FixedOffset>) -> Vec<SupervisionEvent> {
-        // One walk-in estimate per queue per tick, for the alerts and the advice alike.
+        // One walk-in estimate per queue per tick, for the alerts and the advice alike; an
+        // empty queue needs none (neither looks at it).
         let est: Estimates = hall
             .queue
             .queues
             .keys()
+            .filter(|c| hall.queue.waiting_count(c) > 0)
             .map(|c| {
                 (
                     c.clone(),

@@ -85,11 +85,12 @@ pub(super) fn recommend(
                     && w.queues.iter().all(|other| {
                         let n = q.waiting_count(other);
                         let t = q.queues.get(other).map_or(0, |c| c.target_wait_minutes);
-                        est_now
-                            .get(other)
-                            .copied()
-                            .flatten()
-                            .is_some_and(|r| r.high_minutes <= t / 2 || n == 0)
+                        n == 0
+                            || est_now
+                                .get(other)
+                                .copied()
+                                .flatten()
+                                .is_some_and(|r| r.high_minutes <= t / 2)
                     })
             })
             .map(|w| w.number)
