@@ -80,6 +80,9 @@ pub struct Alert {
     /// The follow-up or request serial, for their alerts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
+    /// The departments a case or record alert concerns (department-scoped supervisors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<String>,
     /// Chinese.
     pub message: String,
     #[serde(default)]
