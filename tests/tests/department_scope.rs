@@ -129,9 +129,9 @@ async fn a_chief_representative_sees_and_acts_on_its_own_departments_only() {
         chief.welcome
     );
     let s = chief.snapshot.clone();
-    assert_eq!(ids(&s, "cases", "serial"), [case_a.clone()]);
-    assert_eq!(ids(&s, "follow_ups", "id"), [fa.clone()]);
-    assert_eq!(ids(&s, "requests", "id"), [ra.clone()]);
+    assert_eq!(ids(&s, "cases", "serial"), std::slice::from_ref(&case_a));
+    assert_eq!(ids(&s, "follow_ups", "id"), std::slice::from_ref(&fa));
+    assert_eq!(ids(&s, "requests", "id"), std::slice::from_ref(&ra));
     let alerts = ids(&s, "alerts", "id");
     assert!(
         alerts.contains(&format!("follow_up_overdue:{fa}")),
