@@ -246,6 +246,16 @@ async fn a_chief_representative_sees_and_acts_on_its_own_departments_only() {
         .any(|e| e["event"]["kind"] == "case_opened"
             && e["event"]["case"]["serial"] == case_d.as_str()));
 
+    // Looking a case up: its own department's only.
+    let q = chief
+        .command(json!({"kind":"query_case","serial":case_a}))
+        .await;
+    assert_eq!(q["ok"], true, "{q}");
+    let q = chief
+        .command(json!({"kind":"query_case","serial":case_b}))
+        .await;
+    assert_eq!(q["error"]["code"], "not_found", "{q}");
+
     // ---- commands: another department's records and alerts are refused.
     for cmd in [
         json!({"kind":"follow_up_callback","follow_up":fb,"note":"已电话回访"}),

@@ -700,6 +700,15 @@ impl Session {
                 }
             }
         };
+        // A chief representative looks up its departments' cases only (GZ 8).
+        let cases: Vec<&queue_core::intake::Case> = cases
+            .into_iter()
+            .filter(|c| {
+                viewer
+                    .departments
+                    .sees(Some(queue_core::hall::scope::case_bits(&g.hall.config, c)))
+            })
+            .collect();
         if cases.is_empty() {
             return reply_error(id, "not_found", "未找到办件 no case found");
         }
