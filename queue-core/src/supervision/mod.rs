@@ -321,7 +321,12 @@ impl Supervision {
                     .alerts
                     .get(id)
                     .is_some_and(|old| !old.acknowledged && old.message != a.message);
-            if !self.alerts.contains_key(id) || recount {
+            // A referred request's alert moves to its new department's chief.
+            let moved = self
+                .alerts
+                .get(id)
+                .is_some_and(|old| old.departments != a.departments);
+            if !self.alerts.contains_key(id) || recount || moved {
                 out.push(SupervisionEvent::AlertRaised { alert: a.clone() });
             }
         }
