@@ -51,6 +51,7 @@ fn pump(app: &mut App, hall: &mut Hall, now: DateTime<chrono::FixedOffset>, effe
         role: Role::Counter,
         window: Some(1),
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     };
     let mut todo = effects;
     while !todo.is_empty() {
@@ -91,6 +92,7 @@ fn busy_app() -> App {
         role: Role::Kiosk,
         window: None,
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     };
     let queues = ["A", "B", "C", "D", "E", "F"];
     for i in 0..1000 {

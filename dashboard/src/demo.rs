@@ -77,6 +77,7 @@ async fn run(state: Arc<AppState>) {
         role: Role::Kiosk,
         window: None,
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     };
     tracing::info!("demo feed started");
     loop {
@@ -145,6 +146,7 @@ async fn run(state: Arc<AppState>) {
                 role: Role::Counter,
                 window: Some(number),
                 token: None,
+                departments: queue_core::auth::DepartmentScope::ALL,
             };
             let desk = desks.get(&number).copied().unwrap_or(Desk::Idle);
             let next = match (desk, ticket) {

@@ -52,6 +52,7 @@ pub fn build(db: &Path, config: HallConfig, key: SigningKey, events: u64) -> any
         role: Role::Kiosk,
         window: None,
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     };
     let close = NaiveTime::from_hms_opt(17, 0, 0).context("time")?;
     let mut i = 0usize;
@@ -63,6 +64,7 @@ pub fn build(db: &Path, config: HallConfig, key: SigningKey, events: u64) -> any
             role: Role::Counter,
             window: Some(*window),
             token: None,
+            departments: queue_core::auth::DepartmentScope::ALL,
         };
         for (actor, cmd) in [
             (kiosk, json!({"kind":"issue_ticket","queue":queue})),

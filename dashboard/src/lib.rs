@@ -15,6 +15,7 @@ pub mod logtools;
 pub mod notify;
 pub mod paths;
 pub mod printable;
+pub mod ratings;
 pub mod report;
 pub mod server;
 pub mod simulate;

@@ -38,6 +38,8 @@ enum Cmd {
     Purge(logtools::PurgeArgs),
     /// Monthly statistics (GZ Art 19): CSV tables and an HTML summary.
     Report(dashboard::report::ReportArgs),
+    /// 好差评: `ratings export` for the provincial platform (CSV or JSON, no personal data).
+    Ratings(dashboard::ratings::RatingsArgs),
     /// Working-day calendar: list working days, add working days.
     Calendar(tools::CalendarArgs),
     /// Validate a resident ID number or unified social credit code.
@@ -198,6 +200,7 @@ fn main() -> ExitCode {
         Cmd::VerifyLog(a) => logtools::verify_log_cmd(a),
         Cmd::Purge(a) => logtools::purge_cmd(a),
         Cmd::Report(a) => dashboard::report::report(a),
+        Cmd::Ratings(a) => dashboard::ratings::ratings(a),
         Cmd::Calendar(a) => tools::calendar(a),
         Cmd::CheckId(a) => tools::check_id(a),
         Cmd::Staffing(a) => tools::staffing(a),

@@ -25,6 +25,7 @@ use anyhow::{bail, Context};
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use queue_core::config::UTC8;
 
+pub(crate) use load::stream_log;
 pub use redress::{FollowUpFigures, RedressReport, RequestFigures, StaffRatings};
 pub use stats::{
     DayStats, Durations, ItemStats, MonthlyReport, QueueStats, RatingTally, WindowStats,

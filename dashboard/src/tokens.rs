@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use queue_core::auth::Role;
+use queue_core::config::HallConfig;
 use queue_core::store::{token_hash, Store};
 
 #[derive(Debug, clap::Args)]
@@ -30,6 +31,13 @@ pub enum TokenCmd {
         /// The token stops working after this long: 90d, 12h, 30m, 2w (default: until revoked).
         #[arg(long, value_parser = parse_lifetime)]
         expires: Option<chrono::Duration>,
+        /// A chief representative (首席事务代表): a supervisor token that sees and acts on
+        /// these departments' matters only (code or name from `[[departments]]`; repeatable).
+        #[arg(long = "department")]
+        departments: Vec<String>,
+        /// The hall configuration the departments are checked against (default: the sample).
+        #[arg(long)]
+        config: Option<PathBuf>,
         #[arg(long)]
         db: Option<PathBuf>,
     },
@@ -104,6 +112,57 @@ pub fn create_expiring(
     label: &str,
     lifetime: Option<chrono::Duration>,
 ) -> anyhow::Result<(i64, String)> {
+    create_scoped(db, role, window, label, lifetime, &[])
+}
+
+/// The department names for `--department` values (codes or names) in `config`.
+///
+/// # Errors
+/// Names every value the configuration does not list, with the codes it does.
+pub fn resolve_departments(config: &HallConfig, asked: &[String]) -> anyhow::Result<Vec<String>> {
+    let unknown: Vec<&str> = asked
+        .iter()
+        .filter(|a| config.department_by_code(a).is_none())
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        let known: Vec<String> = config
+            .departments
+            .iter()
+            .map(|d| match &d.code {
+                Some(c) => format!("{c} ({})", d.name),
+                None => d.name.clone(),
+            })
+            .collect();
+        anyhow::bail!(
+            "未知部门 unknown department {}: the hall configuration lists {}",
+            unknown.join(", "),
+            known.join(", ")
+        );
+    }
+    let mut names: Vec<String> = Vec::new();
+    for a in asked {
+        if let Some(d) = config.department_by_code(a) {
+            if !names.contains(&d.name) {
+                names.push(d.name.clone());
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// [`create_expiring`] scoped to `departments` (names, already resolved; supervisors only).
+///
+/// # Errors
+/// As [`create`], or departments on a token other than a supervisor's.
+pub fn create_scoped(
+    db: &Path,
+    role: &str,
+    window: Option<u32>,
+    label: &str,
+    lifetime: Option<chrono::Duration>,
+    departments: &[String],
+) -> anyhow::Result<(i64, String)> {
     let role = Role::parse(role).with_context(|| {
         format!("unknown role {role:?}: use counter, kiosk, supervisor, manager, display or pad")
     })?;
@@ -113,17 +172,21 @@ pub fn create_expiring(
         (false, Some(_)) => anyhow::bail!("only counter and pad tokens are bound to a window"),
         _ => {}
     }
+    if !departments.is_empty() && role != Role::Supervisor {
+        anyhow::bail!("only supervisor tokens are scoped to departments (--department)");
+    }
     let store = Store::open(db)?;
     let token = new_token();
     let now = chrono::Utc::now();
     let expires = lifetime.map(|d| (now + d).to_rfc3339());
-    let id = store.create_token_until(
+    let id = store.create_token_scoped(
         &token_hash(&token),
         role,
         window,
         label,
         &now.to_rfc3339(),
         expires.as_deref(),
+        departments,
     )?;
     Ok((id, token))
 }
@@ -136,13 +199,29 @@ pub fn token(a: &TokenArgs) -> anyhow::Result<ExitCode> {
             window,
             label,
             expires,
+            departments,
+            config,
             db,
         } => {
             let db = db_of(db);
-            let (id, token) = create_expiring(&db, role, *window, label, *expires)?;
+            let departments = if departments.is_empty() {
+                Vec::new()
+            } else {
+                let config = match config {
+                    Some(p) => HallConfig::load(p)?,
+                    None => HallConfig::sample()?,
+                };
+                resolve_departments(&config, departments)?
+            };
+            let (id, token) = create_scoped(&db, role, *window, label, *expires, &departments)?;
             println!(
-                "令牌已创建 token created: id {id}, role {role}{}{}",
+                "令牌已创建 token created: id {id}, role {role}{}{}{}",
                 window.map_or(String::new(), |w| format!(", window {w}")),
+                if departments.is_empty() {
+                    String::new()
+                } else {
+                    format!(", departments {}", departments.join("、"))
+                },
                 expires.map_or(String::new(), |d| format!(
                     ", expires {}",
                     (chrono::Utc::now() + d).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -155,7 +234,7 @@ pub fn token(a: &TokenArgs) -> anyhow::Result<ExitCode> {
         TokenCmd::List { db } => {
             let store = Store::open(&db_of(db))?;
             println!(
-                "{:>4}  {:<10} {:>6}  {:<8} {:<25} {:<25} label",
+                "{:>4}  {:<10} {:>6}  {:<8} {:<25} {:<25} label / departments",
                 "id", "role", "window", "state", "created", "expires"
             );
             let now = chrono::Utc::now();
@@ -168,14 +247,19 @@ pub fn token(a: &TokenArgs) -> anyhow::Result<ExitCode> {
                     "active"
                 };
                 println!(
-                    "{:>4}  {:<10} {:>6}  {:<8} {:<25} {:<25} {}",
+                    "{:>4}  {:<10} {:>6}  {:<8} {:<25} {:<25} {}{}",
                     t.id,
                     t.role.as_str(),
                     t.window.map_or("-".into(), |w| w.to_string()),
                     state,
                     t.created_at,
                     t.expires_at.as_deref().unwrap_or("-"),
-                    t.label
+                    t.label,
+                    if t.departments.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [部门 departments: {}]", t.departments.join("、"))
+                    }
                 );
             }
         }

@@ -264,6 +264,8 @@
     render();
   }
 
+  let scope = [];   // department names of a scoped supervisor's token (welcome)
+
   function renderStatus() {
     const t = T();
     el.conn.className = `conn conn-${status}`;
@@ -276,8 +278,9 @@
       el.bannerText.textContent = t.offlineBanner(status === 'offline' ? secs : null);
     }
     document.body.classList.toggle('is-offline', offline);
+    // A chief representative's token: the departments it supervises (GZ 8).
     el.role.textContent = client && client.role
-      ? `${t.role[client.role] || client.role}${client.window != null ? ` · ${t.windowNo(client.window)}` : ''}`
+      ? `${t.role[client.role] || client.role}${client.window != null ? ` · ${t.windowNo(client.window)}` : ''}${scope.length ? ` · ${scope.join('、')}` : ''}`
       : '';
   }
 
@@ -616,7 +619,7 @@
           askToken(T().badToken);
         }
       },
-      onWelcome() { renderStatus(); },
+      onWelcome(w) { scope = (w && Array.isArray(w.departments)) ? w.departments : []; renderStatus(); },
       onState(s, why) {
         state = s;
         const nowMs = client.hallNow();

@@ -54,6 +54,7 @@ fn chain(
         role: Role::Kiosk,
         window: None,
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     };
     let t = Instant::now();
     let svc2 = svc.clone();

@@ -100,4 +100,60 @@ pub struct Actor {
     /// The token's id: who, not just which role (ratings, the log's actor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<i64>,
+    /// A chief representative's departments (GZ 8). Not in the log: the token id says who,
+    /// and the bits index this hall's configuration only.
+    #[serde(skip)]
+    pub departments: DepartmentScope,
+}
+
+/// How many `[[departments]]` a hall may list: scopes are bit sets over that list.
+pub const MAX_DEPARTMENTS: usize = 128;
+
+/// The departments a supervisor token is scoped to, as bits over the configuration's
+/// `[[departments]]` (in order); `ALL` for managers, other roles and unscoped supervisors.
+/// A bit set keeps `Actor` and the fan-out's per-event test cheap (one AND per client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DepartmentScope(Option<u128>);
+
+impl DepartmentScope {
+    pub const ALL: Self = Self(None);
+
+    /// The scope of `names` (department names) over `departments` (the configured list,
+    /// in order). Names the configuration no longer lists are dropped: a scope only narrows.
+    #[must_use]
+    pub fn of<'a>(departments: impl Iterator<Item = &'a str>, names: &[String]) -> Self {
+        if names.is_empty() {
+            return Self::ALL;
+        }
+        let mut bits = 0u128;
+        for (i, d) in departments.enumerate().take(MAX_DEPARTMENTS) {
+            if names.iter().any(|n| n == d) {
+                bits |= 1 << i;
+            }
+        }
+        Self(Some(bits))
+    }
+
+    /// Scoped to some departments (not everything).
+    #[must_use]
+    pub fn is_scoped(self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Whether something concerning `concerns` is in scope: `None` is hall-wide (queues,
+    /// windows, tickets: the hall is shared), anything else must share a department.
+    #[must_use]
+    pub fn sees(self, concerns: Option<u128>) -> bool {
+        match (self.0, concerns) {
+            (None, _) | (_, None) => true,
+            (Some(mine), Some(c)) => mine & c != 0,
+        }
+    }
+
+    /// The indices in scope (`None` when unscoped).
+    #[must_use]
+    pub fn indices(self) -> Option<Vec<usize>> {
+        self.0
+            .map(|b| (0..MAX_DEPARTMENTS).filter(|i| b & (1 << i) != 0).collect())
+    }
 }

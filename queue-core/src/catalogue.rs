@@ -89,6 +89,9 @@ fn default_tolerance_days() -> u32 {
 pub struct Department {
     /// As named in `items[].department`.
     pub name: String,
+    /// A short code for operators (`token create --department CODE`); the name works too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// 行政复议机关 for this department's decisions (行政复议法 Art 24, 27).
     pub reconsideration_body: String,
     /// The seal on this department's documents.
@@ -135,6 +138,15 @@ impl HallConfig {
     #[must_use]
     pub fn department(&self, name: &str) -> Option<&Department> {
         self.departments.iter().find(|d| d.name == name)
+    }
+
+    /// The department whose `code` or name is `s` (operators type either).
+    #[must_use]
+    pub fn department_by_code(&self, s: &str) -> Option<&Department> {
+        self.departments
+            .iter()
+            .find(|d| d.code.as_deref() == Some(s))
+            .or_else(|| self.department(s))
     }
 
     #[must_use]
@@ -219,6 +231,21 @@ pub(crate) fn validate(
                 format!("department {} is listed twice", d.name),
             ));
         }
+        if let Some(code) = &d.code {
+            if code.is_empty() || !code.is_ascii() || !names.insert(code.clone()) {
+                return Err(bad(
+                    format!("departments[{i}].code"),
+                    format!("{code:?}: a department code is ASCII and unique"),
+                ));
+            }
+        }
+    }
+    // Department scopes of supervisor tokens are bit sets over this list.
+    if hall.departments.len() > crate::auth::MAX_DEPARTMENTS {
+        return Err(bad(
+            "departments".into(),
+            format!("at most {} departments", crate::auth::MAX_DEPARTMENTS),
+        ));
     }
     for (i, b) in hall.bundles.iter().enumerate() {
         if b.code.is_empty() || !b.code.is_ascii() || items.contains(&b.code) {

@@ -54,6 +54,7 @@ impl CommitFailure {
             window: None,
             case: None,
             record: None,
+            departments: Vec::new(),
             message: format!("{zh}（{} 次失败）", self.failed_commits),
             message_en: format!(
                 "{en} ({} failed commits: {})",
@@ -86,6 +87,7 @@ pub fn low_space_alert(free: u64, total: u64, since: DateTime<FixedOffset>) -> A
         window: None,
         case: None,
         record: None,
+        departments: Vec::new(),
         message: format!(
             "服务器磁盘空间不足：剩余 {} MB（共 {} MB）。磁盘写满后将无法取号和受理，请尽快清理。",
             mb(free),

@@ -15,12 +15,14 @@ fn supervisor(token: Option<i64>) -> Actor {
         role: Role::Supervisor,
         window: None,
         token,
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 
 fn with_token(a: Actor, t: i64) -> Actor {
     Actor {
         token: Some(t),
+        departments: queue_core::auth::DepartmentScope::ALL,
         ..a
     }
 }

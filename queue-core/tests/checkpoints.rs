@@ -102,6 +102,7 @@ fn run(d: &mut Driver, op: &Op) {
                 role: queue_core::auth::Role::Supervisor,
                 window: None,
                 token: Some(9),
+                departments: queue_core::auth::DepartmentScope::ALL,
             };
             let f: Vec<String> = d.hall.redress.follow_ups.keys().cloned().collect();
             let r: Vec<String> = d.hall.redress.requests.keys().cloned().collect();

@@ -13,12 +13,14 @@ fn pad(window: u32) -> Actor {
         role: Role::Pad,
         window: Some(window),
         token: Some(900 + i64::from(window)),
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 
 fn clerk(window: u32) -> Actor {
     Actor {
         token: Some(40 + i64::from(window)),
+        departments: queue_core::auth::DepartmentScope::ALL,
         ..counter(window)
     }
 }

@@ -19,12 +19,14 @@ fn supervisor() -> Actor {
         role: Role::Supervisor,
         window: None,
         token: Some(77),
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 
 fn clerk(window: u32) -> Actor {
     Actor {
         token: Some(40 + i64::from(window)),
+        departments: queue_core::auth::DepartmentScope::ALL,
         ..counter(window)
     }
 }

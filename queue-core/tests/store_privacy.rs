@@ -257,6 +257,7 @@ fn every_event_records_its_actor_with_the_token() {
         role: Role::Kiosk,
         window: None,
         token: Some(42),
+        departments: queue_core::auth::DepartmentScope::ALL,
     };
     let o = svc.submit_wait(actor, cmd(json!({"kind":"issue_ticket","queue":"A"})), None);
     svc.shutdown();

@@ -224,6 +224,7 @@ fn device_faults_and_urgent_refusals_are_reported_until_resolved() {
         role: queue_core::auth::Role::Supervisor,
         window: None,
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     };
     d.run(sup, json!({"kind":"ack_alert","alert":id})).unwrap();
     d.tick();

@@ -64,6 +64,7 @@ fn supervisor(token: Option<i64>) -> Actor {
         role: Role::Supervisor,
         window: None,
         token,
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 
@@ -72,6 +73,7 @@ fn display() -> Actor {
         role: Role::Display,
         window: None,
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 
@@ -83,6 +85,7 @@ fn actor(i: u8) -> Actor {
         3 => manager(),
         n => Actor {
             token: Some(i64::from(n)),
+            departments: queue_core::auth::DepartmentScope::ALL,
             ..counter(u32::from(n) - 3)
         },
     }

@@ -36,6 +36,7 @@ fn kiosk() -> Actor {
         role: Role::Kiosk,
         window: None,
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 
@@ -45,6 +46,7 @@ fn counter(w: u32) -> Actor {
         role: Role::Counter,
         window: Some(w),
         token: Some(100 + i64::from(w)),
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 
@@ -53,6 +55,7 @@ fn supervisor() -> Actor {
         role: Role::Supervisor,
         window: None,
         token: Some(90),
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 

@@ -57,6 +57,7 @@ impl NotifyStatus {
             window: None,
             case: None,
             record: None,
+            departments: Vec::new(),
             message: format!(
                 "通知发送失败：已连续 {} 次未能送达（{}），{} 条消息等待发送、{} 条已放弃。消息仍在队列中，将自动重试；请检查短信网关或 [notify] webhook 配置。",
                 f.failures, f.last_error, self.counts.pending, self.counts.failed

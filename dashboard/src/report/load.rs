@@ -95,41 +95,58 @@ pub(super) struct Log {
 
 /// Reads the whole log in order, verifying the hash chain as it goes.
 pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<Log> {
-    let conn = open(db)?;
-    let mut stmt =
-        conn.prepare("SELECT seq, at, body, prev_hash, hash, actor FROM events ORDER BY seq")?;
-    let mut rows = stmt.query([])?;
-    let mut prev = vec![0u8; 32];
-    let mut expect = 1u64;
     let mut log = Log::default();
-    while let Some(row) = rows.next()? {
-        let seq = u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0);
-        let at: String = row.get(1)?;
-        let body: String = row.get(2)?;
-        let prev_hash: Vec<u8> = row.get(3)?;
-        let hash: Vec<u8> = row.get(4)?;
-        let actor: Option<String> = row.get(5)?;
-        verify(
-            seq,
-            expect,
-            &prev,
-            &prev_hash,
-            &hash,
-            &at,
-            actor.as_deref(),
-            &body,
-        )?;
-        let corrupt = |message: String| StoreError::Corrupt { seq, message };
-        let at = DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt(e.to_string()))?;
-        let event: Event = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
+    let conn = stream_log(db, |_, at, _, event| {
         log.observe(&event, at, month, as_of);
-        prev = hash;
-        expect += 1;
-    }
-    drop(rows);
+        Ok(())
+    })?;
     log.signed_head = last_signed_head(&conn)?;
     log.staff_labels = staff_labels(&conn)?;
     Ok(log)
+}
+
+/// Streams every event of the log at `db` (opened read-only) to `f` with its seq, time and
+/// actor (JSON), verifying the hash chain as it goes; returns the connection.
+///
+/// # Errors
+/// An unreadable, newer or tampered database, or `f`'s error.
+pub(crate) fn stream_log(
+    db: &Path,
+    mut f: impl FnMut(u64, DateTime<FixedOffset>, Option<&str>, Event) -> Result<(), StoreError>,
+) -> anyhow::Result<Connection> {
+    let conn = open(db)?;
+    {
+        let mut stmt =
+            conn.prepare("SELECT seq, at, body, prev_hash, hash, actor FROM events ORDER BY seq")?;
+        let mut rows = stmt.query([])?;
+        let mut prev = vec![0u8; 32];
+        let mut expect = 1u64;
+        while let Some(row) = rows.next()? {
+            let seq = u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0);
+            let at: String = row.get(1)?;
+            let body: String = row.get(2)?;
+            let prev_hash: Vec<u8> = row.get(3)?;
+            let hash: Vec<u8> = row.get(4)?;
+            let actor: Option<String> = row.get(5)?;
+            verify(
+                seq,
+                expect,
+                &prev,
+                &prev_hash,
+                &hash,
+                &at,
+                actor.as_deref(),
+                &body,
+            )?;
+            let corrupt = |message: String| StoreError::Corrupt { seq, message };
+            let at = DateTime::parse_from_rfc3339(&at).map_err(|e| corrupt(e.to_string()))?;
+            let event: Event = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
+            f(seq, at, actor.as_deref(), event)?;
+            prev = hash;
+            expect += 1;
+        }
+    }
+    Ok(conn)
 }
 
 fn staff_labels(conn: &Connection) -> anyhow::Result<BTreeMap<i64, String>> {

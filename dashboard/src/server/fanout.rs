@@ -2,7 +2,8 @@
 //!
 //! Every committed event is turned into at most three ready-made frames when it is
 //! published (staff, public display, and the handling counter's unmasked view of a case),
-//! plus a [`Scope`] saying who needs it. A session then only chooses and concatenates shared
+//! plus a [`Scope`] saying who needs it and the departments it concerns (a bit set, so a
+//! department-scoped supervisor takes the staff frame or a `redacted` run by one AND). A session then only chooses and concatenates shared
 //! bytes: its batch frame costs a copy, never a serialisation. Events a client does not need
 //! become one `redacted` marker per run (`{"kind":"redacted","from":N}` at seq M covers
 //! N..=M), so each client's `seq` stays contiguous.
@@ -10,8 +11,9 @@
 use std::collections::BTreeSet;
 
 use axum::extract::ws::Utf8Bytes;
-use queue_core::auth::Role;
-use queue_core::hall::Event;
+use queue_core::auth::{DepartmentScope, Role};
+use queue_core::config::HallConfig;
+use queue_core::hall::{scope, Event};
 use queue_core::intake::CaseEvent;
 use queue_core::queue::QueueEvent;
 use queue_core::store::EventRecord;
@@ -88,6 +90,8 @@ pub struct Subscriber {
     pub window: Option<u32>,
     /// The queues the viewer's window serves now (counters only).
     pub queues: BTreeSet<String>,
+    /// A chief representative's departments (supervisors only).
+    pub departments: DepartmentScope,
 }
 
 impl Subscriber {
@@ -97,7 +101,17 @@ impl Subscriber {
             role,
             window,
             queues: BTreeSet::new(),
+            departments: DepartmentScope::ALL,
         }
+    }
+
+    /// Narrowed to `departments` (a department-scoped supervisor).
+    #[must_use]
+    pub fn scoped(mut self, departments: DepartmentScope) -> Self {
+        if self.role == Role::Supervisor {
+            self.departments = departments;
+        }
+        self
     }
 
     /// Follows the viewer's own window when an event changes its queues.
@@ -123,13 +137,15 @@ pub struct Outgoing {
     /// For a case event: the handling window and its counter's unmasked frame.
     own: Option<(u32, Utf8Bytes)>,
     scope: Scope,
+    /// The departments this event concerns (`None`: hall-wide), for scoped supervisors.
+    departments: Option<u128>,
     /// A window's new queue list, when this event changes a window.
     window_queues: Option<(u32, Vec<String>)>,
 }
 
 impl Outgoing {
     #[must_use]
-    pub fn new(r: &EventRecord) -> Self {
+    pub fn new(r: &EventRecord, config: &HallConfig) -> Self {
         let at = serde_json::to_string(&r.at).unwrap_or_else(|_| "null".into());
         let staff = event_frame(
             r.seq,
@@ -166,6 +182,7 @@ impl Outgoing {
             display,
             own,
             scope,
+            departments: scope::event_bits(config, &r.event),
             window_queues,
         }
     }
@@ -174,7 +191,13 @@ impl Outgoing {
     #[must_use]
     pub fn frame_for(&self, sub: &Subscriber) -> Option<&Utf8Bytes> {
         match sub.role {
-            Role::Supervisor | Role::Manager => Some(&self.staff),
+            Role::Manager => Some(&self.staff),
+            // A chief representative: its departments' cases, records and alerts; the rest
+            // of the staff frame is the shared hall's.
+            Role::Supervisor => sub
+                .departments
+                .sees(self.departments)
+                .then_some(&self.staff),
             Role::Display => self.display.as_ref(),
             // The kiosk needs the queue figures (summary frames) and its own replies only.
             Role::Kiosk => None,

@@ -94,6 +94,8 @@ impl ServeOptions {
 pub struct AppState {
     pub service: HallService,
     pub events: broadcast::Sender<Arc<Vec<Outgoing>>>,
+    /// The hall's configuration (department scopes of supervisor tokens, the fan-out).
+    pub config: Arc<HallConfig>,
     /// A second connection for reads that must not wait on the writer (tokens, resume).
     pub reader: Mutex<Store>,
     pub limits: Limits,
@@ -214,7 +216,9 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     } else {
         Arc::new(SystemClock { offset })
     };
+    let hall_config = Arc::new(config.clone());
     let hall = Hall::new(config, calendar, key).with_retired_keys(retired);
+    let publish_config = Arc::clone(&hall_config);
     let (events, _) = broadcast::channel::<Arc<Vec<Outgoing>>>(opts.limits.broadcast_batches);
     let tx = events.clone();
     let db = opts.db.clone();
@@ -227,7 +231,12 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
             service_clock,
             Box::new(move |records| {
                 // No receivers is fine: nobody is connected.
-                let _ = tx.send(Arc::new(records.iter().map(Outgoing::new).collect()));
+                let _ = tx.send(Arc::new(
+                    records
+                        .iter()
+                        .map(|r| Outgoing::new(r, &publish_config))
+                        .collect(),
+                ));
             }),
             ServiceOptions {
                 tick_every: tick,
@@ -248,6 +257,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
     let state = Arc::new(AppState {
         service,
         events,
+        config: hall_config,
         reader: Mutex::new(reader),
         limits: opts.limits,
         connections: Arc::new(Semaphore::new(opts.limits.max_connections)),

@@ -118,6 +118,11 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, slot
         role: token.role,
         window: token.window,
         token: Some(token.id),
+        departments: if token.role == Role::Supervisor {
+            queue_core::hall::scope::scope_of(&state.config, &token.departments)
+        } else {
+            queue_core::auth::DepartmentScope::ALL
+        },
     };
     tracing::info!(%peer, role = token.role.as_str(), window = ?token.window, client, "connected");
     let _staffed = (token.role == Role::Counter)
@@ -131,7 +136,7 @@ pub async fn run(socket: WebSocket, state: Arc<AppState>, peer: SocketAddr, slot
         actor,
         sent: 0,
         resyncs: Bucket::new(RESYNC_PER_SECOND, RESYNC_BURST),
-        sub: Subscriber::new(actor.role, actor.window),
+        sub: Subscriber::new(actor.role, actor.window).scoped(actor.departments),
         asm: Assembler::default(),
     };
     let end = session.serve(&mut tx, &mut rx, after_seq).await;
@@ -309,9 +314,7 @@ impl Session {
         // Subscribing under the read lock: the writer publishes under the write lock, so no
         // event can fall between the snapshot and the subscription.
         let rx = self.state.events.subscribe();
-        let mut state = g
-            .hall
-            .snapshot_with(self.actor.role, self.actor.window, g.now, &board);
+        let mut state = self.viewer().snapshot(&g.hall, g.now, &board);
         let storage = Arc::clone(&self.state.health.borrow());
         super::health::decorate(&mut state, &storage, self.actor.role);
         if let Some(w) = self.actor.window.and_then(|w| g.hall.queue.windows.get(&w)) {
@@ -335,6 +338,13 @@ impl Session {
             "window": self.actor.window,
             "seq": seq,
         });
+        let mut welcome = welcome;
+        if self.actor.departments.is_scoped() {
+            welcome["departments"] = json!(queue_core::hall::scope::names_of(
+                &self.state.config,
+                self.actor.departments
+            ));
+        }
         if let Err(e) = self.send(tx, welcome.to_string()).await {
             return e;
         }
@@ -504,7 +514,7 @@ impl Session {
         }
         let mut asm = Assembler::default();
         for r in &records {
-            asm.push(&mut self.sub, &Outgoing::new(r));
+            asm.push(&mut self.sub, &Outgoing::new(r, &self.state.config));
         }
         // The client resumes exactly at `upto`, even if the last events were not for it.
         asm.flush_gap();
@@ -645,7 +655,7 @@ impl Session {
     }
 
     fn viewer(&self) -> Viewer {
-        Viewer::new(self.actor.role, self.actor.window)
+        Viewer::new(self.actor.role, self.actor.window).scoped(self.actor.departments)
     }
 
     /// Progress query; read-only, answered at once, shown through the same view as every
@@ -690,6 +700,15 @@ impl Session {
                 }
             }
         };
+        // A chief representative looks up its departments' cases only (GZ 8).
+        let cases: Vec<&queue_core::intake::Case> = cases
+            .into_iter()
+            .filter(|c| {
+                viewer
+                    .departments
+                    .sees(Some(queue_core::hall::scope::case_bits(&g.hall.config, c)))
+            })
+            .collect();
         if cases.is_empty() {
             return reply_error(id, "not_found", "未找到办件 no case found");
         }

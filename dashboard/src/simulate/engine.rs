@@ -158,6 +158,7 @@ impl<'a> Engine<'a> {
                     role,
                     window,
                     token: None,
+                    departments: queue_core::auth::DepartmentScope::ALL,
                 },
                 at,
             )

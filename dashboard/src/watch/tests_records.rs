@@ -34,16 +34,19 @@ const KIOSK: Actor = Actor {
     role: Role::Kiosk,
     window: None,
     token: None,
+    departments: queue_core::auth::DepartmentScope::ALL,
 };
 const CLERK: Actor = Actor {
     role: Role::Counter,
     window: Some(1),
     token: Some(41),
+    departments: queue_core::auth::DepartmentScope::ALL,
 };
 const SUPERVISOR: Actor = Actor {
     role: Role::Supervisor,
     window: None,
     token: Some(9),
+    departments: queue_core::auth::DepartmentScope::ALL,
 };
 
 #[test]

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 mod notices;
 mod rating;
+pub mod scope;
 mod takeover;
 pub mod view;
 
@@ -293,6 +294,7 @@ impl Hall {
                 actor.role.as_str()
             )));
         }
+        scope::authorize(self, cmd, actor)?;
         match cmd {
             Command::Queue(QueueCommand::Evaluate {
                 ticket,

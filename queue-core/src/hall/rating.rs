@@ -42,6 +42,8 @@ impl Hall {
             queue: None,
             staff: None,
             on_behalf: actor.role == Role::Supervisor,
+            item: None,
+            department: None,
         };
         let served_ticket = match (ticket, case) {
             (Some(t), None) => {
@@ -121,6 +123,12 @@ impl Hall {
                 "已评价 this service was already rated".into(),
             ));
         }
+        ev.item = ev
+            .case
+            .as_deref()
+            .and_then(|c| self.cases.get(c))
+            .map(|c| c.item.clone());
+        ev.department = self.service_department(&ev);
         // A dissatisfied rating opens its follow-up in the same decision (PLAN 3.5, GD 31).
         let follow_up = self.follow_up_for(&ev, now);
         let mut result = json!({ "evaluation": ev });

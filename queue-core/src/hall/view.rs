@@ -13,8 +13,8 @@ use chrono::{DateTime, FixedOffset};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
-use super::{case_closed, Event, Hall};
-use crate::auth::Role;
+use super::{case_closed, scope, Event, Hall};
+use crate::auth::{DepartmentScope, Role};
 use crate::estimate::board::Board;
 use crate::ids;
 use crate::intake::{Case, CaseEvent};
@@ -26,12 +26,28 @@ use crate::redress::{RedressEvent, Request};
 pub struct Viewer {
     pub role: Role,
     pub window: Option<u32>,
+    /// A chief representative's departments: cases, records and their alerts of those only
+    /// (queues, windows and tickets are the shared hall's and stay).
+    pub departments: DepartmentScope,
 }
 
 impl Viewer {
     #[must_use]
     pub fn new(role: Role, window: Option<u32>) -> Self {
-        Self { role, window }
+        Self {
+            role,
+            window,
+            departments: DepartmentScope::ALL,
+        }
+    }
+
+    /// The same viewer narrowed to `departments` (supervisors only; others see by role).
+    #[must_use]
+    pub fn scoped(mut self, departments: DepartmentScope) -> Self {
+        if self.role == Role::Supervisor {
+            self.departments = departments;
+        }
+        self
     }
 
     /// Kiosks and displays stand in the public hall.
@@ -273,7 +289,12 @@ impl Viewer {
             "queues": queues,
             "windows": windows,
             "recent_calls": recent,
-            "alerts": hall.supervision.alerts_for(role),
+            "alerts": hall
+                .supervision
+                .alerts_for(role)
+                .into_iter()
+                .filter(|a| self.departments.sees(scope::alert_bits(&hall.config, a)))
+                .collect::<Vec<_>>(),
         });
         if !self.is_public() {
             state["recommendations"] = json!(hall.supervision.recommendations());
@@ -301,6 +322,10 @@ impl Viewer {
                 .cases
                 .iter()
                 .filter(|c| !case_closed(c.state) || c.received_on == now.date_naive())
+                .filter(|c| {
+                    self.departments
+                        .sees(Some(scope::case_bits(&hall.config, c)))
+                })
                 .map(|c| self.case(c))
                 .collect();
             state["cases"] = Value::Array(cases);
@@ -332,6 +357,10 @@ impl Viewer {
                 .follow_ups
                 .values()
                 .filter(|f| current(f.closed_at))
+                .filter(|f| {
+                    self.departments
+                        .sees(Some(scope::follow_up_bits(&hall.config, f)))
+                })
                 .map(|f| {
                     let mut v = json!(f);
                     v["urgency"] = json!(f.closed_at.is_none().then(|| f.deadline.urgency(today)));
@@ -345,6 +374,10 @@ impl Viewer {
             .requests
             .values()
             .filter(|r| current(r.closed_at) && self.sees_request(r))
+            .filter(|r| {
+                self.departments
+                    .sees(Some(scope::request_bits(&hall.config, r)))
+            })
             .map(|r| {
                 let mut v = json!(r.masked());
                 v["urgency"] = json!(r.closed_at.is_none().then(|| r.deadline.urgency(today)));

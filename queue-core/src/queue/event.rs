@@ -39,6 +39,12 @@ pub struct Evaluation {
     /// Recorded by a supervisor on the applicant's behalf (not at the kiosk).
     #[serde(default)]
     pub on_behalf: bool,
+    /// The case's item, when a case was rated (the 好差评 export's 事项).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// The department whose service was rated (its chief representative sees the rating).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
 }
 
 // Most variants carry a whole ticket; the small ones are rare.

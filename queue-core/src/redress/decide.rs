@@ -37,6 +37,17 @@ fn step(kind: StepKind, note: String, actor: Actor, now: DateTime<FixedOffset>) 
 }
 
 impl Hall {
+    /// The department whose service `ev` rates: the case's deciding department, else the
+    /// ticket's queue's.
+    pub(crate) fn service_department(&self, ev: &Evaluation) -> Option<String> {
+        let case = ev.case.as_deref().and_then(|c| self.cases.get(c));
+        let ticket = ev.ticket.as_deref().and_then(|t| self.queue.tickets.get(t));
+        let queue = ev.queue.clone().or_else(|| ticket.map(|t| t.queue.clone()));
+        case.map(|c| c.terms.department.clone())
+            .filter(|d| !d.is_empty())
+            .or_else(|| department_of(&self.config, None, queue.as_deref()))
+    }
+
     /// The follow-up a dissatisfied rating opens, decided with the rating itself.
     pub(crate) fn follow_up_for(
         &self,
@@ -46,13 +57,11 @@ impl Hall {
         if ev.rating > 2 {
             return None;
         }
-        let case = ev.case.as_deref().and_then(|c| self.cases.get(c));
         let ticket = ev.ticket.as_deref().and_then(|t| self.queue.tickets.get(t));
-        let queue = ev.queue.clone().or_else(|| ticket.map(|t| t.queue.clone()));
-        let department = case
-            .map(|c| c.terms.department.clone())
-            .filter(|d| !d.is_empty())
-            .or_else(|| department_of(&self.config, None, queue.as_deref()));
+        let department = ev
+            .department
+            .clone()
+            .or_else(|| self.service_department(ev));
         let today = now.date_naive();
         let p = &self.config.redress;
         let deadline = Deadline::after(

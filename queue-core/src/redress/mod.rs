@@ -21,7 +21,7 @@ pub mod policy;
 mod request;
 
 pub use command::RedressCommand;
-pub use follow_up::{FollowUp, FollowUpState};
+pub use follow_up::{department_of, FollowUp, FollowUpState};
 pub use policy::{Chief, RedressPolicy};
 pub use request::{Request, RequestApplicant, RequestCategory, RequestState};
 

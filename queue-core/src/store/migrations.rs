@@ -164,4 +164,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox2 RENAME TO outbox;
     CREATE INDEX outbox_state ON outbox(state, id);
     CREATE UNIQUE INDEX outbox_turn_near_once ON outbox(subject) WHERE kind = 'turn_near';",
+    // 8: supervisor tokens scoped to departments (GZ 8 首席事务代表): their names as a JSON
+    // array; NULL for every token before and every unscoped one.
+    "ALTER TABLE tokens ADD COLUMN departments TEXT;",
 ];

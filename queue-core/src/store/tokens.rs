@@ -19,6 +19,9 @@ pub struct TokenInfo {
     /// RFC 3339; the token is refused from then on.
     #[serde(default)]
     pub expires_at: Option<String>,
+    /// Department names a supervisor token is scoped to (empty: the whole hall).
+    #[serde(default)]
+    pub departments: Vec<String>,
 }
 
 impl TokenInfo {
@@ -62,10 +65,30 @@ impl Store {
         now: &str,
         expires_at: Option<&str>,
     ) -> Result<i64, StoreError> {
+        self.create_token_scoped(token_hash, role, window, label, now, expires_at, &[])
+    }
+
+    /// [`Store::create_token_until`] scoped to `departments` (names; empty for none).
+    ///
+    /// # Errors
+    /// SQLite errors.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_token_scoped(
+        &self,
+        token_hash: &str,
+        role: Role,
+        window: Option<u32>,
+        label: &str,
+        now: &str,
+        expires_at: Option<&str>,
+        departments: &[String],
+    ) -> Result<i64, StoreError> {
+        let departments =
+            (!departments.is_empty()).then(|| serde_json::Value::from(departments).to_string());
         self.conn
             .execute(
-                "INSERT INTO tokens (hash, role, window, label, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![token_hash, role.as_str(), window, label, now, expires_at],
+                "INSERT INTO tokens (hash, role, window, label, created_at, expires_at, departments) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![token_hash, role.as_str(), window, label, now, expires_at, departments],
             )
             .map_err(|e| self.err(e))?;
         Ok(self.conn.last_insert_rowid())
@@ -78,7 +101,7 @@ impl Store {
     pub fn find_token(&self, token_hash: &str) -> Result<Option<TokenInfo>, StoreError> {
         self.conn
             .query_row(
-                "SELECT id, role, window, label, created_at, revoked_at, expires_at FROM tokens WHERE hash = ?1",
+                "SELECT id, role, window, label, created_at, revoked_at, expires_at, departments FROM tokens WHERE hash = ?1",
                 params![token_hash],
                 token_row,
             )
@@ -95,7 +118,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, role, window, label, created_at, revoked_at, expires_at FROM tokens ORDER BY id",
+                "SELECT id, role, window, label, created_at, revoked_at, expires_at, departments FROM tokens ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt.query_map([], token_row).map_err(|e| self.err(e))?;
@@ -137,6 +160,13 @@ fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<TokenInfo>> {
         created_at: r.get(4)?,
         revoked: r.get::<_, Option<String>>(5)?.is_some(),
         expires_at: r.get(6)?,
+        // An unreadable scope is an empty-but-scoped one: the token sees no department.
+        departments: r
+            .get::<_, Option<String>>(7)?
+            .map(|s| {
+                serde_json::from_str(&s).unwrap_or_else(|_| vec!["\u{0}unreadable".to_string()])
+            })
+            .unwrap_or_default(),
     }))
 }
 

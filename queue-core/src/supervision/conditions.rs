@@ -45,6 +45,7 @@ impl Alerts {
                 window,
                 case,
                 record: None,
+                departments: Vec::new(),
                 message,
                 message_en,
                 raised_at: self.now,
@@ -244,7 +245,11 @@ pub(super) fn conditions(
             format!("{n} earlier urgent refusals are folded here; see the log and monthly report"),
         );
     }
-    a.out
+    let mut out = a.out;
+    for alert in out.values_mut() {
+        alert.departments = crate::hall::scope::alert_departments(hall, alert);
+    }
+    out
 }
 
 /// Follow-ups and requests near or past their deadline: one alert per record, `*_due` the

@@ -80,6 +80,9 @@ pub struct Alert {
     /// The follow-up or request serial, for their alerts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
+    /// The departments a case or record alert concerns (department-scoped supervisors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<String>,
     /// Chinese.
     pub message: String,
     #[serde(default)]
@@ -320,7 +323,12 @@ impl Supervision {
                     .alerts
                     .get(id)
                     .is_some_and(|old| !old.acknowledged && old.message != a.message);
-            if !self.alerts.contains_key(id) || recount {
+            // A referred request's alert moves to its new department's chief.
+            let moved = self
+                .alerts
+                .get(id)
+                .is_some_and(|old| old.departments != a.departments);
+            if !self.alerts.contains_key(id) || recount || moved {
                 out.push(SupervisionEvent::AlertRaised { alert: a.clone() });
             }
         }

@@ -32,6 +32,7 @@ pub fn counter(w: u32) -> Actor {
         role: Role::Counter,
         window: Some(w),
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 
@@ -40,6 +41,7 @@ pub fn kiosk() -> Actor {
         role: Role::Kiosk,
         window: None,
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 
@@ -48,6 +50,7 @@ pub fn manager() -> Actor {
         role: Role::Manager,
         window: None,
         token: None,
+        departments: queue_core::auth::DepartmentScope::ALL,
     }
 }
 

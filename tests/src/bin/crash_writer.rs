@@ -45,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     role: Role::Kiosk,
                     window: None,
                     token: None,
+                    departments: queue_core::auth::DepartmentScope::ALL,
                 };
                 for i in 0.. {
                     let q = queues[(t + i) % queues.len()];
