@@ -92,55 +92,18 @@ impl Hall {
     ) -> Result<Decision<Event>, DomainError> {
         let ev = match cmd {
             RedressCommand::FollowUpCallback { follow_up, note: n } => {
-                let mut f = self.open_follow_up(follow_up)?;
-                if f.state != FollowUpState::Open {
-                    return Err(DomainError::Conflict(format!(
-                        "{} 已回访 already called back",
-                        f.id
-                    )));
-                }
-                f.steps.push(step(
-                    StepKind::Callback,
-                    note(n, "回访记录 note")?,
-                    actor,
-                    now,
-                ));
+                let mut f = self.follow_up_step(follow_up, StepKind::Callback, n, actor, now)?;
                 f.state = FollowUpState::CalledBack;
                 RedressEvent::FollowUpCalledBack { follow_up: f }
             }
             RedressCommand::FollowUpRectify { follow_up, note: n } => {
-                let mut f = self.open_follow_up(follow_up)?;
-                if f.state != FollowUpState::CalledBack {
-                    return Err(DomainError::Conflict(format!(
-                        "{} 须先回访再整改 call the applicant back first (state {})",
-                        f.id,
-                        f.state.as_str()
-                    )));
-                }
-                f.steps.push(step(
-                    StepKind::Rectification,
-                    note(n, "整改情况 note")?,
-                    actor,
-                    now,
-                ));
+                let mut f =
+                    self.follow_up_step(follow_up, StepKind::Rectification, n, actor, now)?;
                 f.state = FollowUpState::Rectified;
                 RedressEvent::FollowUpRectified { follow_up: f }
             }
             RedressCommand::FollowUpFeedback { follow_up, note: n } => {
-                let mut f = self.open_follow_up(follow_up)?;
-                if f.state != FollowUpState::Rectified {
-                    return Err(DomainError::Conflict(format!(
-                        "{} 须先记录整改再反馈 record the rectification first (state {})",
-                        f.id,
-                        f.state.as_str()
-                    )));
-                }
-                f.steps.push(step(
-                    StepKind::Feedback,
-                    note(n, "反馈内容 note")?,
-                    actor,
-                    now,
-                ));
+                let mut f = self.follow_up_step(follow_up, StepKind::Feedback, n, actor, now)?;
                 f.state = FollowUpState::Closed;
                 f.closed_at = Some(now);
                 RedressEvent::FollowUpClosed { follow_up: f }
@@ -214,6 +177,45 @@ impl Hall {
             events: vec![Event::Redress(ev)],
             result,
         })
+    }
+
+    /// The follow-up `id` with the step `kind` recorded, if it is where that step comes next
+    /// (回访 → 整改 → 反馈); the caller moves its state on.
+    fn follow_up_step(
+        &self,
+        id: &str,
+        kind: StepKind,
+        text: &str,
+        actor: Actor,
+        now: DateTime<FixedOffset>,
+    ) -> Result<FollowUp, DomainError> {
+        let (from, label, refusal) = match kind {
+            StepKind::Rectification => (
+                FollowUpState::CalledBack,
+                "整改情况 note",
+                "须先回访再整改 call the applicant back first",
+            ),
+            StepKind::Feedback => (
+                FollowUpState::Rectified,
+                "反馈内容 note",
+                "须先记录整改再反馈 record the rectification first",
+            ),
+            _ => (
+                FollowUpState::Open,
+                "回访记录 note",
+                "已回访 already called back",
+            ),
+        };
+        let mut f = self.open_follow_up(id)?;
+        if f.state != from {
+            return Err(DomainError::Conflict(format!(
+                "{} {refusal} (state {})",
+                f.id,
+                f.state.as_str()
+            )));
+        }
+        f.steps.push(step(kind, note(text, label)?, actor, now));
+        Ok(f)
     }
 
     fn open_follow_up(&self, id: &str) -> Result<FollowUp, DomainError> {
