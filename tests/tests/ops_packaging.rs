@@ -163,6 +163,11 @@ fn maintainer_scripts_parse_and_create_the_user_and_private_state() {
     // A reinstall after a purge may give the user a new uid: the files inside must follow
     // (found installing in a container: the database stayed with the old uid's new owner).
     assert!(post.contains("chown -R gov-hall:gov-hall /var/lib/gov-hall"));
+    // Removal masks the backup timer; a later install must unmask it before enabling it, or
+    // the nightly backup silently never runs again (found with scripts/try-install.sh).
+    let unmask = post.find("deb-systemd-helper unmask gov-hall-backup.timer");
+    let enable = post.find("deb-systemd-helper enable gov-hall-backup.timer");
+    assert!(unmask.is_some() && unmask < enable, "unmask before enable");
     // Removal stops the nightly timer and purge forgets it (a failed timer and a dangling
     // timers.target.wants link were left before).
     assert!(read("packaging/server/prerm").contains("systemctl stop gov-hall-backup.timer"));
