@@ -262,26 +262,13 @@ impl App {
         };
         match slips::request_job(&r, &self.hall.centre_name, &self.cfg.staff) {
             Ok(job) => {
-                self.say(
-                    Level::Success,
-                    format!(
-                        "{} {}",
-                        self.lang.pick("已登记并打印回执", "recorded; slip printed"),
-                        r.id
-                    ),
+                let said = format!(
+                    "{} {}",
+                    self.lang.pick("已登记并打印回执", "recorded; slip printed"),
+                    r.id
                 );
-                self.popup = Some(Popup::Preview {
-                    title: job.label.clone(),
-                    text: job.text.clone(),
-                    draft: None,
-                    scroll: 0,
-                });
-                let effect = Effect::Print {
-                    label: job.label.clone(),
-                    bytes: job.bytes.clone(),
-                };
-                self.last_job = Some(job);
-                vec![effect]
+                let title = job.label.clone();
+                self.print_and_show(job, said, title)
             }
             Err(e) => {
                 self.say(Level::Error, e);
@@ -290,31 +277,36 @@ impl App {
         }
     }
 
+    /// Prints `job`, says `said`, shows what was printed under `title`, and keeps it for a
+    /// reprint.
+    fn print_and_show(&mut self, job: slips::Job, said: String, title: String) -> Vec<Effect> {
+        self.say(Level::Success, said);
+        self.popup = Some(Popup::Preview {
+            title,
+            text: job.text.clone(),
+            draft: None,
+            scroll: 0,
+        });
+        let effect = Effect::Print {
+            label: job.label.clone(),
+            bytes: job.bytes.clone(),
+        };
+        self.last_job = Some(job);
+        vec![effect]
+    }
+
     /// The hall committed a document: print it and show what was printed.
     pub(super) fn issue_document(&mut self, d: &Document) -> Vec<Effect> {
         match slips::document_job(d) {
             Ok(job) => {
-                self.say(
-                    Level::Success,
-                    format!(
-                        "{} {} {}",
-                        self.lang.pick("已出具", "issued"),
-                        d.kind.title_zh(),
-                        d.serial
-                    ),
+                let said = format!(
+                    "{} {} {}",
+                    self.lang.pick("已出具", "issued"),
+                    d.kind.title_zh(),
+                    d.serial
                 );
-                self.popup = Some(Popup::Preview {
-                    title: format!("{} {}", d.kind.title_zh(), d.serial),
-                    text: job.text.clone(),
-                    draft: None,
-                    scroll: 0,
-                });
-                let effect = Effect::Print {
-                    label: job.label.clone(),
-                    bytes: job.bytes.clone(),
-                };
-                self.last_job = Some(job);
-                vec![effect]
+                let title = format!("{} {}", d.kind.title_zh(), d.serial);
+                self.print_and_show(job, said, title)
             }
             Err(e) => {
                 self.say(Level::Error, e);
