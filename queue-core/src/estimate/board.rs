@@ -222,17 +222,25 @@ impl Board {
         self.queues.extend(fresh.queues);
     }
 
+    /// Whether a command's result holds a waiting ticket without its range (cheap: the
+    /// server asks this before it brings the board up to date).
+    #[must_use]
+    pub fn wants_fill(result: &Value) -> bool {
+        result.get("ticket").is_some_and(|t| {
+            t.get("state").and_then(Value::as_str) == Some("waiting")
+                && t.get("estimated_wait").is_none_or(Value::is_null)
+        })
+    }
+
     /// Fills the estimate of each waiting ticket in a command's result (`ticket`, as issue,
     /// check-in and transfer return it) that has none, from its queue and place.
     pub fn fill_reply(&self, result: &mut Value) {
+        if !Self::wants_fill(result) {
+            return;
+        }
         let Some(t) = result.get_mut("ticket") else {
             return;
         };
-        if t.get("state").and_then(Value::as_str) != Some("waiting")
-            || !t.get("estimated_wait").is_none_or(Value::is_null)
-        {
-            return;
-        }
         let (Some(queue), Some(ahead)) = (
             t.get("queue").and_then(Value::as_str),
             t.get("ahead").and_then(Value::as_u64),

@@ -17,6 +17,7 @@ use super::frames::{error_frame, reply_frame};
 use super::limits::Bucket;
 use super::preauth::Slot;
 use super::AppState;
+use queue_core::estimate::board::Board;
 
 mod handle;
 
@@ -441,8 +442,9 @@ impl Session {
                 }
                 Some((id, mut outcome)) = reply_rx.recv() => {
                     in_flight = in_flight.saturating_sub(1);
-                    // A ticket just issued gets its printed range here, off the writer.
-                    if let Some(r) = outcome.result.as_mut().filter(|r| r.get("ticket").is_some()) {
+                    // A ticket just issued gets its printed range here, off the writer. Only
+                    // a waiting ticket without one needs the board (calls and finishes do not).
+                    if let Some(r) = outcome.result.as_mut().filter(|r| Board::wants_fill(r)) {
                         self.state.estimates.fresh(&self.state.service).fill_reply(r);
                     }
                     if let Err(e) = self.send(tx, reply_frame(&id, &outcome, self.viewer())).await {
