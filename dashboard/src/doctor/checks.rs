@@ -8,7 +8,7 @@ use queue_core::calendar::Calendar;
 use queue_core::config::HallConfig;
 
 use super::trend::{self, Sample};
-use super::{DoctorArgs, Finding};
+use super::{DoctorArgs, Finding, Level};
 use crate::backup::{self, Position};
 use crate::disk;
 
@@ -266,6 +266,22 @@ fn calendar(path: Option<&Path>, now: DateTime<FixedOffset>) -> Finding {
     }
 }
 
+/// Below this the hall itself raises `disk_low` (the default of `serve --min-free-mb`).
+const FAIL_BELOW: u64 = 256 * 1024 * 1024;
+const WARN_BELOW: u64 = 1024 * 1024 * 1024;
+
+/// Judged on bytes first: a hall's day needs megabytes, so a few percent free of a large
+/// volume is a warning, not a failure (CI once failed on 4.8 GB free of 252 GB).
+fn space_level(space: disk::Space) -> Level {
+    if space.free < FAIL_BELOW {
+        Level::Fail
+    } else if space.free < WARN_BELOW || space.free_fraction() < 0.05 {
+        Level::Warn
+    } else {
+        Level::Ok
+    }
+}
+
 fn disk_space(db: &Path, dir: &Path, now: DateTime<FixedOffset>) -> Vec<Finding> {
     let space = match disk::space(db) {
         Ok(s) => s,
@@ -283,23 +299,19 @@ fn disk_space(db: &Path, dir: &Path, now: DateTime<FixedOffset>) -> Vec<Finding>
         disk::human(space.total),
         space.free_fraction() * 100.0
     );
-    let mut out = vec![
-        if space.free < 64 * 1024 * 1024 || space.free_fraction() < 0.02 {
-            Finding::fail(
+    let mut out = vec![match space_level(space) {
+        Level::Fail => Finding::fail(
             "disk_space",
             detail,
             "free space now (old logs, old backups: `dashboard backup --keep N`); the hall refuses commands when the disk is full",
-        )
-        } else if space.free < 1024 * 1024 * 1024 || space.free_fraction() < 0.10 {
-            Finding::warn(
-                "disk_space",
-                detail,
-                "plan more space for the data directory",
-            )
-        } else {
-            Finding::ok("disk_space", detail)
-        },
-    ];
+        ),
+        Level::Warn => Finding::warn(
+            "disk_space",
+            detail,
+            "plan more space for the data directory",
+        ),
+        Level::Ok => Finding::ok("disk_space", detail),
+    }];
     let history = trend::load(dir);
     let sample = Sample {
         at: now,
@@ -467,5 +479,23 @@ fn certificate(cert: &Path, now: DateTime<FixedOffset>) -> Finding {
         Finding::warn("certificate", detail, fix)
     } else {
         Finding::ok("certificate", detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GB: u64 = 1024 * 1024 * 1024;
+
+    #[test]
+    fn free_space_is_judged_in_bytes_first() {
+        let at = |free, total| space_level(disk::Space { free, total });
+        // Gigabytes free on a large, busy volume: worth a warning, not a failure.
+        assert_eq!(at(48 * GB / 10, 252 * GB), Level::Warn);
+        assert_eq!(at(100 * GB, 252 * GB), Level::Ok);
+        // Under the hall's own disk_low line: fail, whatever the share.
+        assert_eq!(at(200 * 1024 * 1024, GB / 2), Level::Fail);
+        assert_eq!(at(600 * 1024 * 1024, 2 * GB), Level::Warn);
     }
 }
