@@ -125,6 +125,9 @@ pub struct Summary {
     pub baseline_true: Errors,
     /// Share of waits inside the range shown.
     pub coverage: f64,
+    /// The same among tickets that could not be called at once (a range above 0–0): a ticket
+    /// issued at a free window is always "covered", which says nothing of the ranges.
+    pub coverage_waiting: f64,
 }
 
 /// Summaries per queue and overall (key `*`).
@@ -144,6 +147,8 @@ fn summary(obs: &[&Observation]) -> Summary {
     let mut within = 0usize;
     let mut covered = 0usize;
     let mut ranged = 0usize;
+    let mut covered_waiting = 0usize;
+    let mut ranged_waiting = 0usize;
     for o in obs {
         let Some(w) = o.wait_seconds else { continue };
         s.called += 1;
@@ -161,10 +166,14 @@ fn summary(obs: &[&Observation]) -> Summary {
             s.baseline_true.add(b, w);
         }
         if let Some(r) = o.range {
-            ranged += 1;
             let m = w / 60.0;
-            if m >= f64::from(r.low_minutes) - 0.5 && m <= f64::from(r.high_minutes) + 0.5 {
-                covered += 1;
+            let inside =
+                m >= f64::from(r.low_minutes) - 0.5 && m <= f64::from(r.high_minutes) + 0.5;
+            ranged += 1;
+            covered += usize::from(inside);
+            if o.estimate.is_some_and(|e| e.p90_seconds > 0.0) {
+                ranged_waiting += 1;
+                covered_waiting += usize::from(inside);
             }
         }
     }
@@ -174,6 +183,7 @@ fn summary(obs: &[&Observation]) -> Summary {
         s.mean_wait_minutes = waits / n / 60.0;
         s.within_target = within as f64 / n;
         s.coverage = covered as f64 / ranged.max(1) as f64;
+        s.coverage_waiting = covered_waiting as f64 / ranged_waiting.max(1) as f64;
     }
     s
 }
@@ -184,7 +194,7 @@ pub fn table(summaries: &BTreeMap<String, Summary>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<6} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "{:<6} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "queue",
         "called",
         "mean_min",
@@ -195,12 +205,13 @@ pub fn table(summaries: &BTreeMap<String, Summary>) -> String {
         "ql_rmse",
         "ql_mae",
         "ql_bias",
-        "coverage"
+        "coverage",
+        "cov_wait"
     );
     for (q, s) in summaries {
         let _ = writeln!(
             out,
-            "{:<6} {:>7} {:>9.1} {:>7.0}% {:>9.2} {:>9.2} {:>+9.2} {:>9.2} {:>9.2} {:>+9.2} {:>8.0}%",
+            "{:<6} {:>7} {:>9.1} {:>7.0}% {:>9.2} {:>9.2} {:>+9.2} {:>9.2} {:>9.2} {:>+9.2} {:>8.0}% {:>8.0}%",
             if q == "*" { "all" } else { q.as_str() },
             s.called,
             s.mean_wait_minutes,
@@ -211,7 +222,8 @@ pub fn table(summaries: &BTreeMap<String, Summary>) -> String {
             s.baseline.rmse(),
             s.baseline.mae(),
             s.baseline.bias(),
-            s.coverage * 100.0
+            s.coverage * 100.0,
+            s.coverage_waiting * 100.0
         );
     }
     out

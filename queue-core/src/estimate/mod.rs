@@ -10,8 +10,7 @@
 pub mod board;
 pub mod predict;
 pub mod service_times;
-
-use std::collections::HashMap;
+pub mod shares;
 
 use chrono::{DateTime, Duration, FixedOffset};
 
@@ -23,8 +22,6 @@ pub use service_times::ServiceModel;
 
 /// Arrivals of the last this many minutes give the rates of the overtaking channels.
 pub const RATE_WINDOW_MINUTES: i64 = 60;
-/// A window's last this many calls give the share it gives each of its queues.
-pub const SHARE_CALLS: usize = 20;
 
 impl WaitEstimate {
     /// The range shown to applicants: 10th to 90th percentile, in whole minutes (rounded, so
@@ -74,15 +71,20 @@ fn key_seconds(t: &Ticket, now: DateTime<FixedOffset>, rules: &Rules) -> f64 {
     ms / 1000.0
 }
 
-/// The windows open for `queue`, with their share of it and the service they hold.
-fn servers(state: &QueueState, queue: &str, now: DateTime<FixedOffset>) -> Vec<Server> {
-    let open: Vec<&crate::queue::Window> = state
+/// The windows open for `queue`, with the share of it they will give (`shares`) and the
+/// service they hold. `joining` counts one more person in `queue` (the ticket being estimated).
+fn servers(
+    state: &QueueState,
+    queue: &str,
+    now: DateTime<FixedOffset>,
+    joining: bool,
+) -> Vec<Server> {
+    let mean = |q: &str| service_model(state, q).mean_seconds();
+    let split = shares::shares(state, &mean, joining.then_some(queue));
+    state
         .windows
         .values()
         .filter(|w| w.state == WindowState::Open && w.serves(queue))
-        .collect();
-    let recent = recent_calls(state, &open, queue);
-    open.into_iter()
         .map(|w| {
             let busy = w
                 .ticket
@@ -95,73 +97,14 @@ fn servers(state: &QueueState, queue: &str, now: DateTime<FixedOffset>) -> Vec<S
                     Some((elapsed, service_model(state, &t.queue)))
                 });
             Server {
-                share: share(state, w, queue, recent.get(&w.number)),
+                share: split
+                    .get(&(w.number, queue.to_string()))
+                    .copied()
+                    .unwrap_or(1.0),
                 busy,
             }
         })
         .collect()
-}
-
-/// Whether a window's share of `queue` must be learned from its calls: it serves other
-/// queues too and one of them has people waiting.
-fn shared(state: &QueueState, w: &crate::queue::Window, queue: &str) -> bool {
-    w.queues.len() > 1
-        && !w
-            .queues
-            .iter()
-            .all(|q| q == queue || state.waiting_count(q) == 0)
-}
-
-/// Calls made by `windows` that need a share: `(called at, of this queue)` in ticket order,
-/// from one pass over the tickets (a scan per window was most of the writer's time in a
-/// busy hall; docs/benchmarks.md).
-fn recent_calls<'a>(
-    state: &'a QueueState,
-    windows: &[&crate::queue::Window],
-    queue: &str,
-) -> HashMap<u32, Vec<(&'a DateTime<FixedOffset>, bool)>> {
-    let mut out: HashMap<u32, Vec<(&DateTime<FixedOffset>, bool)>> = windows
-        .iter()
-        .filter(|w| shared(state, w, queue))
-        .map(|w| (w.number, Vec::new()))
-        .collect();
-    if out.is_empty() {
-        return out;
-    }
-    for t in state.tickets.values() {
-        let Some(w) = t.window else { continue };
-        if let (Some(calls), Some(at)) = (out.get_mut(&w), t.called_at.as_ref()) {
-            calls.push((at, t.queue == queue));
-        }
-    }
-    out
-}
-
-/// The share of its calls a window gives `queue`: 1 when its other queues are empty, else
-/// what it has been doing lately (its weights as the prior).
-fn share(
-    state: &QueueState,
-    w: &crate::queue::Window,
-    queue: &str,
-    calls: Option<&Vec<(&DateTime<FixedOffset>, bool)>>,
-) -> f64 {
-    if !shared(state, w, queue) {
-        return 1.0;
-    }
-    let total_weight: f64 = w.queues.iter().map(|q| w.weight(q)).sum();
-    let prior = if total_weight > 0.0 {
-        w.weight(queue) / total_weight
-    } else {
-        1.0
-    };
-    let mut calls = calls.cloned().unwrap_or_default();
-    calls.sort_by(|a, b| b.0.cmp(a.0));
-    calls.truncate(SHARE_CALLS);
-    #[allow(clippy::cast_precision_loss)]
-    let here = calls.iter().filter(|c| c.1).count() as f64;
-    #[allow(clippy::cast_precision_loss)]
-    let n = calls.len() as f64;
-    ((here + 2.0 * prior) / (n + 2.0)).clamp(0.05, 1.0)
 }
 
 /// Observed arrival rates of the channels that overtake walk-ins.
@@ -240,7 +183,7 @@ fn line_model(
     }
     let model = LineModel {
         service: service_model(state, queue),
-        servers: servers(state, queue, now),
+        servers: servers(state, queue, now, extra.is_some()),
         overtakers: overtakers(state, queue, now, rules),
         seed: seed(queue, now, &keys),
         keys,
