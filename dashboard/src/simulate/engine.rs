@@ -109,6 +109,9 @@ pub struct Engine<'a> {
     head: Vec<u8>,
     store: Option<&'a mut Store>,
     pending: Vec<EventRecord>,
+    /// Score the estimator at each issue (`false` for staffing runs, which need only waits:
+    /// the Monte-Carlo per ticket is most of a simulated day's time).
+    pub estimates: bool,
 }
 
 impl<'a> Engine<'a> {
@@ -127,6 +130,7 @@ impl<'a> Engine<'a> {
             head,
             store,
             pending: Vec::new(),
+            estimates: true,
         })
     }
 
@@ -306,7 +310,9 @@ pub fn run_day(
         // 3. Arrivals.
         while next < people.len() && people[next].at <= now {
             let p = &people[next];
-            let before = engine.hall.queue.clone();
+            // The state before the issue, for the estimate (a clone of the whole queue state:
+            // only when the estimator is scored).
+            let before = engine.estimates.then(|| engine.hall.queue.clone());
             let cmd = QueueCommand::IssueTicket {
                 queue: p.queue.clone(),
                 channel: p.channel,
@@ -317,13 +323,16 @@ pub fn run_day(
             if let Some(evs) = engine.submit(Role::Kiosk, None, cmd, now) {
                 for ev in evs {
                     if let Event::Queue(QueueEvent::TicketIssued { ticket }) = ev {
-                        let obs = Observation::at_issue(
-                            &before,
-                            &ticket,
-                            now,
-                            &engine.hall.config.rules,
-                            sc.queue(&p.queue).map(|q| q.service_minutes * 60.0),
-                        );
+                        let obs = match &before {
+                            Some(before) => Observation::at_issue(
+                                before,
+                                &ticket,
+                                now,
+                                &engine.hall.config.rules,
+                                sc.queue(&p.queue).map(|q| q.service_minutes * 60.0),
+                            ),
+                            None => Observation::wait_only(&engine.hall.queue, &ticket),
+                        };
                         index_of.insert(ticket.id.clone(), result.observations.len());
                         by_ticket.insert(ticket.id.clone(), next);
                         result.observations.push(obs);

@@ -52,10 +52,22 @@ impl Observation {
             baseline_true: true_mean
                 .and_then(|m| estimate::queue_length_baseline(t.ahead, open, m)),
             wait_seconds: None,
-            target_seconds: before
-                .queues
-                .get(&t.queue)
-                .map_or(f64::INFINITY, |q| f64::from(q.target_wait_minutes) * 60.0),
+            target_seconds: target_seconds(before, &t.queue),
+        }
+    }
+
+    /// Only the wait, for staffing runs: no prediction is made.
+    #[must_use]
+    pub fn wait_only(state: &QueueState, t: &Ticket) -> Self {
+        Self {
+            queue: t.queue.clone(),
+            issued_at: t.issued_at,
+            estimate: None,
+            range: None,
+            baseline: None,
+            baseline_true: None,
+            wait_seconds: None,
+            target_seconds: target_seconds(state, &t.queue),
         }
     }
 
@@ -67,6 +79,13 @@ impl Observation {
             self.wait_seconds = Some(s);
         }
     }
+}
+
+fn target_seconds(state: &QueueState, queue: &str) -> f64 {
+    state
+        .queues
+        .get(queue)
+        .map_or(f64::INFINITY, |q| f64::from(q.target_wait_minutes) * 60.0)
 }
 
 /// Error sums of one predictor.

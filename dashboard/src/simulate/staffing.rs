@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use queue_core::calendar::Calendar;
 use queue_core::config::HallConfig;
 use queue_core::forecast;
@@ -18,6 +18,8 @@ use super::scenario::Scenario;
 
 /// Service levels tried for the plan, from the scenario's own upwards, until one meets.
 const PLAN_LEVELS: [f64; 5] = [0.0, 0.85, 0.9, 0.95, 0.98];
+/// Past days the plan is trimmed on.
+const TRIM_DAYS: usize = 3;
 
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -26,38 +28,99 @@ pub struct Outcome {
     /// Share of waits within target, per queue.
     pub within: BTreeMap<String, f64>,
     pub meets: bool,
+    /// Open windows per queue and interval.
+    pub schedule: Schedule,
 }
 
 #[derive(Debug, Clone)]
 pub struct Comparison {
     pub level: f64,
+    /// The Erlang C plans before trimming, for reference.
+    pub erlang: Vec<Outcome>,
     pub plans: Vec<Outcome>,
     pub fixed: Vec<Outcome>,
 }
 
+/// A day to run a schedule on: its date and its applicants.
+type Day = (NaiveDate, Vec<engine::Applicant>);
+
+/// `schedule` on `days` (pooled: the share within target over all their tickets, the mean
+/// window-hours), judged against `level`.
 fn evaluate(
     sc: &Scenario,
     config: &HallConfig,
     calendar: &Calendar,
-    people: &[engine::Applicant],
+    days: &[Day],
     schedule: &Schedule,
+    level: f64,
     label: String,
 ) -> anyhow::Result<Outcome> {
-    let mut eng = Engine::new(config.clone(), calendar.clone(), None)?;
-    let day = engine::run_day(sc, &mut eng, sc.date, people, Some(schedule))?;
-    let s = quality::summarise(&day.observations);
+    let mut observations = Vec::new();
+    let mut seconds = 0.0;
+    for (date, people) in days {
+        let mut eng = Engine::new(config.clone(), calendar.clone(), None)?;
+        eng.estimates = false;
+        let day = engine::run_day(sc, &mut eng, *date, people, Some(schedule))?;
+        observations.extend(day.observations);
+        seconds += day.window_seconds;
+    }
+    let s = quality::summarise(&observations);
     let within: BTreeMap<String, f64> = s
         .iter()
         .filter(|(k, _)| k.as_str() != "*")
         .map(|(k, v)| (k.clone(), v.within_target))
         .collect();
-    let meets = within.values().all(|w| *w >= sc.service_level);
+    let meets = within.values().all(|w| *w >= level);
+    #[allow(clippy::cast_precision_loss)]
+    let n = days.len().max(1) as f64;
     Ok(Outcome {
         label,
-        window_hours: day.window_seconds / 3600.0,
+        window_hours: seconds / 3600.0 / n,
         within,
         meets,
+        schedule: schedule.clone(),
     })
+}
+
+/// The Erlang C plan trimmed on past days: while the past days, run with the plan, keep
+/// `level` of waits within target, take away the window-half-hour whose loss they feel least.
+/// Erlang C treats each half hour as a steady state and each queue's pool alone; the day's
+/// target is a share of the whole day's waits, which a queue built up in the peak and worked
+/// off after can still meet (docs/estimates.md).
+fn trim(
+    sc: &Scenario,
+    config: &HallConfig,
+    calendar: &Calendar,
+    past: &[Day],
+    mut schedule: Schedule,
+    level: f64,
+) -> anyhow::Result<Schedule> {
+    loop {
+        let mut best: Option<(f64, Schedule)> = None;
+        for (q, slots) in &schedule {
+            for (i, n) in slots.iter().enumerate() {
+                if *n <= 1 {
+                    continue;
+                }
+                let mut cand = schedule.clone();
+                if let Some(v) = cand.get_mut(q).and_then(|v| v.get_mut(i)) {
+                    *v -= 1;
+                }
+                let o = evaluate(sc, config, calendar, past, &cand, level, String::new())?;
+                if !o.meets {
+                    continue;
+                }
+                let slack = o.within.values().copied().fold(f64::INFINITY, f64::min);
+                if best.as_ref().is_none_or(|(b, _)| slack > *b) {
+                    best = Some((slack, cand));
+                }
+            }
+        }
+        match best {
+            Some((_, s)) => schedule = s,
+            None => return Ok(schedule),
+        }
+    }
 }
 
 /// The plan at service level `level`.
@@ -90,14 +153,16 @@ pub fn compare(
     seed: u64,
 ) -> anyhow::Result<Comparison> {
     // History: the same weekday in the weeks before, each its own seeded day.
-    let mut history: Vec<(NaiveDateTime, String)> = Vec::new();
+    let mut past: Vec<Day> = Vec::new();
     for w in 1..=sc.history_days {
         let day = sc.date - Duration::weeks(i64::from(w));
         let seed = seed.wrapping_mul(31).wrapping_add(1000 + u64::from(w));
-        for p in engine::applicants(sc, day, seed)? {
-            history.push((p.at.naive_local(), p.queue));
-        }
+        past.push((day, engine::applicants(sc, day, seed)?));
     }
+    let history: Vec<(NaiveDateTime, String)> = past
+        .iter()
+        .flat_map(|(_, people)| people.iter().map(|p| (p.at.naive_local(), p.queue.clone())))
+        .collect();
     let demand = forecast::demand_forecast(
         calendar,
         &history,
@@ -106,17 +171,44 @@ pub fn compare(
         sc.intervals(),
         sc.interval_minutes,
     );
-    let people = engine::applicants(sc, sc.date, seed)?;
+    let today = [(sc.date, engine::applicants(sc, sc.date, seed)?)];
+    // Trimming runs the plan on the most recent past days (a few: each try is a day each).
+    let recent = &past[..past.len().min(TRIM_DAYS)];
     let mut plans = Vec::new();
+    let mut erlang_plans = Vec::new();
     for l in PLAN_LEVELS {
         let level = if l == 0.0 { sc.service_level } else { l };
         if level < sc.service_level {
             continue;
         }
-        let s = plan(sc, &demand, level)?;
-        let label = format!("plan (Erlang C at {:.0} %)", level * 100.0);
-        let o = evaluate(sc, config, calendar, &people, &s, label)?;
+        let erlang = plan(sc, &demand, level)?;
+        let label = format!("Erlang C at {:.0} %", level * 100.0);
+        let raw = evaluate(
+            sc,
+            config,
+            calendar,
+            &today,
+            &erlang,
+            sc.service_level,
+            label,
+        )?;
+        let trimmed = trim(sc, config, calendar, recent, erlang, level)?;
+        let label = format!(
+            "plan (Erlang C {:.0} %, trimmed on {} days)",
+            level * 100.0,
+            recent.len()
+        );
+        let o = evaluate(
+            sc,
+            config,
+            calendar,
+            &today,
+            &trimmed,
+            sc.service_level,
+            label,
+        )?;
         let done = o.meets;
+        erlang_plans.push(raw);
         plans.push(o);
         if done {
             break;
@@ -138,7 +230,7 @@ pub fn compare(
                 .collect::<Vec<_>>()
                 .join(",")
         );
-        let o = evaluate(sc, config, calendar, &people, &s, label)?;
+        let o = evaluate(sc, config, calendar, &today, &s, sc.service_level, label)?;
         let mut raised = false;
         for (q, w) in &o.within {
             let max = u32::try_from(pools.get(q).map_or(1, Vec::len)).unwrap_or(u32::MAX);
@@ -159,6 +251,7 @@ pub fn compare(
     }
     Ok(Comparison {
         level: sc.service_level,
+        erlang: erlang_plans,
         plans,
         fixed,
     })
@@ -172,7 +265,7 @@ pub fn report(c: &Comparison) -> String {
         "staffing (target: {:.0} % of waits within each queue's target):",
         c.level * 100.0
     );
-    for o in c.plans.iter().chain(&c.fixed) {
+    for o in c.erlang.iter().chain(&c.plans).chain(&c.fixed) {
         let within = o
             .within
             .iter()
@@ -189,6 +282,15 @@ pub fn report(c: &Comparison) -> String {
     }
     let best_plan = c.plans.iter().find(|o| o.meets);
     let best_fixed = c.fixed.iter().find(|o| o.meets);
+    if let (Some(e), Some(f)) = (c.erlang.iter().find(|o| o.meets), best_fixed) {
+        let _ = writeln!(
+            out,
+            "  Erlang C alone {:.1} vs best fixed {:.1} window-hours: {:+.1} %",
+            e.window_hours,
+            f.window_hours,
+            (e.window_hours / f.window_hours - 1.0) * 100.0
+        );
+    }
     match (best_plan, best_fixed) {
         (Some(p), Some(f)) => {
             let _ = writeln!(
