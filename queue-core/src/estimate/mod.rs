@@ -17,11 +17,18 @@ use chrono::{DateTime, Duration, FixedOffset};
 use crate::config::Rules;
 use crate::queue::{Channel, QueueState, Ticket, TicketState, WindowState};
 use crate::staffing::WaitRange;
-pub use predict::{LineModel, Overtakers, Server, WaitEstimate};
+pub use predict::{LineModel, NoShows, Overtakers, Server, WaitEstimate};
 pub use service_times::ServiceModel;
 
-/// Arrivals of the last this many minutes give the rates of the overtaking channels.
+/// Arrivals of the last this many minutes give the queue's arrival rate (for the overtaking
+/// channels' rates).
 pub const RATE_WINDOW_MINUTES: i64 = 60;
+/// No-shows are counted among as many recent calls as this many completions reach back.
+pub const NO_SHOW_CALLS: usize = 100;
+/// The no-show share counts this many calls more in its denominator.
+const NO_SHOW_PRIOR_CALLS: f64 = 5.0;
+/// A channel's share of the day's tickets counts this many tickets more in its denominator.
+const SHARE_PRIOR_TICKETS: f64 = 10.0;
 
 impl WaitEstimate {
     /// The range shown to applicants: 10th to 90th percentile, in whole minutes (rounded, so
@@ -107,7 +114,10 @@ fn servers(
         .collect()
 }
 
-/// Observed arrival rates of the channels that overtake walk-ins.
+/// Arrival rates of the channels that overtake walk-ins: each channel's share of the day's
+/// tickets in the queue times the queue's arrival rate over the last hour. A priority channel
+/// brings a handful of people an hour, so its own count of the last hour is mostly noise (0 one
+/// hour, 4 the next); its share of the day is steady, and the hour's total follows the peak.
 fn overtakers(
     state: &QueueState,
     queue: &str,
@@ -115,30 +125,38 @@ fn overtakers(
     rules: &Rules,
 ) -> Vec<Overtakers> {
     let since = now - Duration::minutes(RATE_WINDOW_MINUTES);
+    let today = now.date_naive();
     let channels = [Channel::Green, Channel::Urgent, Channel::Appointment];
-    // One pass over the tickets for all three channels.
+    // One pass over the tickets: the day's count per channel, the day's and the hour's total.
     let mut counts = [0usize; 3];
+    let (mut day, mut hour) = (0usize, 0usize);
     for t in state.tickets.values() {
-        if t.queue == queue
-            && t.transferred_from.is_none()
-            && t.issued_at > since
-            && t.issued_at <= now
-        {
+        if t.queue != queue || t.transferred_from.is_some() || t.issued_at > now {
+            continue;
+        }
+        if t.issued_at.date_naive() == today {
+            day += 1;
             if let Some(i) = channels.iter().position(|c| *c == t.channel) {
                 counts[i] += 1;
             }
+        }
+        if t.issued_at > since {
+            hour += 1;
         }
     }
     let mut out = Vec::new();
     for (ch, n) in channels.into_iter().zip(counts) {
         #[allow(clippy::cast_precision_loss)]
         let head = head_start(ch, false, rules).num_seconds() as f64;
-        if head <= 0.0 {
+        if head <= 0.0 || n == 0 {
             continue;
         }
-        if n > 0 {
-            #[allow(clippy::cast_precision_loss)]
-            let rate = n as f64 / (RATE_WINDOW_MINUTES as f64 * 60.0);
+        // Shrunk towards none while the day is young (a share of 1 of 3 is not a third).
+        #[allow(clippy::cast_precision_loss)]
+        let share = n as f64 / (day.max(1) as f64 + SHARE_PRIOR_TICKETS);
+        #[allow(clippy::cast_precision_loss)]
+        let rate = share * hour as f64 / (RATE_WINDOW_MINUTES as f64 * 60.0);
+        if rate > 0.0 {
             out.push(Overtakers {
                 rate,
                 head_start: head,
@@ -146,6 +164,36 @@ fn overtakers(
         }
     }
     out
+}
+
+/// The queue's no-shows among its recent calls (as many as [`NO_SHOW_CALLS`] completions
+/// reach back), shrunk towards none while there are few calls.
+fn no_shows(state: &QueueState, queue: &str) -> NoShows {
+    let Some(gone) = state.no_shows.get(queue).filter(|g| !g.is_empty()) else {
+        return NoShows::default();
+    };
+    let done = state.completions.get(queue);
+    let served = done.map_or(0, |c| c.len().min(NO_SHOW_CALLS));
+    // Since the oldest completion counted (every no-show kept, if none).
+    let since = done
+        .and_then(|c| c.len().checked_sub(served).and_then(|i| c.get(i)))
+        .map(|c| c.at);
+    let recent: Vec<f64> = gone
+        .iter()
+        .filter(|g| since.is_none_or(|s| g.at >= s))
+        .map(|g| g.seconds)
+        .collect();
+    if recent.is_empty() {
+        return NoShows::default();
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let share = recent.len() as f64 / ((recent.len() + served) as f64 + NO_SHOW_PRIOR_CALLS);
+    #[allow(clippy::cast_precision_loss)]
+    let seconds = recent.iter().sum::<f64>() / recent.len() as f64;
+    NoShows {
+        share: share.min(0.9),
+        seconds,
+    }
 }
 
 /// A seed from the inputs: the same state and instant give the same figures.
@@ -185,6 +233,7 @@ fn line_model(
         service: service_model(state, queue),
         servers: servers(state, queue, now, extra.is_some()),
         overtakers: overtakers(state, queue, now, rules),
+        no_shows: no_shows(state, queue),
         seed: seed(queue, now, &keys),
         keys,
     };

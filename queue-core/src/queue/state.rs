@@ -57,6 +57,11 @@ pub struct QueueState {
     pub queues: BTreeMap<String, QueueConfig>,
     /// Recent completions per queue (bounded).
     pub completions: HashMap<String, VecDeque<Completion>>,
+    /// Recent no-shows per queue (bounded): when, and how long the window waited for them
+    /// (call to no-show). The estimator needs them: a called ticket whose holder has gone
+    /// holds a window for a recall, not a service. Absent in checkpoints before 2026-12.
+    #[serde(default)]
+    pub no_shows: HashMap<String, VecDeque<Completion>>,
     /// Arrival times per queue in the last hour (bounded by time).
     pub arrivals: HashMap<String, VecDeque<DateTime<FixedOffset>>>,
     pub appointments: BTreeMap<String, Appointment>,
@@ -239,10 +244,21 @@ impl QueueState {
                 }
                 self.put(ticket.clone(), at);
             }
+            QueueEvent::TicketNoShow { ticket } => {
+                if let Some(called) = ticket.called_at {
+                    #[allow(clippy::cast_precision_loss)]
+                    let seconds = (at - called).num_milliseconds().max(0) as f64 / 1000.0;
+                    let c = self.no_shows.entry(ticket.queue.clone()).or_default();
+                    c.push_back(Completion { at, seconds });
+                    while c.len() > MAX_COMPLETIONS_KEPT {
+                        c.pop_front();
+                    }
+                }
+                self.put(ticket.clone(), at);
+            }
             QueueEvent::TicketCalled { ticket, .. }
             | QueueEvent::TicketRecalled { ticket }
             | QueueEvent::ServiceStarted { ticket }
-            | QueueEvent::TicketNoShow { ticket }
             | QueueEvent::TicketReinstated { ticket }
             | QueueEvent::TicketCancelled { ticket, .. } => self.put(ticket.clone(), at),
             QueueEvent::ServiceFinished { ticket } => {

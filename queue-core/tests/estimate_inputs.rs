@@ -1,5 +1,6 @@
-//! A window shared by two queues: the share the estimate gives each follows the backlogs the
-//! calling order will work off, not the calls the window made before.
+//! What the estimator takes from the hall besides the line: the share of a window shared by two
+//! queues (from the backlogs the calling order will work off, not the calls the window made
+//! before), the calls that found nobody, and the priority channels' arrival rates.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -94,4 +95,75 @@ fn even_backlogs_split_the_window_evenly_and_a_lone_queue_takes_it_whole() {
         let s = even[&(7, q.to_string())];
         assert!((s - 0.5).abs() < 0.05, "{q}: {even:?}");
     }
+}
+
+#[test]
+fn calls_that_found_nobody_are_learned_and_shorten_the_estimate() {
+    let mut d = closed_hall();
+    open(&mut d, 1, &["A"]);
+    for _ in 0..20 {
+        d.issue("A", "walk_in");
+    }
+    // Six served in 10 minutes each, then four called who never came (2 minutes each).
+    for _ in 0..6 {
+        d.call(1).unwrap();
+        d.advance_minutes(10);
+        d.run(counter(1), json!({"kind":"finish"})).unwrap();
+    }
+    for _ in 0..4 {
+        d.call(1).unwrap();
+        d.advance_minutes(2);
+        d.run(counter(1), json!({"kind":"no_show"})).unwrap();
+    }
+    let q = &d.hall.queue;
+    let gone = &q.no_shows["A"];
+    assert_eq!(gone.len(), 4);
+    assert!(
+        gone.iter().all(|g| (g.seconds - 120.0).abs() < 1.0),
+        "{gone:?}"
+    );
+    // Replay rebuilds them.
+    assert_eq!(d.replayed().queue.no_shows, q.no_shows);
+    let rules = &d.hall.config.rules;
+    let with = estimate::for_walk_in(q, "A", d.now, rules).unwrap();
+    let mut forgetful = q.clone();
+    forgetful.no_shows.clear();
+    let without = estimate::for_walk_in(&forgetful, "A", d.now, rules).unwrap();
+    assert!(
+        with.mean_seconds < 0.9 * without.mean_seconds,
+        "{with:?} {without:?}"
+    );
+}
+
+/// A morning's first hour with `green` green-channel tickets among 30, then an hour of
+/// walk-ins only: the estimate for a walk-in joining now.
+fn after_a_morning_with(green: usize) -> f64 {
+    let mut d = closed_hall();
+    open(&mut d, 1, &["A"]);
+    open(&mut d, 2, &["A"]);
+    for i in 0..30 {
+        d.issue("A", if i < green { "green" } else { "walk_in" });
+        d.call(1).unwrap();
+        d.advance_minutes(2);
+        d.run(counter(1), json!({"kind":"finish"})).unwrap();
+    }
+    for _ in 0..10 {
+        d.issue("A", "walk_in");
+        d.advance_minutes(5);
+    }
+    estimate::for_walk_in(&d.hall.queue, "A", d.now, &d.hall.config.rules)
+        .unwrap()
+        .mean_seconds
+}
+
+#[test]
+fn a_priority_channel_overtakes_at_its_share_of_the_day_not_of_the_last_hour() {
+    // No green ticket in the last hour, but a tenth of the day's were green: some will come
+    // within the head start and be called first.
+    let plain = after_a_morning_with(0);
+    let green = after_a_morning_with(3);
+    assert!(
+        green > plain * 1.02,
+        "with green {green:.0} s, without {plain:.0} s"
+    );
 }
