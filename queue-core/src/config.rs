@@ -351,7 +351,9 @@ impl HallConfig {
             ));
         }
         if let Some(u) = &c.public_url {
-            let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"));
+            let rest = u
+                .strip_prefix("https://")
+                .or_else(|| u.strip_prefix("http://"));
             if !rest.is_some_and(|r| !r.is_empty() && r.chars().all(|ch| ch.is_ascii_graphic())) {
                 let why = format!("{u:?} must be an http:// or https:// address, no spaces");
                 return Err(bad("centre.public_url".into(), why));

@@ -18,8 +18,12 @@ fn clerk(window: u32) -> Actor {
 }
 
 fn token_of(reply: &serde_json::Value) -> String {
-    let link = reply["rating_link"].as_str().expect("rating_link in the reply");
-    link.strip_prefix("/rate/").expect("a /rate/ path").to_string()
+    let link = reply["rating_link"]
+        .as_str()
+        .expect("rating_link in the reply");
+    link.strip_prefix("/rate/")
+        .expect("a /rate/ path")
+        .to_string()
 }
 
 fn rate(d: &mut Driver, token: &str, rating: u8) -> Result<serde_json::Value, (String, String)> {
@@ -65,7 +69,7 @@ fn a_slip_link_rates_the_service_it_led_to_once_until_the_next_working_day() {
     // Monday: a new service day has begun (the old tickets left `tickets`).
     d.now = at(2026, 11, 23, 9, 30);
     d.issue("A", "walk_in");
-    assert!(d.hall.queue.tickets.get(from).is_none());
+    assert!(!d.hall.queue.tickets.contains_key(from));
 
     // Staff do not use the applicant's link; a forged one is refused.
     let e = d
@@ -85,10 +89,7 @@ fn a_slip_link_rates_the_service_it_led_to_once_until_the_next_working_day() {
     assert_eq!(e.0, "forbidden", "{e:?}");
     // A low rating still needs its reason.
     let e = d
-        .run(
-            kiosk(),
-            json!({"kind":"evaluate","link":token,"rating":1}),
-        )
+        .run(kiosk(), json!({"kind":"evaluate","link":token,"rating":1}))
         .unwrap_err();
     assert_eq!(e.0, "bad_request");
 
@@ -98,7 +99,10 @@ fn a_slip_link_rates_the_service_it_led_to_once_until_the_next_working_day() {
     assert_eq!(ev["staff"], 44);
     assert_eq!(ev["queue"], "B");
     assert_eq!(ev["channel"], "qr");
-    assert!(r["follow_up_id"].is_string(), "a low rating opens its follow-up");
+    assert!(
+        r["follow_up_id"].is_string(),
+        "a low rating opens its follow-up"
+    );
     // Single use.
     let e = rate(&mut d, &token, 5).unwrap_err();
     assert_eq!(e.0, "conflict");
@@ -109,7 +113,10 @@ fn a_slip_link_rates_the_service_it_led_to_once_until_the_next_working_day() {
     d.issue("A", "walk_in");
     let e = rate(&mut d, &token, 5).unwrap_err();
     assert_eq!(e.0, "expired", "{e:?}");
-    assert!(d.hall.queue.rateable.is_empty(), "pruned after the link's day");
+    assert!(
+        d.hall.queue.rateable.is_empty(),
+        "pruned after the link's day"
+    );
 
     // Replay rebuilds the same state, rateable tickets and channels included.
     let replayed = d.replayed();

@@ -65,7 +65,10 @@ async fn a_slip_link_rates_the_finished_service_once() {
     let url = r["result"]["rating_url"].as_str().unwrap();
     assert_eq!(url, format!("https://hall.example:7700{link}"));
     assert!(link.starts_with("/rate/") && link.len() < 60, "{link}");
-    let number = r["result"]["ticket"]["number"].as_str().unwrap().to_string();
+    let number = r["result"]["ticket"]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // The kiosk got no personal data with it (the reply is the public view).
     assert!(r["result"]["ticket"].get("id_number").is_none());
 
@@ -88,10 +91,16 @@ async fn a_slip_link_rates_the_finished_service_once() {
     let page = http_get(server.addr, &link).await;
     assert_eq!(status(&page), 200, "{page}");
     assert!(page.contains("id=r-form"), "{page}");
-    assert!(page.contains(&counter_id.to_string()), "staff number: {page}");
+    assert!(
+        page.contains(&counter_id.to_string()),
+        "staff number: {page}"
+    );
     assert!(page.contains("<dd>1</dd>"), "window 1: {page}");
     let lower = page.to_ascii_lowercase();
-    assert!(lower.contains("content-security-policy: default-src 'self'"), "{page}");
+    assert!(
+        lower.contains("content-security-policy: default-src 'self'"),
+        "{page}"
+    );
     assert!(lower.contains("cache-control: no-store"), "{page}");
     assert!(!page.contains("<script>"), "no inline script");
     let en = http_get(server.addr, &format!("{link}?lang=en")).await;

@@ -277,15 +277,17 @@ async fn a_chief_representative_sees_its_department_scope_in_the_header() {
     );
     // The welcome names the department; the header says it.
     assert_eq!(app.departments, vec!["花都区市场监督管理局".to_string()]);
-    let mut terminal =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
     terminal.draw(|f| dashboard::watch::draw(&app, f)).unwrap();
     // Wide characters fill two cells; the second holds a blank.
     let top: String = (0..160)
         .map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_string())
         .collect::<String>()
         .replace(' ', "");
-    assert!(top.contains("首席事务代表（本部门：花都区市场监督管理局）"), "{top}");
+    assert!(
+        top.contains("首席事务代表（本部门：花都区市场监督管理局）"),
+        "{top}"
+    );
     watch.stop();
     hall.stop().await.unwrap();
 }

@@ -29,8 +29,14 @@ async fn the_rating_page_refuses_a_low_rating_without_a_reason_and_takes_a_good_
         .await;
     assert_eq!(r["ok"], true, "{r}");
     let link = r["result"]["rating_link"].as_str().unwrap().to_string();
-    let number = r["result"]["ticket"]["number"].as_str().unwrap().to_string();
-    assert_eq!(counter.command(json!({"kind":"call_next"})).await["ok"], true);
+    let number = r["result"]["ticket"]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        counter.command(json!({"kind":"call_next"})).await["ok"],
+        true
+    );
     assert_eq!(counter.command(json!({"kind":"finish"})).await["ok"], true);
 
     let hall = format!("http://{}", h.addr());

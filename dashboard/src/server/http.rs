@@ -214,7 +214,10 @@ async fn asset(Path(name): Path<String>) -> Response {
             include_str!("../../web/rate.js"),
             "text/javascript; charset=utf-8",
         ),
-        "rate.css" => (include_str!("../../web/rate.css"), "text/css; charset=utf-8"),
+        "rate.css" => (
+            include_str!("../../web/rate.css"),
+            "text/css; charset=utf-8",
+        ),
         "style.css" => (
             include_str!("../../web/style.css"),
             "text/css; charset=utf-8",

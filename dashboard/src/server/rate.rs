@@ -150,7 +150,10 @@ fn render(
 ) -> Response {
     let (status, body) = match shown {
         Shown::Refused(code, zh, en) => (*code, format!("<p class=r-msg>{}</p>", lang.t(zh, en))),
-        Shown::Message(zh, en) => (StatusCode::OK, format!("<p class=r-msg>{}</p>", lang.t(zh, en))),
+        Shown::Message(zh, en) => (
+            StatusCode::OK,
+            format!("<p class=r-msg>{}</p>", lang.t(zh, en)),
+        ),
         Shown::Form => (
             StatusCode::OK,
             format!(

@@ -38,7 +38,10 @@ fn header(role: &str, departments: &[&str], lang: Lang, width: u16) -> String {
 #[test]
 fn the_header_names_a_scoped_supervisors_departments() {
     let line = header("supervisor", &["花都区市场监督管理局"], Lang::Zh, 160);
-    assert!(line.contains("首席事务代表（本部门：花都区市场监督管理局）"), "{line}");
+    assert!(
+        line.contains("首席事务代表（本部门：花都区市场监督管理局）"),
+        "{line}"
+    );
     let line = header(
         "supervisor",
         &["花都区市场监督管理局", "花都区不动产登记中心"],
@@ -64,5 +67,8 @@ fn managers_and_unscoped_supervisors_see_all_departments() {
 fn a_department_name_cannot_carry_an_escape_sequence_to_the_terminal() {
     let line = header("supervisor", &["市场\u{1b}[2J监管局"], Lang::Zh, 160);
     assert!(!line.contains('\u{1b}'), "{line:?}");
-    assert!(line.contains("市场[2J监管局") || line.contains("市场监管局"), "{line}");
+    assert!(
+        line.contains("市场[2J监管局") || line.contains("市场监管局"),
+        "{line}"
+    );
 }

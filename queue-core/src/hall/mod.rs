@@ -328,7 +328,10 @@ impl Hall {
                 };
                 let d = self.queue.decide(c, &ctx)?;
                 let mut result = d.result;
-                if matches!(c, QueueCommand::IssueTicket { .. } | QueueCommand::CheckIn { .. }) {
+                if matches!(
+                    c,
+                    QueueCommand::IssueTicket { .. } | QueueCommand::CheckIn { .. }
+                ) {
                     self.add_rating_link(&d.events, &mut result);
                 }
                 Ok(Decision {

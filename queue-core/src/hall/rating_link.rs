@@ -151,7 +151,10 @@ impl Hall {
             LinkError::Malformed | LinkError::Forged => DomainError::Forbidden(e.to_string()),
         })?;
         let gone = || DomainError::Expired(LinkError::Expired.to_string());
-        let slip = self.queue.ticket_or_rateable(&link.ticket).ok_or_else(gone)?;
+        let slip = self
+            .queue
+            .ticket_or_rateable(&link.ticket)
+            .ok_or_else(gone)?;
         let slip_number = slip.number.clone();
         let mut t = slip;
         for _ in 0..MAX_TRANSFERS {

@@ -144,7 +144,10 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
         let scope = if app.departments.is_empty() {
             all.to_string()
         } else {
-            format!("{label}{}", app.departments.join(if zh { "、" } else { ", " }))
+            format!(
+                "{label}{}",
+                app.departments.join(if zh { "、" } else { ", " })
+            )
         };
         role.push_str(&if zh {
             format!("（{scope}）")
