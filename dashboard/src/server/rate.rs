@@ -16,7 +16,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use queue_core::auth::{Actor, DepartmentScope, Role};
 use queue_core::error::DomainError;
-use queue_core::hall::Command;
+use queue_core::hall::{Command, Viewer};
 use queue_core::queue::TicketState;
 use serde_json::{json, Value};
 
@@ -107,7 +107,8 @@ pub async fn page(
             Vec::new(),
         ),
         Ok(s) => {
-            let t = s.ticket;
+            // What a public terminal may see of it (the one view): number, window, staff number.
+            let t = Viewer::new(Role::Kiosk, None).ticket(s.ticket);
             let rated = g
                 .hall
                 .queue
