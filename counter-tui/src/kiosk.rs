@@ -211,7 +211,8 @@ impl Kiosk {
                     .hall
                     .queue(&t.queue)
                     .map_or(t.queue.clone(), |q| q.name.clone());
-                match slips::ticket_job(&t, &self.hall.centre_name, &queue) {
+                let rating_url = result["rating_url"].as_str();
+                match slips::ticket_job(&t, &self.hall.centre_name, &queue, rating_url) {
                     Ok(job) => {
                         self.stage = KioskStage::Issued {
                             ticket: Box::new(t),

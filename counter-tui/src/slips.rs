@@ -30,11 +30,17 @@ pub fn date_zh(d: NaiveDate) -> String {
     d.format("%Y年%m月%d日").to_string()
 }
 
-/// The kiosk's ticket slip.
+/// The kiosk's ticket slip; `rating_url` (the issuing reply's, when the hall has a public
+/// address) adds the "扫码评价" QR.
 ///
 /// # Errors
 /// When the layout cannot encode it (it always can for hall tickets: ASCII QR payloads).
-pub fn ticket_job(t: &Ticket, centre: &str, queue_name: &str) -> Result<Job, String> {
+pub fn ticket_job(
+    t: &Ticket,
+    centre: &str,
+    queue_name: &str,
+    rating_url: Option<&str>,
+) -> Result<Job, String> {
     let slip = TicketSlip {
         centre_name: centre.to_string(),
         queue_name: queue_name.to_string(),
@@ -44,6 +50,10 @@ pub fn ticket_job(t: &Ticket, centre: &str, queue_name: &str) -> Result<Job, Str
         wait_minutes: t.estimated_wait.map(|w| (w.low_minutes, w.high_minutes)),
         issued_at: t.issued_at.format("%Y-%m-%d %H:%M").to_string(),
         footer: vec!["请留意叫号屏幕及语音提示，过号请到咨询台重新排队。".into()],
+        // Only an address the printer can encode: the hall sends ASCII, anything else is left off.
+        rating_url: rating_url
+            .filter(|u| u.is_ascii() && !u.is_empty())
+            .map(str::to_string),
     };
     let bytes = ticket(&slip, PAPER).map_err(|e| e.to_string())?.bytes;
     Ok(job(format!("号 ticket {}", t.number), bytes))

@@ -536,6 +536,7 @@ fn the_token_decides_the_window() {
         role: "counter".into(),
         window: Some(3),
         seq: 0,
+        departments: Vec::new(),
     }));
     assert_eq!(app.cfg.window, 3);
     assert!(app.notice.as_ref().unwrap().text.contains("窗口 3"));

@@ -87,6 +87,8 @@ pub enum Incoming {
         role: String,
         window: Option<u32>,
         seq: u64,
+        /// A department-scoped supervisor's departments (names); empty for everyone else.
+        departments: Vec<String>,
     },
     Snapshot {
         seq: u64,
@@ -342,6 +344,15 @@ async fn session(
                             role: v["role"].as_str().unwrap_or("").to_string(),
                             window: v["window"].as_u64().and_then(|w| u32::try_from(w).ok()),
                             seq: v["seq"].as_u64().unwrap_or(0),
+                            departments: v["departments"]
+                                .as_array()
+                                .map(|a| {
+                                    a.iter()
+                                        .filter_map(Value::as_str)
+                                        .map(str::to_string)
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
                         });
                         // Everything unanswered goes again, same ids: applied once by the hall.
                         for (id, command) in st.pending.values() {

@@ -18,10 +18,16 @@ pub fn incoming(i: Incoming) -> Incoming {
             Link::Refused(m) => Link::Refused(text(m)),
             other => other,
         }),
-        Incoming::Welcome { role, window, seq } => Incoming::Welcome {
+        Incoming::Welcome {
+            role,
+            window,
+            seq,
+            departments,
+        } => Incoming::Welcome {
             role: text(role),
             window,
             seq,
+            departments: departments.into_iter().map(text).collect(),
         },
         Incoming::Snapshot { seq, mut state } => {
             strip_frame(&mut state);

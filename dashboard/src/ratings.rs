@@ -67,7 +67,8 @@ pub struct ExportArgs {
 pub struct RatingRecord {
     /// `YYYY-MM-DD HH:MM:SS`, the centre's local time.
     pub evaluated_at: String,
-    /// `pad` (窗口评价器), `kiosk` (自助终端), `on_behalf` (工作人员代评), or the role.
+    /// `pad` (窗口评价器), `kiosk` (自助终端), `qr` (扫码评价, the slip's rating link),
+    /// `on_behalf` (工作人员代评), or the role.
     pub channel: String,
     pub item_code: String,
     pub item_name: String,
@@ -113,7 +114,13 @@ pub fn level_label(level: u8) -> &'static str {
     }
 }
 
-fn channel(actor: Option<&Actor>, e: &Evaluation) -> String {
+/// Where a rating was given: as it recorded itself, else (ratings logged before channels were
+/// recorded) by the role of the actor that logged it.
+#[must_use]
+pub fn channel(actor: Option<&Actor>, e: &Evaluation) -> String {
+    if let Some(c) = e.channel {
+        return c.as_str().into();
+    }
     match actor.map(|a| a.role) {
         Some(Role::Pad) => "pad".into(),
         Some(Role::Kiosk) => "kiosk".into(),

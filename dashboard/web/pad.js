@@ -12,6 +12,8 @@
   'use strict';
   const P = window.HallProtocol;
   const h = P.h;
+  // Levels, reasons and their rule: shared with the slip's rating page (rating_words.js).
+  const W = window.HallRatingWords;
   const TOKEN_KEY = 'hall.pad.token';
   const LANG_KEY = 'hall.pad.lang';
   const THANKS_MS = 5000;
@@ -22,21 +24,13 @@
     zh: {
       window: (n) => `${n} 号窗口`, staff: (s) => `工号 ${s}`, welcome: '欢迎办理业务', serving: '正在办理',
       ask: '请您对本次服务进行评价', ticket: (n) => `号码 ${n}`,
-      levels: { 5: '非常满意', 4: '满意', 3: '基本满意', 2: '不满意', 1: '非常不满意' },
-      reasonAsk: '请告诉我们不满意的原因（必填）',
-      reasons: ['等候时间过长', '服务态度不好', '业务不熟悉', '一次告知不清楚', '材料要求过多', '办理时间过长'],
-      reasonPlaceholder: '或在此输入原因', needReason: '请选择或填写不满意的原因', back: '返回', send: '提交评价',
-      thanks: '感谢您的评价！', offline: '网络中断，正在重新连接…', failed: '评价未能提交：',
+      ...W.zh, offline: '网络中断，正在重新连接…',
       tokenMsg: '此评价器需要访问令牌（网址中的 ?token=…）。', badToken: '令牌无效，请联系管理员。',
     },
     en: {
       window: (n) => `Window ${n}`, staff: (s) => `Staff no. ${s}`, welcome: 'Welcome', serving: 'Now serving',
       ask: 'Please rate this service', ticket: (n) => `Ticket ${n}`,
-      levels: { 5: 'Very satisfied', 4: 'Satisfied', 3: 'Acceptable', 2: 'Dissatisfied', 1: 'Very dissatisfied' },
-      reasonAsk: 'Please tell us why (required)',
-      reasons: ['Waited too long', 'Unfriendly service', 'Staff unsure of the rules', 'Requirements not explained at once', 'Too many documents asked', 'Service took too long'],
-      reasonPlaceholder: 'or type a reason here', needReason: 'Please choose or type a reason', back: 'Back', send: 'Submit',
-      thanks: 'Thank you for your rating!', offline: 'Connection lost; reconnecting…', failed: 'Rating not saved: ',
+      ...W.en, offline: 'Connection lost; reconnecting…',
       tokenMsg: 'This pad needs an access token (?token=… in the address).', badToken: 'Invalid token; ask the administrator.',
     },
   };
@@ -143,7 +137,7 @@
     const b = e.target.closest('[data-level]');
     if (!b) return;
     level = Number(b.dataset.level);
-    if (level <= 2) show('reason');
+    if (W.needsReason(level)) show('reason');
     else submit('');
   });
   el.reasons.addEventListener('click', (e) => {
@@ -155,8 +149,7 @@
   });
   el.reasonBack.addEventListener('click', () => show('rate'));
   el.reasonSend.addEventListener('click', () => {
-    const typed = el.reasonText.value.trim();
-    const reason = [chosenReason, typed].filter(Boolean).join('；');
+    const reason = W.joinReason(chosenReason, el.reasonText.value);
     if (!reason) { el.reasonMsg.textContent = T().needReason; return; }
     submit(reason);
   });

@@ -106,6 +106,10 @@ pub struct Centre {
     /// Court for administrative litigation, printed on rejection notices.
     #[serde(default)]
     pub litigation_court: String,
+    /// The hall's address as applicants' phones reach it (e.g. `https://hall.example:7700`):
+    /// the base of the rating link printed as a QR on ticket slips. None: no rating QR.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 fn default_utc_offset() -> i32 {
@@ -345,6 +349,15 @@ impl HallConfig {
                 "centre.utc_offset_minutes".into(),
                 format!("{} is not a valid offset", c.utc_offset_minutes),
             ));
+        }
+        if let Some(u) = &c.public_url {
+            let rest = u
+                .strip_prefix("https://")
+                .or_else(|| u.strip_prefix("http://"));
+            if !rest.is_some_and(|r| !r.is_empty() && r.chars().all(|ch| ch.is_ascii_graphic())) {
+                let why = format!("{u:?} must be an http:// or https:// address, no spaces");
+                return Err(bad("centre.public_url".into(), why));
+            }
         }
         for (i, [a, b]) in c.service_hours.iter().enumerate() {
             match (parse_hm(a), parse_hm(b)) {

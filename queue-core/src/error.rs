@@ -12,6 +12,9 @@ pub enum DomainError {
     NotFound(String),
     #[error("冲突 conflict: {0}")]
     Conflict(String),
+    /// Past its time (a rating link after its last day).
+    #[error("已过期 expired: {0}")]
+    Expired(String),
     #[error("队列无人等候 queue empty: no ticket is waiting in {0}")]
     QueueEmpty(String),
     #[error("证件号码无效 invalid id: {0}")]
@@ -31,6 +34,7 @@ impl DomainError {
             Self::BadRequest(_) => "bad_request",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
+            Self::Expired(_) => "expired",
             Self::QueueEmpty(_) => "queue_empty",
             Self::InvalidId(_) => "invalid_id",
             Self::InvalidMobile(_) => "invalid_mobile",

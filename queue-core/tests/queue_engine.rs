@@ -4,6 +4,7 @@
 
 mod common;
 
+use chrono::Datelike;
 use std::collections::HashSet;
 
 use common::{at, counter, kiosk, manager, Driver};
@@ -301,6 +302,10 @@ enum Op {
     Resume(usize),
     Cancel(usize),
     Wait(i64),
+    /// The applicant rates through the slip's link (any ticket the hall still holds).
+    RateByLink(usize),
+    /// The next morning: a new service day (finished tickets move to `rateable`).
+    NextDay,
 }
 
 const QUEUES: [&str; 5] = ["A", "B", "C", "D", "E"];
@@ -321,6 +326,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..6usize).prop_map(Op::Resume),
         1 => (0..20usize).prop_map(Op::Cancel),
         2 => (0..15i64).prop_map(Op::Wait),
+        1 => (0..20usize).prop_map(Op::RateByLink),
+        1 => Just(Op::NextDay),
     ]
 }
 
@@ -377,6 +384,26 @@ fn run_op(d: &mut Driver, op: &Op) {
         }
         Op::Wait(m) => {
             d.advance_minutes(*m);
+            Ok(json!(null))
+        }
+        Op::RateByLink(k) => {
+            let q = &d.hall.queue;
+            let tickets: Vec<_> = q.tickets.values().chain(q.rateable.values()).collect();
+            let link = tickets
+                .get(*k % tickets.len().max(1))
+                .and_then(|t| d.hall.rating_link(t));
+            match link {
+                Some(l) => {
+                    let token = l.trim_start_matches("/rate/").to_string();
+                    d.run(kiosk(), json!({"kind":"evaluate","link":token,"rating":4}))
+                }
+                None => Ok(json!(null)),
+            }
+        }
+        Op::NextDay => {
+            let next = d.now.date_naive().succ_opt().unwrap();
+            d.now = at(next.year(), next.month(), next.day(), 9, 0);
+            d.tick();
             Ok(json!(null))
         }
     };

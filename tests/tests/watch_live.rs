@@ -248,3 +248,46 @@ async fn a_supervisor_cannot_open_windows_and_sees_the_hall_refuse() {
     watch.stop();
     hall.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chief_representative_sees_its_department_scope_in_the_header() {
+    let (hall, db, _dir) = fast_hall().await;
+    let token = dashboard::tokens::create_scoped(
+        &db,
+        "supervisor",
+        None,
+        "市场监管首席代表",
+        None,
+        // As `token create --department scj` stores it: the configured name.
+        &["花都区市场监督管理局".to_string()],
+    )
+    .unwrap()
+    .1;
+    let (watch, mut rx) = Client::spawn(ClientConfig::new(
+        &format!("ws://{}", hall.addr),
+        &token,
+        "supervisor",
+    ));
+    let mut app = App::new(Lang::Zh, "chief");
+    assert!(
+        drive_until(&mut app, &mut rx, &watch, Duration::from_secs(10), |a| {
+            a.hall.is_some() && !a.departments.is_empty()
+        })
+        .await
+    );
+    // The welcome names the department; the header says it.
+    assert_eq!(app.departments, vec!["花都区市场监督管理局".to_string()]);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
+    terminal.draw(|f| dashboard::watch::draw(&app, f)).unwrap();
+    // Wide characters fill two cells; the second holds a blank.
+    let top: String = (0..160)
+        .map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_string())
+        .collect::<String>()
+        .replace(' ', "");
+    assert!(
+        top.contains("首席事务代表（本部门：花都区市场监督管理局）"),
+        "{top}"
+    );
+    watch.stop();
+    hall.stop().await.unwrap();
+}

@@ -182,7 +182,8 @@ impl App {
                     .hall
                     .queue(&t.queue)
                     .map_or(t.queue.clone(), |q| q.name.clone());
-                match slips::ticket_job(&t, &self.hall.centre_name, &queue) {
+                let rating_url = result["rating_url"].as_str();
+                match slips::ticket_job(&t, &self.hall.centre_name, &queue, rating_url) {
                     Ok(job) => vec![Effect::Print {
                         label: job.label,
                         bytes: job.bytes,

@@ -91,12 +91,24 @@ pub(super) struct Log {
     pub requests: BTreeMap<String, Request>,
     /// Token labels, naming the staff member in the per-staff ratings.
     pub staff_labels: BTreeMap<i64, String>,
+    /// Ratings in the month per channel (`pad`, `kiosk`, `qr`, `on_behalf`).
+    pub channels: BTreeMap<String, super::RatingTally>,
 }
 
 /// Reads the whole log in order, verifying the hash chain as it goes.
 pub(super) fn read(db: &Path, month: Month, as_of: NaiveDate) -> anyhow::Result<Log> {
     let mut log = Log::default();
-    let conn = stream_log(db, |_, at, _, event| {
+    let conn = stream_log(db, |_, at, actor, event| {
+        if let Event::Queue(QueueEvent::EvaluationRecorded { evaluation }) = &event {
+            if month.contains(at.date_naive()) {
+                let actor = actor.and_then(|a| serde_json::from_str(a).ok());
+                let channel = crate::ratings::channel(actor.as_ref(), evaluation);
+                log.channels
+                    .entry(channel)
+                    .or_default()
+                    .add(evaluation.rating);
+            }
+        }
         log.observe(&event, at, month, as_of);
         Ok(())
     })?;

@@ -68,6 +68,8 @@ pub struct RequestFigures {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RedressReport {
     pub staff: Vec<StaffRatings>,
+    /// Ratings per channel (`pad`, `kiosk`, `qr`, `on_behalf`).
+    pub channels: Vec<(String, RatingTally)>,
     /// Per owning department, total last.
     pub follow_ups: Vec<FollowUpFigures>,
     pub follow_up_total: FollowUpFigures,
@@ -149,6 +151,7 @@ pub(super) fn compute(log: &Log, as_of: NaiveDate) -> RedressReport {
     requests.push((None, all));
     RedressReport {
         staff,
+        channels: log.channels.clone().into_iter().collect(),
         follow_ups: by_dept.into_values().collect(),
         follow_up_total: total,
         requests,
@@ -156,7 +159,46 @@ pub(super) fn compute(log: &Log, as_of: NaiveDate) -> RedressReport {
 }
 
 pub(super) fn tables(r: &RedressReport) -> Vec<Table> {
-    vec![staff(r), follow_ups(r), requests(r)]
+    vec![staff(r), channels(r), follow_ups(r), requests(r)]
+}
+
+fn channel_label(c: &str) -> String {
+    let zh = match c {
+        "pad" => "窗口评价器",
+        "kiosk" => "自助终端",
+        "qr" => "扫码评价",
+        "on_behalf" => "工作人员代评",
+        _ => "其他",
+    };
+    format!("{zh} {c}")
+}
+
+fn channels(r: &RedressReport) -> Table {
+    let rows = r
+        .channels
+        .iter()
+        .map(|(c, t)| {
+            vec![
+                channel_label(c),
+                t.count().to_string(),
+                rating_mean(t),
+                t.low().to_string(),
+            ]
+        })
+        .collect();
+    Table {
+        file: "ratings_by_channel.csv",
+        title: "按渠道评价 Ratings by channel",
+        header: [
+            "评价渠道 channel",
+            "评价数 ratings",
+            "平均评分 rating_mean",
+            "不满意(1-2) ratings_low",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
 }
 
 fn staff(r: &RedressReport) -> Table {

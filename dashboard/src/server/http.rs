@@ -1,10 +1,13 @@
-//! HTTP routes: the websocket upgrade, health, the web pages, documents and verification.
+//! HTTP routes: the websocket upgrade, health, the web pages, documents, verification and the
+//! slip's rating page (`rate.rs`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Extension, Path, Query, State, WebSocketUpgrade};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, Extension, Path, Query, State, WebSocketUpgrade,
+};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -33,6 +36,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/pad",
             get(|| async { page(include_str!("../../web/pad.html")) }),
+        )
+        .route(
+            "/rate/{token}",
+            get(super::rate::page)
+                .post(super::rate::submit)
+                .layer(DefaultBodyLimit::max(super::rate::MAX_BODY)),
         )
         .route("/static/{name}", get(asset))
         .route("/documents/{serial}", get(document))
@@ -88,7 +97,7 @@ fn private_page(html: String, css: &str) -> Response {
 }
 
 /// A browser's `Origin` must be this hall (same host and port) or absent (non-browser clients).
-fn origin_allowed(headers: &HeaderMap) -> bool {
+pub(super) fn origin_allowed(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
@@ -197,6 +206,18 @@ async fn asset(Path(name): Path<String>) -> Response {
             "text/javascript; charset=utf-8",
         ),
         "pad.css" => (include_str!("../../web/pad.css"), "text/css; charset=utf-8"),
+        "rating_words.js" => (
+            include_str!("../../web/rating_words.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "rate.js" => (
+            include_str!("../../web/rate.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "rate.css" => (
+            include_str!("../../web/rate.css"),
+            "text/css; charset=utf-8",
+        ),
         "style.css" => (
             include_str!("../../web/style.css"),
             "text/css; charset=utf-8",

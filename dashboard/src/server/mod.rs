@@ -9,6 +9,7 @@ mod http;
 mod limits;
 mod listen;
 mod preauth;
+mod rate;
 mod revocation;
 mod session;
 mod summary;
@@ -123,6 +124,8 @@ pub struct AppState {
     pub key_fingerprint: String,
     /// Whether pages and sockets are served over TLS.
     pub tls: bool,
+    /// Per-address budget of the rating page's submissions.
+    pub rate_posts: rate::PostLimiter,
 }
 
 /// A running hall: its address, and how to stop it.
@@ -273,6 +276,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<RunningHall> {
         dead_tokens: tokio::sync::watch::Sender::new(Arc::default()),
         key_fingerprint,
         tls: tls.is_some(),
+        rate_posts: rate::PostLimiter::default(),
     });
     state.estimates.refresh(&state.service);
     tokio::spawn(summary::run(Arc::clone(&state), state.summary.clone()));

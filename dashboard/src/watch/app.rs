@@ -198,6 +198,8 @@ pub struct App {
     pub lang: Lang,
     pub link: Link,
     pub role: Option<Role>,
+    /// The departments a scoped supervisor sees (from the welcome); empty: the whole hall.
+    pub departments: Vec<String>,
     pub hall: Option<HallView>,
     /// Hall time shown (estimated between messages).
     pub hall_now: Option<DateTime<FixedOffset>>,
@@ -231,6 +233,7 @@ impl App {
             lang,
             link: Link::Connecting,
             role: None,
+            departments: Vec::new(),
             hall: None,
             hall_now: None,
             history: BTreeMap::new(),
@@ -434,7 +437,12 @@ fn on_hall(app: &mut App, m: Incoming, real: Instant) -> Vec<Effect> {
     let t = app.lang.text();
     match crate::printable::incoming(m) {
         Incoming::Link(l) => app.link = l,
-        Incoming::Welcome { role, .. } => app.role = Role::parse(&role),
+        Incoming::Welcome {
+            role, departments, ..
+        } => {
+            app.role = Role::parse(&role);
+            app.departments = departments;
+        }
         Incoming::Snapshot { state, .. } => match HallView::from_snapshot(&state) {
             Ok(h) => {
                 app.clock.set(h.now, real);

@@ -23,6 +23,8 @@ pub struct Text {
     /// Notices to applicants: label, waiting, retrying, given up, not configured.
     pub notify: [&'static str; 5],
     pub role: &'static str,
+    /// A supervisor's departments: the label before them, and the word for the whole hall.
+    pub scope: [&'static str; 2],
     pub connecting: &'static str,
     pub online: &'static str,
     pub offline: &'static str,
@@ -77,6 +79,7 @@ static ZH: Text = Text {
     hall_clock: "大厅时间",
     notify: ["通知", "待发", "重试", "失败", "未配置网关"],
     role: "角色",
+    scope: ["本部门：", "全部"],
     connecting: "连接中…",
     online: "已连接",
     offline: "连接中断，重连中",
@@ -141,6 +144,7 @@ static EN: Text = Text {
     hall_clock: "Hall time",
     notify: ["Notices", "waiting", "retrying", "failed", "no webhook"],
     role: "Role",
+    scope: ["scope: ", "all depts"],
     connecting: "connecting…",
     online: "online",
     offline: "offline, retrying",

@@ -20,6 +20,8 @@ mod tests;
 mod tests_notify;
 #[cfg(test)]
 mod tests_records;
+#[cfg(test)]
+mod tests_scope;
 
 use std::process::ExitCode;
 

@@ -16,7 +16,7 @@ use crate::client::{Incoming, Link};
 const FIXTURE: &str = include_str!("fixtures/hall_state.json");
 const AT: &str = "2026-11-23T10:33:00+08:00";
 
-fn fixture() -> Value {
+pub(super) fn fixture() -> Value {
     serde_json::from_str(FIXTURE).unwrap()
 }
 
@@ -37,6 +37,7 @@ fn app_as(role: &str, lang: Lang, t0: Instant) -> App {
             role: role.into(),
             window: None,
             seq: 100,
+            departments: Vec::new(),
         },
         Incoming::Snapshot {
             seq: 100,
@@ -630,6 +631,7 @@ async fn the_run_loop_draws_on_any_backend_and_quits_on_q() {
             role: "manager".into(),
             window: None,
             seq: 1,
+            departments: Vec::new(),
         })
         .unwrap();
     hall_tx

@@ -92,6 +92,7 @@ fn records_are_listed_by_urgency_masked_and_leave_when_closed() {
             role: "supervisor".into(),
             window: None,
             seq: 10,
+            departments: Vec::new(),
         },
         Incoming::Snapshot { seq: 10, state },
     ] {

@@ -24,6 +24,9 @@ pub struct TicketSlip {
     pub issued_at: String,
     /// Extra lines at the bottom (notices).
     pub footer: Vec<String>,
+    /// The signed rating link as a full URL (`https://…/rate/<token>`): printed as a second
+    /// QR, "扫码评价 Scan to rate", when the hall has a public address.
+    pub rating_url: Option<String>,
 }
 
 /// A document slip such as 受理通知书.
@@ -80,6 +83,19 @@ pub fn ticket(slip: &TicketSlip, paper: PaperWidth) -> Result<PrintJob, EncodeEr
         },
     )?;
     e.line(&slip.ticket_id);
+    if let Some(url) = &slip.rating_url {
+        // Apart from the `TK:` code the counters scan: the applicant's phone reads this one.
+        e.rule().line("扫码评价 Scan to rate");
+        e.wrapped("办理结束后请用手机扫码评价本次服务");
+        let module = fit_module_size(url, QrEc::M, paper, 5);
+        e.qr(
+            url,
+            QrOptions {
+                module_size: module,
+                ec: QrEc::M,
+            },
+        )?;
+    }
     if !slip.footer.is_empty() {
         e.rule();
         for l in &slip.footer {
@@ -184,6 +200,7 @@ pub fn sample_ticket() -> TicketSlip {
         wait_minutes: Some((10, 20)),
         issued_at: "2026-11-22 09:31".into(),
         footer: vec!["请留意叫号屏幕及语音提示，过号请重新取号。".into()],
+        rating_url: None,
     }
 }
 
@@ -250,6 +267,23 @@ mod tests {
                     "{line:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_rating_link_prints_as_a_second_qr_after_the_ticket_code() {
+        let url = "https://hall.example:7700/rate/AU2FMjAyNjExMjItQTAyM2y7Z8Vq1cR0aZ3Lq0Y9m2A";
+        for paper in [PaperWidth::Mm58, PaperWidth::Mm80] {
+            let slip = TicketSlip {
+                rating_url: Some(url.into()),
+                ..sample_ticket()
+            };
+            let ops = decode(&ticket(&slip, paper).unwrap().bytes);
+            assert_eq!(
+                qr_payloads(&ops),
+                vec![b"TK:20261122-A023".to_vec(), url.as_bytes().to_vec()]
+            );
+            assert!(text_of(&ops).contains("扫码评价"));
         }
     }
 

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 mod notices;
 mod rating;
+pub mod rating_link;
 pub mod scope;
 mod takeover;
 pub mod view;
@@ -201,6 +202,8 @@ pub struct Hall {
     pub redress: Redress,
     signer: SigningKey,
     appointment_key: [u8; 32],
+    /// Key of the slips' rating links, derived from the centre key (`rating_link`).
+    rating_link_key: [u8; 32],
     /// Verification keys of earlier (rotated) centre keys: old receipts and signed heads
     /// still verify against them.
     retired: Vec<ed25519_dalek::VerifyingKey>,
@@ -225,8 +228,10 @@ impl Hall {
             h.update(signer.to_bytes());
             h.finalize().into()
         };
+        let rating_link_key = rating_link::link_key(&signer.to_bytes());
         Self {
             appointment_key,
+            rating_link_key,
             config,
             calendar,
             queue,
@@ -301,11 +306,15 @@ impl Hall {
                 case,
                 rating,
                 reason,
+                link,
             }) => self.evaluate(
                 actor,
                 now,
-                ticket.as_deref(),
-                case.as_deref(),
+                rating::Rated {
+                    ticket: ticket.as_deref(),
+                    case: case.as_deref(),
+                    link: link.as_deref(),
+                },
                 *rating,
                 reason.as_deref(),
             ),
@@ -318,9 +327,16 @@ impl Hall {
                     appointment_key: self.appointment_key,
                 };
                 let d = self.queue.decide(c, &ctx)?;
+                let mut result = d.result;
+                if matches!(
+                    c,
+                    QueueCommand::IssueTicket { .. } | QueueCommand::CheckIn { .. }
+                ) {
+                    self.add_rating_link(&d.events, &mut result);
+                }
                 Ok(Decision {
                     events: d.events.into_iter().map(Event::Queue).collect(),
-                    result: d.result,
+                    result,
                 })
             }
             Command::TakeOver(t) => self.take_over(t, actor),

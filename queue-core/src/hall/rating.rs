@@ -1,7 +1,8 @@
 //! Ratings (好差评): one per service, counted for the window and staff member who served, never
 //! given by the one who served. A kiosk rates a finished ticket of today by its number; a
 //! supervisor may record an applicant's rating on their behalf, marked as such. The rating pad
-//! at a window rates only the service that window finished last, today.
+//! at a window rates only the service that window finished last, today. The slip's signed
+//! rating link (`rating_link`) rates the service its ticket led to, until the link's day.
 
 use chrono::{DateTime, FixedOffset};
 use serde_json::{json, Value};
@@ -9,16 +10,23 @@ use serde_json::{json, Value};
 use super::{Event, Hall};
 use crate::auth::{Actor, Role};
 use crate::error::DomainError;
-use crate::queue::{Decision, Evaluation, QueueEvent, Ticket, TicketState};
+use crate::queue::{Decision, Evaluation, QueueEvent, RatingChannel, Ticket, TicketState};
 use crate::redress::RedressEvent;
+
+/// What an `evaluate` names: exactly one of these.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rated<'a> {
+    pub ticket: Option<&'a str>,
+    pub case: Option<&'a str>,
+    pub link: Option<&'a str>,
+}
 
 impl Hall {
     pub(super) fn evaluate(
         &self,
         actor: Actor,
         now: DateTime<FixedOffset>,
-        ticket: Option<&str>,
-        case: Option<&str>,
+        rated: Rated<'_>,
         rating: u8,
         reason: Option<&str>,
     ) -> Result<Decision<Event>, DomainError> {
@@ -44,9 +52,33 @@ impl Hall {
             on_behalf: actor.role == Role::Supervisor,
             item: None,
             department: None,
+            channel: Some(match (rated.link, actor.role) {
+                (Some(_), _) => RatingChannel::Qr,
+                (None, Role::Pad) => RatingChannel::Pad,
+                (None, Role::Kiosk) => RatingChannel::Kiosk,
+                (None, _) => RatingChannel::OnBehalf,
+            }),
         };
-        let served_ticket = match (ticket, case) {
-            (Some(t), None) => {
+        let served_ticket = match (rated.ticket, rated.case, rated.link) {
+            (None, None, Some(token)) => {
+                // The link is the applicant's own: the hall's public page submits it as a
+                // token-less kiosk; staff record ratings by ticket or case instead.
+                if actor.role != Role::Kiosk {
+                    return Err(DomainError::Forbidden(
+                        "评价链接由申请人使用 a rating link is the applicant's to use".into(),
+                    ));
+                }
+                let t = self.linked_service(token, now)?.ticket;
+                if t.state != TicketState::Done {
+                    return Err(DomainError::Conflict(
+                        "办理结束后再评价 please rate once your service has finished".into(),
+                    ));
+                }
+                ev.ticket = Some(t.id.clone());
+                ev.queue = Some(t.queue.clone());
+                Some(t)
+            }
+            (Some(t), None, None) => {
                 let t = self
                     .queue
                     .resolve(t)
@@ -72,7 +104,7 @@ impl Hall {
                 ev.queue = Some(t.queue.clone());
                 Some(t)
             }
-            (None, Some(c)) => {
+            (None, Some(c), None) => {
                 if matches!(actor.role, Role::Kiosk | Role::Pad) {
                     return Err(DomainError::Forbidden(
                         "按号评价 a kiosk or pad rates by ticket number".into(),
@@ -89,7 +121,7 @@ impl Hall {
             }
             _ => {
                 return Err(DomainError::BadRequest(
-                    "evaluate needs exactly one of `ticket` or `case`".into(),
+                    "evaluate needs exactly one of `ticket`, `case` or `link`".into(),
                 ))
             }
         };
@@ -140,6 +172,22 @@ impl Hall {
         })];
         events.extend(follow_up.map(Event::Redress));
         Ok(Decision { result, events })
+    }
+
+    /// Adds the slip's rating link to an issuing reply: `rating_link` (the path) and, when
+    /// the hall has a `public_url`, `rating_url` (what the slip's second QR holds).
+    pub(super) fn add_rating_link(&self, events: &[QueueEvent], result: &mut Value) {
+        let issued = events.iter().find_map(|e| match e {
+            QueueEvent::TicketIssued { ticket } => Some(ticket),
+            _ => None,
+        });
+        let Some(path) = issued.and_then(|t| self.rating_link(t)) else {
+            return;
+        };
+        if let Some(base) = self.config.centre.public_url.as_deref() {
+            result["rating_url"] = json!(format!("{}{path}", base.trim_end_matches('/')));
+        }
+        result["rating_link"] = json!(path);
     }
 
     /// A pad faces the applicant at its own window: it may rate that window's latest finished

@@ -204,7 +204,8 @@ impl Viewer {
                 // Documents carry masked IDs but names and reasons: staff only.
                 "document" | "alert" | "window" | "queue" if !self.is_public() => Some(v.clone()),
                 "window" => typed::<Window>(v).map(|w| json!(w)),
-                "recorded" => Some(v.clone()),
+                // The slip's rating link names no one: printed on every slip.
+                "recorded" | "rating_link" | "rating_url" => Some(v.clone()),
                 _ if !self.is_public() => Some(v.clone()),
                 _ => None,
             };

@@ -79,6 +79,10 @@ pub enum QueueCommand {
         rating: u8,
         #[serde(default)]
         reason: Option<String>,
+        /// The token of a slip's rating link (`/rate/<token>`), instead of `ticket`/`case`:
+        /// the link is the authority (kiosk role, as the hall's public rating page submits).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
     },
     SetWindow {
         window: u32,

@@ -434,6 +434,7 @@ impl QueueState {
             transferred_to: None,
             served_by: None,
             mobile: None,
+            rating_until: Some(ctx.calendar.next_working_day(day).value),
         };
         t.ahead = self.ahead_of(&t, rules);
         Ok(t)

@@ -19,6 +19,32 @@ pub struct Appointment {
     pub ticket: Option<String>,
 }
 
+/// Where an applicant gave a rating (the 好差评 platform's 评价渠道).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingChannel {
+    /// 窗口评价器: the pad at the window.
+    Pad,
+    /// 自助终端: the kiosk, by ticket number.
+    Kiosk,
+    /// 工作人员代评: a supervisor on the applicant's behalf.
+    OnBehalf,
+    /// 扫码评价: the signed link in the QR on the ticket slip, from the applicant's phone.
+    Qr,
+}
+
+impl RatingChannel {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pad => "pad",
+            Self::Kiosk => "kiosk",
+            Self::OnBehalf => "on_behalf",
+            Self::Qr => "qr",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +71,10 @@ pub struct Evaluation {
     /// The department whose service was rated (its chief representative sees the rating).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
+    /// Where it was given; absent on ratings recorded before channels were (the export then
+    /// goes by the actor's role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<RatingChannel>,
 }
 
 // Most variants carry a whole ticket; the small ones are rare.

@@ -67,6 +67,11 @@ pub struct QueueState {
     pub appointments: BTreeMap<String, Appointment>,
     pub(super) appointment_counters: HashMap<NaiveDate, u32>,
     pub evaluations: Vec<Evaluation>,
+    /// Finished (or transferred) tickets of earlier days whose slip's rating link is still
+    /// valid (`Ticket::rating_until`): a QR rating the next working day finds who served.
+    /// Kept apart from `tickets` so nothing else (recent calls, estimates) sees old days.
+    #[serde(default)]
+    pub rateable: BTreeMap<String, Ticket>,
     pub service_day: Option<NaiveDate>,
     pub(super) sample: usize,
 }
@@ -342,8 +347,12 @@ impl QueueState {
                 .service_day
                 .is_some_and(|d| t.issued_at.date_naive() < d);
         if stale {
-            // Over and from an earlier day: it lives on in the database only.
+            // Over and from an earlier day: it lives on in the database only (and, while its
+            // rating link is valid, among the rateable).
             self.tickets.remove(&t.id);
+            if let Some(day) = self.service_day {
+                self.keep_rateable(t, day);
+            }
         } else {
             self.tickets.insert(t.id.clone(), t);
         }
@@ -357,10 +366,35 @@ impl QueueState {
             _ => {}
         }
         self.service_day = Some(day);
-        self.tickets
-            .retain(|_, t| t.state.is_live() || t.issued_at.date_naive() >= day);
+        self.rateable
+            .retain(|_, t| t.rating_until.is_some_and(|u| u >= day));
+        let old: Vec<String> = self
+            .tickets
+            .values()
+            .filter(|t| !t.state.is_live() && t.issued_at.date_naive() < day)
+            .map(|t| t.id.clone())
+            .collect();
+        for id in old {
+            if let Some(t) = self.tickets.remove(&id) {
+                self.keep_rateable(t, day);
+            }
+        }
         self.counters.retain(|(d, _), _| *d >= day);
         self.appointments.retain(|_, a| a.slot.date_naive() >= day);
+    }
+
+    /// Keeps an earlier day's finished or transferred ticket while its rating link is valid.
+    fn keep_rateable(&mut self, t: Ticket, day: NaiveDate) {
+        let over = matches!(t.state, TicketState::Done | TicketState::Transferred);
+        if over && t.rating_until.is_some_and(|u| u >= day) {
+            self.rateable.insert(t.id.clone(), t);
+        }
+    }
+
+    /// A ticket by id among today's and the still rateable ones of earlier days.
+    #[must_use]
+    pub fn ticket_or_rateable(&self, id: &str) -> Option<&Ticket> {
+        self.tickets.get(id).or_else(|| self.rateable.get(id))
     }
 
     fn prune_arrivals(&mut self, now: DateTime<FixedOffset>) {

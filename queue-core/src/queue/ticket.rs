@@ -113,6 +113,10 @@ pub struct Ticket {
     /// masked for staff, never shown to public terminals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
+    /// The last day (centre local) the slip's rating link is valid: the first working day
+    /// after issue. The hall keeps a finished ticket rateable until then (`rateable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating_until: Option<chrono::NaiveDate>,
 }
 
 impl Ticket {

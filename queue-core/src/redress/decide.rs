@@ -41,7 +41,10 @@ impl Hall {
     /// ticket's queue's.
     pub(crate) fn service_department(&self, ev: &Evaluation) -> Option<String> {
         let case = ev.case.as_deref().and_then(|c| self.cases.get(c));
-        let ticket = ev.ticket.as_deref().and_then(|t| self.queue.tickets.get(t));
+        let ticket = ev
+            .ticket
+            .as_deref()
+            .and_then(|t| self.queue.ticket_or_rateable(t));
         let queue = ev.queue.clone().or_else(|| ticket.map(|t| t.queue.clone()));
         case.map(|c| c.terms.department.clone())
             .filter(|d| !d.is_empty())
@@ -57,7 +60,10 @@ impl Hall {
         if ev.rating > 2 {
             return None;
         }
-        let ticket = ev.ticket.as_deref().and_then(|t| self.queue.tickets.get(t));
+        let ticket = ev
+            .ticket
+            .as_deref()
+            .and_then(|t| self.queue.ticket_or_rateable(t));
         let department = ev
             .department
             .clone()

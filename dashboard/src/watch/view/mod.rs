@@ -11,7 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
+use queue_core::auth::Role;
+
 use super::app::{App, Panel, Popup, StatusKind};
+use super::i18n::Lang;
 use crate::client::Link;
 
 /// Below this the layout gives up and says so rather than drawing garbage.
@@ -133,7 +136,25 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
         Link::Offline(why) => (format!("{}（{why}）", t.offline), Color::Red),
         Link::Refused(why) => (format!("{}（{why}）", t.refused), Color::Red),
     };
-    let role = app.role.map_or("—", |r| app.lang.role(r));
+    let mut role = app.role.map_or("—", |r| app.lang.role(r)).to_string();
+    // Which departments' cases, records and ratings this supervisor is shown (GZ 8).
+    if matches!(app.role, Some(Role::Supervisor | Role::Manager)) {
+        let [label, all] = t.scope;
+        let zh = app.lang == Lang::Zh;
+        let scope = if app.departments.is_empty() {
+            all.to_string()
+        } else {
+            format!(
+                "{label}{}",
+                app.departments.join(if zh { "、" } else { ", " })
+            )
+        };
+        role.push_str(&if zh {
+            format!("（{scope}）")
+        } else {
+            format!(" ({scope})")
+        });
+    }
     let sep = Span::styled(" │ ", Style::default().fg(Color::DarkGray));
     // At 80 columns the labels give way to what they label.
     let (title, clock, role) = if wide {

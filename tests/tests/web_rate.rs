@@ -1,0 +1,71 @@
+//! The slip's rating page in headless Chromium (playwright-core) on a phone-sized screen
+//! against a real hall: a kiosk's ticket is served and finished; the page from its link refuses
+//! a low rating without a reason, takes a good one (which reaches supervisors as a `qr` rating
+//! on the serving window), then says it was rated. The browser checks are in
+//! `tests/web/rate.test.mjs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Command;
+
+use common::hall::TestHall;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rating_page_refuses_a_low_rating_without_a_reason_and_takes_a_good_one() {
+    let root = common::workspace_root();
+    let web = root.join("tests/web");
+    assert!(
+        web.join("node_modules/playwright-core").exists(),
+        "run `npm install` in tests/web first (scripts/test.sh does it)"
+    );
+    let h = TestHall::start().await;
+    let mut kiosk = h.connect("kiosk", None).await;
+    let mut counter = h.connect("counter", Some(1)).await;
+    let mut sup = h.connect("supervisor", None).await;
+    let r = kiosk
+        .command(json!({"kind":"issue_ticket","queue":"A","channel":"walk_in"}))
+        .await;
+    assert_eq!(r["ok"], true, "{r}");
+    let link = r["result"]["rating_link"].as_str().unwrap().to_string();
+    let number = r["result"]["ticket"]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        counter.command(json!({"kind":"call_next"})).await["ok"],
+        true
+    );
+    assert_eq!(counter.command(json!({"kind":"finish"})).await["ok"], true);
+
+    let hall = format!("http://{}", h.addr());
+    let shots = std::env::temp_dir();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(web.join("rate.test.mjs"))
+            .args(["--hall", &hall, "--link", &link, "--number", &number])
+            .arg("--shots")
+            .arg(shots)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+
+    let ev = sup
+        .wait_event(|v| v["event"]["kind"] == "evaluation_recorded")
+        .await;
+    let e = &ev["event"]["evaluation"];
+    assert_eq!(e["channel"], "qr", "{e}");
+    assert_eq!(e["window"], 1, "{e}");
+    assert_eq!(e["rating"], 5, "{e}");
+    h.hall.stop().await.unwrap();
+}
