@@ -527,6 +527,16 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
         &out.row("staff_ratings.csv", "104"),
         &[("评价数 ratings", "1"), ("平均评分 rating_mean", "4.00")],
     );
+    // All three March ratings were given at the kiosk: one channel row, none for the others.
+    assert_cols(
+        &out.row("ratings_by_channel.csv", "自助终端 kiosk"),
+        &[
+            ("评价数 ratings", "3"),
+            ("平均评分 rating_mean", "3.67"),
+            ("不满意(1-2) ratings_low", "1"),
+        ],
+    );
+    assert_eq!(out.csv("ratings_by_channel.csv").len(), 2, "header and kiosk");
     assert_cols(
         &out.row("follow_ups.csv", "花都区市场监督管理局"),
         &[
@@ -560,6 +570,7 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
     // Every file: BOM, bilingual header, no personal data.
     let files = [
         "staff_ratings.csv",
+        "ratings_by_channel.csv",
         "follow_ups.csv",
         "requests.csv",
         "queues.csv",
