@@ -536,7 +536,11 @@ fn march_report_has_exact_counts_percentiles_and_no_personal_data() {
             ("不满意(1-2) ratings_low", "1"),
         ],
     );
-    assert_eq!(out.csv("ratings_by_channel.csv").len(), 2, "header and kiosk");
+    assert_eq!(
+        out.csv("ratings_by_channel.csv").len(),
+        2,
+        "header and kiosk"
+    );
     assert_cols(
         &out.row("follow_ups.csv", "花都区市场监督管理局"),
         &[
