@@ -7,19 +7,11 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::hall::TestHall;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rating_page_refuses_a_low_rating_without_a_reason_and_takes_a_good_one() {
-    let root = common::workspace_root();
-    let web = root.join("tests/web");
-    assert!(
-        web.join("node_modules/playwright-core").exists(),
-        "run `npm install` in tests/web first (scripts/test.sh does it)"
-    );
     let h = TestHall::start().await;
     let mut kiosk = h.connect("kiosk", None).await;
     let mut counter = h.connect("counter", Some(1)).await;
@@ -39,26 +31,17 @@ async fn the_rating_page_refuses_a_low_rating_without_a_reason_and_takes_a_good_
     );
     assert_eq!(counter.command(json!({"kind":"finish"})).await["ok"], true);
 
-    let hall = format!("http://{}", h.addr());
-    let shots = std::env::temp_dir();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(web.join("rate.test.mjs"))
-            .args(["--hall", &hall, "--link", &link, "--number", &number])
-            .arg("--shots")
-            .arg(shots)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "browser checks failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+    let args = [
+        "--hall".to_string(),
+        format!("http://{}", h.addr()),
+        "--link".into(),
+        link,
+        "--number".into(),
+        number,
+        "--shots".into(),
+        std::env::temp_dir().display().to_string(),
+    ];
+    common::browser::run_checks("rate.test.mjs", args.into()).await;
 
     let ev = sup
         .wait_event(|v| v["event"]["kind"] == "evaluation_recorded")

@@ -7,13 +7,8 @@
 // The pad and counter tokens must be bound to the same window. Prints one line per check and
 // `N passed, M failed` last; exits 1 on any failure.
 
-import { chromium } from 'playwright-core';
+import { Runner, assert, launch, parseArgs } from './harness.mjs';
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
-  return out;
-}
 const args = parseArgs(process.argv.slice(2));
 const HALL = (args.hall || '').replace(/\/+$/, '');
 const CHROMIUM = args.chromium || '/usr/bin/chromium';
@@ -23,12 +18,8 @@ if (!HALL || !args['pad-token'] || !args['counter-token'] || !args['kiosk-token'
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-async function check(name, fn) {
-  try { await fn(); passed += 1; console.log(`ok - ${name}`); } catch (e) { failed += 1; console.log(`not ok - ${name}: ${(e && e.message) || e}`); }
-}
+const run = new Runner();
+const check = (name, fn) => run.check(name, fn);
 
 // A raw protocol client inside a page on the hall's origin, independent of the pages' own code.
 const RAW_CLIENT = `
@@ -55,11 +46,7 @@ window.sendCommand = (s, command) => new Promise((resolve) => {
 window.sessions = {};
 `;
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run'],
-});
+const browser = await launch(CHROMIUM);
 const errors = [];
 try {
   const ctx = await browser.newContext({ viewport: { width: 1024, height: 600 }, locale: 'zh-CN', hasTouch: true, timezoneId: 'Asia/Shanghai' });
@@ -148,10 +135,8 @@ try {
 
   await check('no page errors', async () => { assert(errors.length === 0, errors.join('; ')); });
 } catch (e) {
-  failed += 1;
-  console.log(`not ok - run: ${(e && e.stack) || e}`);
+  run.fail(`run: ${(e && e.stack) || e}`);
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+run.exit();

@@ -8,22 +8,11 @@
 // The counter token must be bound to a window (`token create --role counter --window N`).
 // Prints one line per check and `N passed, M failed[, K skipped]` last; exits 1 on any failure.
 
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 
-/* ------------------------------------------------------------------ arguments */
+import { Runner, Skip, assert, eventually, launch, parseArgs } from './harness.mjs';
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const a = argv[i];
-    if (!a.startsWith('--')) continue;
-    const eq = a.indexOf('=');
-    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
-    else { out[a.slice(2)] = argv[i + 1]; i += 1; }
-  }
-  return out;
-}
+/* ------------------------------------------------------------------ arguments */
 
 const args = parseArgs(process.argv.slice(2));
 const HALL = (args.hall || process.env.HALL_URL || '').replace(/\/+$/, '');
@@ -54,56 +43,14 @@ const HAN = /[\u4e00-\u9fff]/;
 
 /* ------------------------------------------------------------------ tiny runner */
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
+const run = new Runner();
+const check = (name, fn) => run.check(name, fn);
 let finished = false;
-
-function summary() {
-  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-}
-
-class Skip extends Error {}
-
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`ok - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    if (e instanceof Skip) {
-      skipped += 1;
-      console.log(`skip - ${name}: ${e.message}`);
-      return;
-    }
-    failed += 1;
-    console.log(`not ok - ${name}: ${(e && e.message) || e}`);
-  }
-}
-
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-
-async function eventually(what, fn, timeoutMs = 8000, everyMs = 150) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) { last = e; }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 const watchdog = setTimeout(() => {
   if (finished) return;
-  console.log(`not ok - the whole run finished within ${TIMEOUT_S} s`);
-  failed += 1;
-  summary();
-  process.exit(1);
+  run.fail(`the whole run finished within ${TIMEOUT_S} s`);
+  run.exit();
 }, TIMEOUT_S * 1000);
 
 /* ------------------------------------------------------------------ a raw protocol client in a page */
@@ -135,11 +82,7 @@ window.sessions = {};
 
 /* ------------------------------------------------------------------ main */
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run'],
-});
+const browser = await launch(CHROMIUM);
 
 const pageErrors = [];
 async function newPage(viewport, label) {
@@ -532,15 +475,13 @@ try {
     assert(pageErrors.length === 0, pageErrors.join(' | '));
   });
 } catch (e) {
-  failed += 1;
-  console.log(`not ok - setup: ${(e && e.stack) || e}`);
+  run.fail(`setup: ${(e && e.stack) || e}`);
 } finally {
   finished = true;
   clearTimeout(watchdog);
   await browser.close().catch(() => {});
 }
 
-summary();
-process.exit(failed ? 1 : 0);
+run.exit();
 
 function HAN_TEST(s) { return HAN.test(s); }

@@ -2,6 +2,7 @@
 //! binary (which belongs to another package, so `CARGO_BIN_EXE_dashboard` is not set here).
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod browser;
 pub mod city;
 pub mod hall;
 pub mod process;
