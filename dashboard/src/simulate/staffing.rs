@@ -89,7 +89,8 @@ fn evaluate(
 /// first, the later of equals first (a queue built up in the peak is worked off after it).
 /// Erlang C treats each half hour as a steady state and each queue's pool alone; the day's
 /// target is a share of the whole day's waits (docs/estimates.md). The first cut the past days
-/// bear is taken (trying every cut each round was 20 minutes a multi-queue run).
+/// bear is taken (trying every cut each round, a 10-seed multi-queue run had not finished
+/// after 15 minutes).
 fn trim(
     sc: &Scenario,
     config: &HallConfig,
@@ -98,7 +99,7 @@ fn trim(
     mut schedule: Schedule,
     level: f64,
 ) -> anyhow::Result<Schedule> {
-    // Cuts that failed stay failed: fewer windows elsewhere never makes one bearable.
+    // A cut that failed is not tried again: with fewer windows elsewhere it would bear less.
     let mut unbearable: std::collections::BTreeSet<(String, usize)> = Default::default();
     'round: loop {
         let mut cuts: Vec<(u32, usize, String)> = schedule
@@ -129,7 +130,8 @@ fn trim(
 }
 
 /// Whether every one of the past days meets `level` with `schedule` (each day on its own: a
-/// cut that only the pooled days bear failed the simulated day itself one time in two).
+/// cut that only the pooled days bore left plans that missed the simulated day itself in 8 of
+/// 10 multi-queue seeds).
 fn bears(
     sc: &Scenario,
     config: &HallConfig,

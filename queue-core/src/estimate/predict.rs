@@ -8,6 +8,7 @@
 //! stays pure and replay rebuilds the same state).
 
 use super::service_times::ServiceModel;
+use super::shares::MIN_SHARE;
 
 /// Runs per estimate: enough for stable 10th/90th percentiles, cheap enough to run on every
 /// ticket issued (a few hundred microseconds for a line of a hundred).
@@ -220,7 +221,10 @@ fn simulate(model: &LineModel, keep: Option<usize>) -> Option<Vec<Vec<f64>>> {
             } else {
                 model.service.quantile(u, shift)
             };
-            free.push(Free(t + s / model.servers[j].share.clamp(0.05, 1.0), j));
+            free.push(Free(
+                t + s / model.servers[j].share.clamp(MIN_SHARE, 1.0),
+                j,
+            ));
         }
     }
     Some(samples)
