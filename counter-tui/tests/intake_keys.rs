@@ -10,7 +10,7 @@ use counter_tui::intake::Stage;
 use counter_tui::msg::Msg;
 use crossterm::event::KeyCode;
 use dashboard::client::Incoming;
-use fixture::flows::{call, open_case, printed_text};
+use fixture::flows::{call, fill_applicant, open_case, printed_text};
 use fixture::*;
 use queue_core::intake::CaseState;
 
@@ -107,12 +107,7 @@ fn intake_to_correction_notice_and_supplement() {
 fn rejection_needs_confirmation_and_reasons() {
     let mut fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
-    app.update(key(KeyCode::F(9)));
-    type_text(&mut app, "QY002");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "某某餐饮店");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "440524188001010014");
+    fill_applicant(&mut app, "QY002", "某某餐饮店", "440524188001010014");
     app.update(key(KeyCode::Enter));
     let e = app.update(key(KeyCode::Enter));
     pump(&mut app, &mut fx, e);
@@ -143,12 +138,7 @@ fn rejection_needs_confirmation_and_reasons() {
 fn credit_code_with_bad_check_char_needs_an_override() {
     let mut fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
-    app.update(key(KeyCode::F(9)));
-    type_text(&mut app, "QY001");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "某某科技有限公司");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "91350100M000100Y44");
+    fill_applicant(&mut app, "QY001", "某某科技有限公司", "91350100M000100Y44");
     app.update(key(KeyCode::Enter));
     let e = app.update(key(KeyCode::Enter));
     assert!(sends(&e).is_empty());
@@ -168,12 +158,7 @@ fn credit_code_with_bad_check_char_needs_an_override() {
 fn accept_then_extend_within_the_legal_limit_only() {
     let mut fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
-    app.update(key(KeyCode::F(9)));
-    type_text(&mut app, "QY001");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "张三");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "440524188001010014");
+    fill_applicant(&mut app, "QY001", "张三", "440524188001010014");
     app.update(key(KeyCode::Enter));
     let e = app.update(key(KeyCode::Enter));
     pump(&mut app, &mut fx, e);
@@ -338,12 +323,7 @@ fn the_result_can_be_sent_by_post_chosen_at_intake() {
     // Issue #11 (GD 22): the applicant chooses how the result reaches them.
     let mut fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
-    app.update(key(KeyCode::F(9)));
-    type_text(&mut app, "BDC002");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "张三");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "440524188001010014");
+    fill_applicant(&mut app, "BDC002", "张三", "440524188001010014");
     app.update(key(KeyCode::Tab));
     assert_eq!(app.intake.form.focus, counter_tui::intake::Field::Delivery);
     app.update(key(KeyCode::Right));

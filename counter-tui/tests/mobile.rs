@@ -11,6 +11,7 @@ use counter_tui::kiosk::KioskStage;
 use counter_tui::msg::{Effect, Msg};
 use crossterm::event::KeyCode;
 use dashboard::client::Incoming;
+use fixture::flows::fill_applicant;
 use fixture::*;
 
 fn type_kiosk(k: &mut counter_tui::kiosk::Kiosk, text: &str) {
@@ -67,12 +68,7 @@ fn the_kiosk_takes_an_optional_number_masked_and_sends_it_with_the_ticket() {
 fn the_counter_form_checks_the_number_and_sends_it_with_the_case() {
     let mut fx = Fx::new();
     let mut app = app(&fx, Lang::Zh);
-    app.update(key(KeyCode::F(9)));
-    type_text(&mut app, "BDC002");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "张三");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "440524188001010014");
+    fill_applicant(&mut app, "BDC002", "张三", "440524188001010014");
     app.update(key(KeyCode::Tab)); // delivery
     app.update(key(KeyCode::Tab)); // mobile (no address for collection)
     assert_eq!(app.intake.form.focus, Field::Mobile);

@@ -10,6 +10,7 @@ use counter_tui::msg::{Msg, PrinterReport};
 use crossterm::event::KeyCode;
 use dashboard::client::{Incoming, Link};
 use device::printer::{PrinterError, PrinterFault};
+use fixture::flows::fill_applicant;
 use fixture::*;
 
 fn called(lang: Lang) -> (Fx, App) {
@@ -26,12 +27,7 @@ fn called(lang: Lang) -> (Fx, App) {
 
 fn with_case(lang: Lang) -> (Fx, App) {
     let (mut fx, mut app) = called(lang);
-    app.update(key(KeyCode::F(9)));
-    type_text(&mut app, "QY001");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "张三");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "440524188001010014");
+    fill_applicant(&mut app, "QY001", "张三", "440524188001010014");
     app.update(key(KeyCode::Enter));
     let e = app.update(key(KeyCode::Enter));
     pump(&mut app, &mut fx, e);

@@ -12,7 +12,7 @@ use crossterm::event::KeyCode;
 use dashboard::client::{Incoming, Link};
 use device::printer::{PrinterError, PrinterFault};
 use device::scanner::classify;
-use fixture::flows::{call, printed_text};
+use fixture::flows::{call, fill_applicant, printed_text};
 use fixture::*;
 use queue_core::queue::TicketState;
 
@@ -238,12 +238,7 @@ fn an_f_key_closes_the_printed_document_and_acts() {
     let mut app = app(&fx, Lang::Zh);
     let e = app.update(key(KeyCode::F(2)));
     pump(&mut app, &mut fx, e);
-    app.update(key(KeyCode::F(9)));
-    type_text(&mut app, "QY002");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "李四");
-    app.update(key(KeyCode::Enter));
-    type_text(&mut app, "11010519491231002x");
+    fill_applicant(&mut app, "QY002", "李四", "11010519491231002x");
     app.update(key(KeyCode::Enter));
     let e = app.update(key(KeyCode::Enter));
     pump(&mut app, &mut fx, e);
